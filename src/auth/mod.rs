@@ -1,0 +1,385 @@
+//! Users, roles, PINs and lock-out. Permissions are enforced here, in the
+//! library: every operation that needs a role asks the [`Session`] for it, so
+//! neither the GUI nor a script can go around them.
+
+use crate::clock::{Clock, stamp};
+use crate::domain::{DomainError, TerminalCode, UserName};
+use crate::error::{ErrorKind, UserFacing};
+use crate::i18n::Lang;
+use crate::store::StoreError;
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use rusqlite::{Connection, OptionalExtension};
+use std::fmt;
+
+/// Wrong PINs in a row before a user is locked.
+pub const MAX_FAILED_PINS: i64 = 5;
+/// Default lock-out, in minutes (setting `auth.lockout_minutes`).
+pub const DEFAULT_LOCKOUT_MINUTES: i64 = 5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    Cashier,
+    Pharmacist,
+    Finance,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Cashier, Role::Pharmacist, Role::Finance, Role::Admin];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Cashier => "cashier",
+            Role::Pharmacist => "pharmacist",
+            Role::Finance => "finance",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Role::Cashier => lang.pick("收费员", "cashier"),
+            Role::Pharmacist => lang.pick("药剂师", "pharmacist"),
+            Role::Finance => lang.pick("财务", "finance"),
+            Role::Admin => lang.pick("管理员", "admin"),
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Role, AuthError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "cashier" => Ok(Role::Cashier),
+            "pharmacist" => Ok(Role::Pharmacist),
+            "finance" => Ok(Role::Finance),
+            "admin" => Ok(Role::Admin),
+            other => Err(AuthError::UnknownRole(other.to_string())),
+        }
+    }
+
+    /// `cashier,admin` → roles; refuses unknown names and an empty list.
+    pub fn parse_list(s: &str) -> Result<Vec<Role>, AuthError> {
+        let mut roles: Vec<Role> = s
+            .split(',')
+            .filter(|p| !p.trim().is_empty())
+            .map(Role::parse)
+            .collect::<Result<_, _>>()?;
+        roles.sort();
+        roles.dedup();
+        if roles.is_empty() {
+            return Err(AuthError::UnknownRole(String::new()));
+        }
+        Ok(roles)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+pub fn roles_text(roles: &[Role]) -> String {
+    roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(",")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("unknown role '{0}' (use cashier, pharmacist, finance, admin)")]
+    UnknownRole(String),
+    #[error("a PIN must be at least 6 digits, digits only")]
+    WeakPin,
+    #[error("no such user '{0}'")]
+    NoSuchUser(String),
+    #[error("user '{0}' already exists")]
+    UserExists(String),
+    #[error("wrong PIN for user '{user}' ({left} tries left before a lock-out)")]
+    WrongPin { user: String, left: i64 },
+    #[error("user '{user}' is locked after repeated wrong PINs until {until}")]
+    Locked { user: String, until: String },
+    #[error("user '{0}' is disabled")]
+    Disabled(String),
+    #[error("user '{user}' lacks the role '{role}' needed to {action}")]
+    MissingRole {
+        user: String,
+        role: Role,
+        action: String,
+    },
+    #[error("no PIN given: set {0} or run on a terminal to be asked")]
+    NoPin(&'static str),
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for AuthError {
+    fn from(e: rusqlite::Error) -> Self {
+        AuthError::Store(e.into())
+    }
+}
+
+impl UserFacing for AuthError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            AuthError::UnknownRole(_) | AuthError::WeakPin | AuthError::Domain(_) => {
+                ErrorKind::Invalid
+            }
+            AuthError::UserExists(_) => ErrorKind::Conflict,
+            AuthError::NoSuchUser(_)
+            | AuthError::WrongPin { .. }
+            | AuthError::Locked { .. }
+            | AuthError::Disabled(_)
+            | AuthError::MissingRole { .. }
+            | AuthError::NoPin(_) => ErrorKind::NotAllowed,
+            AuthError::Store(e) => e.kind(),
+        }
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            AuthError::UnknownRole(r) => {
+                format!("未知角色“{r}”（可用 cashier、pharmacist、finance、admin）")
+            }
+            AuthError::WeakPin => "PIN 至少 6 位，且只能是数字".into(),
+            AuthError::NoSuchUser(u) => format!("没有用户“{u}”"),
+            AuthError::UserExists(u) => format!("用户“{u}”已存在"),
+            AuthError::WrongPin { user, left } => {
+                format!("用户“{user}”的 PIN 错误（再错 {left} 次将被锁定）")
+            }
+            AuthError::Locked { user, until } => {
+                format!("用户“{user}”因多次输错 PIN 已被锁定，至 {until}")
+            }
+            AuthError::Disabled(u) => format!("用户“{u}”已停用"),
+            AuthError::MissingRole { user, role, action } => format!(
+                "用户“{user}”没有“{}”角色，不能{action}",
+                role.label(Lang::Zh)
+            ),
+            AuthError::NoPin(var) => format!("未提供 PIN：请设置 {var}，或在终端中运行以输入"),
+            AuthError::Domain(e) => e.message(lang),
+            AuthError::Store(e) => e.message(lang),
+        }
+    }
+}
+
+/// Who is acting, where. Created only by [`login`] (or setup).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub user: UserName,
+    pub roles: Vec<Role>,
+    pub terminal: TerminalCode,
+}
+
+impl Session {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Refuses unless the user holds `role`; `action` says what was refused
+    /// (in the language of the message: callers pass a short phrase).
+    pub fn require(&self, role: Role, action: &str) -> Result<(), AuthError> {
+        if self.has(role) {
+            Ok(())
+        } else {
+            Err(AuthError::MissingRole {
+                user: self.user.to_string(),
+                role,
+                action: action.to_string(),
+            })
+        }
+    }
+}
+
+pub fn validate_pin(pin: &str) -> Result<(), AuthError> {
+    if pin.len() >= 6 && pin.chars().all(|c| c.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(AuthError::WeakPin)
+    }
+}
+
+pub fn hash_pin(pin: &str) -> Result<String, AuthError> {
+    validate_pin(pin)?;
+    let mut salt_bytes = [0u8; 16];
+    rand::fill(&mut salt_bytes);
+    let hash: PasswordHash = Argon2::default()
+        .hash_password_with_salt(pin.as_bytes(), &salt_bytes)
+        .map_err(|_| AuthError::WeakPin)?;
+    Ok(hash.to_string())
+}
+
+fn pin_matches(pin: &str, phc: &str) -> bool {
+    match PasswordHash::new(phc) {
+        Ok(h) => Argon2::default()
+            .verify_password(pin.as_bytes(), &h)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Inserts a user row (the caller writes the audit entry in the same
+/// transaction).
+pub fn insert_user(
+    conn: &Connection,
+    name: &UserName,
+    roles: &[Role],
+    pin: &str,
+    clock: &dyn Clock,
+) -> Result<(), AuthError> {
+    let exists: Option<String> = conn
+        .query_row(
+            "SELECT name FROM users WHERE name = ?1",
+            [name.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if exists.is_some() {
+        return Err(AuthError::UserExists(name.to_string()));
+    }
+    let hash = hash_pin(pin)?;
+    conn.execute(
+        "INSERT INTO users(name, roles, pin_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+        rusqlite::params![name.as_str(), roles_text(roles), hash, stamp(clock.now())],
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub pin_hash: String,
+    pub disabled: bool,
+    pub failed_pins: i64,
+    pub locked_until: Option<String>,
+}
+
+pub fn find_user(conn: &Connection, name: &str) -> Result<Option<UserRow>, AuthError> {
+    let row = conn
+        .query_row(
+            "SELECT name, roles, pin_hash, disabled, failed_pins, locked_until
+             FROM users WHERE name = ?1",
+            [name],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ))
+            },
+        )
+        .optional()?;
+    match row {
+        None => Ok(None),
+        Some((name, roles, pin_hash, disabled, failed_pins, locked_until)) => Ok(Some(UserRow {
+            name,
+            roles: Role::parse_list(&roles).unwrap_or_default(),
+            pin_hash,
+            disabled: disabled != 0,
+            failed_pins,
+            locked_until,
+        })),
+    }
+}
+
+/// Checks a user's PIN, counting failures and locking after
+/// [`MAX_FAILED_PINS`]; the counters are committed even when the PIN is
+/// wrong, so a lock survives a restart.
+pub fn login(
+    conn: &mut Connection,
+    name: &str,
+    pin: &str,
+    terminal: &TerminalCode,
+    clock: &dyn Clock,
+) -> Result<Session, AuthError> {
+    let user_name = UserName::parse(name)?;
+    let now = clock.now();
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let user = find_user(&tx, user_name.as_str())?
+        .ok_or_else(|| AuthError::NoSuchUser(user_name.to_string()))?;
+    if user.disabled {
+        return Err(AuthError::Disabled(user.name));
+    }
+    if let Some(until) = &user.locked_until
+        && let Ok(t) = chrono::DateTime::parse_from_rfc3339(until)
+        && t > now
+    {
+        return Err(AuthError::Locked {
+            user: user.name,
+            until: until.clone(),
+        });
+    }
+    if pin_matches(pin, &user.pin_hash) {
+        tx.execute(
+            "UPDATE users SET failed_pins = 0, locked_until = NULL WHERE name = ?1",
+            [&user.name],
+        )?;
+        tx.commit()?;
+        return Ok(Session {
+            user: user_name,
+            roles: user.roles,
+            terminal: terminal.clone(),
+        });
+    }
+    let failed = user.failed_pins + 1;
+    let result = if failed >= MAX_FAILED_PINS {
+        let minutes = crate::store::get_setting(&tx, "auth.lockout_minutes")?
+            .and_then(|m| m.parse::<i64>().ok())
+            .unwrap_or(DEFAULT_LOCKOUT_MINUTES);
+        let until = stamp(now + chrono::Duration::minutes(minutes));
+        tx.execute(
+            "UPDATE users SET failed_pins = 0, locked_until = ?2 WHERE name = ?1",
+            rusqlite::params![user.name, until],
+        )?;
+        crate::audit::record(
+            &tx,
+            &crate::audit::Actor::system(user_name.as_str(), terminal),
+            clock,
+            "user.locked",
+            &[format!("user:{}", user.name)],
+            serde_json::json!({"until": until}),
+        )?;
+        AuthError::Locked {
+            user: user.name,
+            until,
+        }
+    } else {
+        tx.execute(
+            "UPDATE users SET failed_pins = ?2 WHERE name = ?1",
+            rusqlite::params![user.name, failed],
+        )?;
+        AuthError::WrongPin {
+            user: user.name,
+            left: MAX_FAILED_PINS - failed,
+        }
+    };
+    tx.commit()?;
+    Err(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pins_and_roles() {
+        assert!(validate_pin("12345").is_err());
+        assert!(validate_pin("12345a").is_err());
+        assert!(validate_pin("123456").is_ok());
+        let h = hash_pin("123456").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(pin_matches("123456", &h));
+        assert!(!pin_matches("654321", &h));
+        assert_eq!(
+            Role::parse_list("admin,cashier").unwrap(),
+            vec![Role::Cashier, Role::Admin]
+        );
+        assert!(Role::parse_list("boss").is_err());
+    }
+}

@@ -1,0 +1,1 @@
+//! Working days and exchange deadlines.

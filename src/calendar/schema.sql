@@ -1,0 +1,2 @@
+-- calendar tables (calendar capability)
+SELECT 1;

@@ -1,0 +1,122 @@
+//! The scripting face: parses arguments (clap), turns a script's intent into
+//! library calls and prints the result, as text or `--json`. Errors leave as
+//! one line on stderr in the chosen language, with the documented exit code
+//! (see `docs` in README: 0 done, 2 invalid, 3 not allowed, 4 verification,
+//! 5 conflict, 1 internal).
+
+mod setup;
+
+use crate::auth::{self, AuthError, Session};
+use crate::clock::SystemClock;
+use crate::error::{ErrorKind, Failure};
+use crate::i18n::Lang;
+use crate::store::{DataDir, Store};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+pub const ENV_PIN: &str = "DOWNTIME_BILLING_PIN";
+pub const ENV_SUPERVISOR_PIN: &str = "DOWNTIME_BILLING_SUPERVISOR_PIN";
+pub const ENV_NEW_PIN: &str = "DOWNTIME_BILLING_NEW_PIN";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "downtime-billing",
+    version,
+    about = "Manual receipts, price lists and reconciliation while the HIS is down. Without a subcommand it opens the GUI."
+)]
+pub struct Cli {
+    /// Where the database, backups, PDFs and exports live.
+    #[arg(
+        long,
+        global = true,
+        env = "DOWNTIME_BILLING_DATA_DIR",
+        value_name = "DIR"
+    )]
+    pub data_dir: Option<PathBuf>,
+    /// Language of messages and of the GUI: zh or en.
+    #[arg(
+        long,
+        global = true,
+        env = "DOWNTIME_BILLING_LANG",
+        default_value = "zh"
+    )]
+    pub lang: Lang,
+    /// The user acting (PIN from DOWNTIME_BILLING_PIN or a prompt).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub user: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// First run: database, terminal, hospital, admin user, signing key.
+    Setup(setup::Args),
+}
+
+/// What every command gets: where the data is, the language, who acts.
+pub struct Ctx {
+    pub data_dir: DataDir,
+    pub lang: Lang,
+    pub user: Option<String>,
+    pub clock: SystemClock,
+}
+
+impl Ctx {
+    pub fn open_store(&self) -> Result<Store, Failure> {
+        Ok(Store::open(&self.data_dir)?)
+    }
+
+    /// Logs in the `--user` with the PIN from the environment or a prompt.
+    pub fn session(&self, store: &mut Store) -> Result<Session, Failure> {
+        let Some(name) = self.user.as_deref() else {
+            return Err(Failure::new(
+                ErrorKind::NotAllowed,
+                "此命令需要 --user 用户名（PIN 由环境变量 DOWNTIME_BILLING_PIN 或提示输入）",
+                "this command needs --user NAME (PIN from env DOWNTIME_BILLING_PIN or a prompt)",
+            ));
+        };
+        let pin = read_pin(ENV_PIN, self.lang.pick("PIN：", "PIN: "))?;
+        let terminal = crate::setup::terminal_code(store)?;
+        Ok(auth::login(
+            store.conn_mut(),
+            name,
+            &pin,
+            &terminal,
+            &self.clock,
+        )?)
+    }
+
+    pub fn say(&self, zh: &str, en: &str) {
+        println!("{}", self.lang.pick(zh, en));
+    }
+}
+
+/// A PIN from `var`, or a hidden prompt when stdin is a terminal. Never from
+/// an argument (it would show in the process list and shell history).
+pub fn read_pin(var: &'static str, prompt: &str) -> Result<String, Failure> {
+    if let Ok(p) = std::env::var(var) {
+        return Ok(p.trim().to_string());
+    }
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password(prompt)
+            .map(|p| p.trim().to_string())
+            .map_err(|e| Failure::new(ErrorKind::Internal, e.to_string(), e.to_string()));
+    }
+    Err(AuthError::NoPin(var).into())
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub fn print_json<T: serde::Serialize>(v: &T) -> Result<(), Failure> {
+    let s = serde_json::to_string_pretty(v)
+        .map_err(|e| Failure::new(ErrorKind::Internal, e.to_string(), e.to_string()))?;
+    println!("{s}");
+    Ok(())
+}
+
+pub fn run(ctx: Ctx, command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Setup(a) => setup::run(&ctx, a),
+    }
+}

@@ -1,0 +1,83 @@
+//! One vocabulary for failures across capabilities, so the CLI can map any of
+//! them to the documented exit codes and both faces can show them in the
+//! user's language.
+
+use crate::i18n::Lang;
+
+/// What kind of failure this is, from the point of view of the person who
+/// asked. Each kind maps to one documented exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// A bug or an environment failure we did not expect (exit 1).
+    Internal,
+    /// Invalid input, refused; nothing was changed (exit 2).
+    Invalid,
+    /// Wrong PIN, locked user, missing role (exit 3).
+    NotAllowed,
+    /// Forged or altered receipt code, journal or database records (exit 4).
+    Verification,
+    /// Conflict with the current state (exit 5).
+    Conflict,
+}
+
+impl ErrorKind {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorKind::Internal => 1,
+            ErrorKind::Invalid => 2,
+            ErrorKind::NotAllowed => 3,
+            ErrorKind::Verification => 4,
+            ErrorKind::Conflict => 5,
+        }
+    }
+}
+
+/// Implemented by every capability's error enum.
+pub trait UserFacing: std::fmt::Debug {
+    fn kind(&self) -> ErrorKind;
+    /// One line, in the chosen language, naming the file, row, column or
+    /// record the problem is about.
+    fn message(&self, lang: Lang) -> String;
+}
+
+/// A failure ready to be shown: what both faces (CLI, GUI) hold once a
+/// capability error has left the library.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub kind: ErrorKind,
+    pub zh: String,
+    pub en: String,
+}
+
+impl Failure {
+    pub fn new(kind: ErrorKind, zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Failure {
+            kind,
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+
+    pub fn message(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+impl<E: UserFacing> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure {
+            kind: e.kind(),
+            zh: e.message(Lang::Zh),
+            en: e.message(Lang::En),
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.en)
+    }
+}

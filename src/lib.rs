@@ -1,0 +1,43 @@
+//! downtime-billing: numbered, itemized manual receipts while the Hospital
+//! Information System is down, priced from the monthly price-list snapshot,
+//! kept in local SQLite, verifiable by the pharmacy offline and reconciled
+//! into the HIS afterwards.
+//!
+//! The library holds every rule; `cli` and `ui` only translate a person's or
+//! a script's intent into library calls.
+//!
+//! - [`error`]: the failure vocabulary shared by all capabilities and its
+//!   mapping to exit codes.
+//! - [`i18n`]: Chinese (default) and English.
+//! - [`clock`]: the one source of "now".
+//! - [`money`]: amounts, unit prices, quantities, rounding, 大写金额.
+//! - [`domain`]: months, terminal codes, user names.
+//! - [`store`]: SQLite open, pragmas, integrity, migrations, append-only
+//!   tables, settings.
+//! - [`auth`]: users, roles, PINs, lock-out, sessions.
+//! - [`audit`]: the hash-chained audit trail.
+//! - [`keys`]: the hospital signing key (HMAC-SHA256).
+//! - [`setup`]: the first run of a terminal.
+//! - [`prices`]: monthly price-list snapshots: import, validation, diff,
+//!   search.
+//! - [`print`]: the PDF kit (receipts, reports, price book).
+//! - [`fonts`]: the bundled CJK font.
+//! - [`logging`]: the rolling log file.
+//! - [`cli`], [`ui`]: the two faces.
+
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod domain;
+pub mod error;
+pub mod fonts;
+pub mod i18n;
+pub mod keys;
+pub mod logging;
+pub mod money;
+pub mod prices;
+pub mod print;
+pub mod setup;
+pub mod store;
+pub mod ui;

@@ -1,0 +1,35 @@
+//! The binary: no subcommand opens the GUI, otherwise the CLI. Maps every
+//! failure to one line on stderr and the documented exit code.
+
+use clap::Parser;
+use downtime_billing::cli::{self, Cli, Ctx};
+use downtime_billing::clock::SystemClock;
+use downtime_billing::store::DataDir;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = Cli::parse();
+    let data_dir = DataDir::resolve(args.data_dir.as_deref());
+    let lang = args.lang;
+    let _log_guard = downtime_billing::logging::init(&data_dir);
+    let result = match args.command {
+        None => downtime_billing::ui::run(data_dir, lang),
+        Some(command) => cli::run(
+            Ctx {
+                data_dir,
+                lang,
+                user: args.user,
+                clock: SystemClock,
+            },
+            command,
+        ),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            tracing::warn!(kind = ?f.kind, "{}", f.en);
+            eprintln!("{}", f.message(lang));
+            ExitCode::from(f.kind.exit_code())
+        }
+    }
+}

@@ -1,0 +1,2 @@
+-- receipts tables (receipts capability)
+SELECT 1;

@@ -1,0 +1,94 @@
+//! Versioned schema migrations (`PRAGMA user_version` counts those applied).
+//! Each capability owns its schema file; a table that holds records that
+//! matter is declared append-only in one line (`append_only: &["table"]`),
+//! and the migration creates the triggers that refuse UPDATE and DELETE on
+//! it. `verify` checks those triggers are still there.
+
+use super::StoreError;
+use rusqlite::Connection;
+
+pub struct Migration {
+    pub name: &'static str,
+    pub sql: &'static str,
+    /// Tables this migration creates that may only ever be inserted into.
+    pub append_only: &'static [&'static str],
+}
+
+/// In order; never reorder or edit a released entry, only append.
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "core",
+        sql: include_str!("schema_core.sql"),
+        append_only: &[],
+    },
+    Migration {
+        name: "auth",
+        sql: include_str!("../auth/schema.sql"),
+        append_only: &[],
+    },
+    Migration {
+        name: "audit",
+        sql: include_str!("../audit/schema.sql"),
+        append_only: &["audit_log"],
+    },
+    Migration {
+        name: "prices",
+        sql: include_str!("../prices/schema.sql"),
+        append_only: &["price_snapshots", "price_items"],
+    },
+    Migration {
+        name: "calendar",
+        sql: include_str!("../calendar/schema.sql"),
+        append_only: &[],
+    },
+    Migration {
+        name: "receipts",
+        sql: include_str!("../receipts/schema.sql"),
+        append_only: &[],
+    },
+];
+
+/// Every table declared append-only, across all migrations.
+pub fn append_only_tables() -> impl Iterator<Item = &'static str> {
+    MIGRATIONS
+        .iter()
+        .flat_map(|m| m.append_only.iter().copied())
+}
+
+/// The SQL that makes `table` append-only.
+pub fn append_only_sql(table: &str) -> String {
+    format!(
+        "CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
+           BEGIN SELECT RAISE(ABORT, 'append-only table {table}: UPDATE refused'); END;
+         CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table}
+           BEGIN SELECT RAISE(ABORT, 'append-only table {table}: DELETE refused'); END;"
+    )
+}
+
+/// Names of the triggers that must exist for `table`.
+pub fn append_only_triggers(table: &str) -> [String; 2] {
+    [format!("{table}_no_update"), format!("{table}_no_delete")]
+}
+
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if current > known {
+        return Err(StoreError::TooNew {
+            path: Default::default(),
+            found: current,
+            supported: known,
+        });
+    }
+    for (i, m) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(m.sql)?;
+        for t in m.append_only {
+            tx.execute_batch(&append_only_sql(t))?;
+        }
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+        tracing::info!(migration = m.name, version = i + 1, "schema migrated");
+    }
+    Ok(())
+}
