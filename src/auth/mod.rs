@@ -105,6 +105,8 @@ pub enum AuthError {
         role: Role,
         action: String,
     },
+    #[error("'{0}' cannot approve their own operation: a second person must")]
+    SelfApproval(String),
     #[error("no PIN given: set {0} or run on a terminal to be asked")]
     NoPin(&'static str),
     #[error(transparent)]
@@ -131,6 +133,7 @@ impl UserFacing for AuthError {
             | AuthError::Locked { .. }
             | AuthError::Disabled(_)
             | AuthError::MissingRole { .. }
+            | AuthError::SelfApproval(_)
             | AuthError::NoPin(_) => ErrorKind::NotAllowed,
             AuthError::Store(e) => e.kind(),
         }
@@ -158,6 +161,7 @@ impl UserFacing for AuthError {
                 "用户“{user}”没有“{}”角色，不能{action}",
                 role.label(Lang::Zh)
             ),
+            AuthError::SelfApproval(u) => format!("“{u}”不能审批自己的操作：必须由另一人审批"),
             AuthError::NoPin(var) => format!("未提供 PIN：请设置 {var}，或在终端中运行以输入"),
             AuthError::Domain(e) => e.message(lang),
             AuthError::Store(e) => e.message(lang),
@@ -382,4 +386,28 @@ mod tests {
         );
         assert!(Role::parse_list("boss").is_err());
     }
+}
+
+/// A second person's approval (void, refund, large cash variance): another
+/// user than the one asking, holding `admin`, with the right PIN. Wrong
+/// PINs count towards the supervisor's lock-out like any login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approval {
+    pub supervisor: UserName,
+}
+
+pub fn approve_by_supervisor(
+    conn: &mut Connection,
+    requester: &Session,
+    supervisor: &str,
+    pin: &str,
+    clock: &dyn Clock,
+) -> Result<Approval, AuthError> {
+    let sup = UserName::parse(supervisor)?;
+    if sup == requester.user {
+        return Err(AuthError::SelfApproval(sup.to_string()));
+    }
+    let s = login(conn, sup.as_str(), pin, &requester.terminal, clock)?;
+    s.require(Role::Admin, "approve as a supervisor")?;
+    Ok(Approval { supervisor: sup })
 }
