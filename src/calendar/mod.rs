@@ -422,8 +422,8 @@ impl YearCalendar {
             }
             workdays.push(MakeUpDay { name, date });
         }
-        holidays.sort_by(|a, b| a.from.cmp(&b.from));
-        workdays.sort_by(|a, b| a.date.cmp(&b.date));
+        holidays.sort_by_key(|h| h.from);
+        workdays.sort_by_key(|w| w.date);
         Ok(YearCalendar {
             year,
             source,
