@@ -74,6 +74,18 @@ fn weekday_zh(w: Weekday) -> &'static str {
     }
 }
 
+fn weekday_en(w: Weekday) -> &'static str {
+    match w {
+        Weekday::Mon => "Monday",
+        Weekday::Tue => "Tuesday",
+        Weekday::Wed => "Wednesday",
+        Weekday::Thu => "Thursday",
+        Weekday::Fri => "Friday",
+        Weekday::Sat => "Saturday",
+        Weekday::Sun => "Sunday",
+    }
+}
+
 impl EntryProblem {
     fn message(&self, lang: Lang) -> String {
         use EntryProblem::*;
@@ -103,7 +115,10 @@ impl EntryProblem {
                 weekday_zh(*weekday)
             ),
             (NotAWeekend { date, weekday }, Lang::En) => {
-                format!("{date} is a {weekday}: a make-up working day must be a Saturday or Sunday")
+                format!(
+                    "{date} is a {}: a make-up working day must be a Saturday or Sunday",
+                    weekday_en(*weekday)
+                )
             }
             (OverlapsHoliday { date, other }, Lang::Zh) => {
                 format!("{date} 已在假期“{other}”中")
@@ -331,7 +346,12 @@ impl YearCalendar {
             file: file.to_string(),
             line: e.line(),
             column: e.column(),
-            detail: e.to_string(),
+            // The position is already in line:column; keep only what is wrong.
+            detail: {
+                let full = e.to_string();
+                let suffix = format!(" at line {} column {}", e.line(), e.column());
+                full.strip_suffix(&suffix).unwrap_or(&full).to_string()
+            },
         })?;
         let fail = |entry: String, problem: EntryProblem| CalendarError::Entry {
             file: file.to_string(),
