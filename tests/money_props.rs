@@ -12,8 +12,10 @@
 use downtime_billing::money::{Money, Quantity, UnitPrice};
 use proptest::prelude::*;
 
-/// Largest amount covered: 10^12 fen (10 billion yuan).
+/// Largest amount covered by the main properties: 10^12 fen (10 billion
+/// yuan); [`capitals_of_huge_amounts_read_back`] goes to 10^18 fen.
 const MAX_FEN: i64 = 1_000_000_000_000;
+const HUGE_FEN: i64 = 1_000_000_000_000_000_000;
 
 fn capital_digit(c: char) -> Option<u64> {
     "零壹贰叁肆伍陆柒捌玖"
@@ -69,28 +71,36 @@ fn parse_integer(s: &str) -> Result<u64, String> {
                 last_small = u;
                 prev = Prev::Unit;
             }
-            '万' | '亿' => {
+            '万' => {
                 match prev {
                     Prev::Digit(d) => sec += d,
                     Prev::Unit => {}
-                    _ => return Err(format!("{c} without a number before it in {s}")),
+                    _ => return Err(format!("万 without a number before it in {s}")),
                 }
-                if sec == 0 {
-                    return Err(format!("empty section before {c} in {s}"));
+                if sec == 0 || seen_wan {
+                    return Err(format!("万 misplaced in {s}"));
                 }
-                if c == '万' {
-                    if seen_wan {
-                        return Err(format!("two 万 in {s}"));
-                    }
-                    seen_wan = true;
-                    wan = sec;
-                } else {
-                    if seen_yi || seen_wan {
-                        return Err(format!("亿 misplaced in {s}"));
-                    }
-                    seen_yi = true;
-                    yi = sec;
+                seen_wan = true;
+                wan = sec;
+                sec = 0;
+                last_small = 10_000;
+                prev = Prev::Unit;
+            }
+            '亿' => {
+                // Everything before 亿 counts 亿s (壹万零壹亿 = 10001 亿).
+                match prev {
+                    Prev::Digit(d) => sec += d,
+                    Prev::Unit => {}
+                    _ => return Err(format!("亿 without a number before it in {s}")),
                 }
+                let count = wan * 10_000 + sec;
+                if count == 0 || seen_yi {
+                    return Err(format!("亿 misplaced in {s}"));
+                }
+                seen_yi = true;
+                yi = count;
+                seen_wan = false;
+                wan = 0;
                 sec = 0;
                 last_small = 10_000;
                 prev = Prev::Unit;
@@ -280,6 +290,9 @@ fn the_zero_rule_on_known_cases() {
     assert_eq!(expected_integer_zeros(1_010_000_000), 0);
     assert_eq!(expected_integer_zeros(101_000_000), 1);
     assert_eq!(expected_integer_zeros(10_005), 1);
+    assert_eq!(expected_integer_zeros(1_000_100_000_000), 1);
+    assert_eq!(expected_integer_zeros(1_000_010_000_000), 1);
+    assert_eq!(expected_integer_zeros(10_100_000_000_000), 0);
 }
 
 proptest! {
@@ -327,6 +340,26 @@ proptest! {
         if yuan == 0 && fen > 0 {
             prop_assert!(!w.contains('元') && !w.starts_with('零'), "{}", w);
         }
+        if yuan > 0 {
+            let int_part = w.split('元').next().unwrap_or_default();
+            prop_assert_eq!(int_part.matches('零').count(), expected_integer_zeros(yuan), "{}", w);
+        }
+    }
+
+    /// Above 万亿 yuan the count of 亿 is a number of its own (壹万零壹亿).
+    #[test]
+    fn capitals_of_huge_amounts_read_back(
+        fen in prop_oneof![
+            MAX_FEN..HUGE_FEN,
+            prop::collection::vec(prop_oneof![3 => Just(0i64), 1 => 1i64..10], 13..=18)
+                .prop_map(|ds| ds.iter().fold(0i64, |acc, d| acc * 10 + d)),
+        ]
+    ) {
+        let w = words(fen);
+        prop_assert_eq!(parse_words(&w), Ok(fen), "{}", w);
+        prop_assert!(!w.contains("零零"), "two 零 in a row: {}", w);
+        prop_assert!(w.matches('亿').count() <= 1, "{}", w);
+        let yuan = (fen / 100) as u64;
         if yuan > 0 {
             let int_part = w.split('元').next().unwrap_or_default();
             prop_assert_eq!(int_part.matches('零').count(), expected_integer_zeros(yuan), "{}", w);
