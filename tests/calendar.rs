@@ -193,6 +193,31 @@ fn late_december_is_unconfirmed_until_2027_is_imported() {
     let warn = calendar::coverage_warning(store.conn(), d("2026-11-22")).unwrap();
     let (zh, en) = warn.expect("2027 is missing and within reach");
     assert!(zh.contains("2027") && en.contains("2027"), "{zh} / {en}");
+    // Thu 10 Dec still ends on Thu 31 Dec; Fri 11 Dec is the first issue
+    // date whose 15th working day falls in 2027.
+    assert_eq!(
+        calendar::deadline(store.conn(), d("2026-12-10")).unwrap(),
+        Deadline::Date(d("2026-12-31"))
+    );
+    assert!(
+        !calendar::deadline(store.conn(), d("2026-12-11"))
+            .unwrap()
+            .is_confirmed()
+    );
+    assert!(
+        zh.contains("2026-12-11") && en.contains("2026-12-11"),
+        "{zh} / {en}"
+    );
+    // Still inside the year and more than a month from its reach: quiet.
+    assert_eq!(
+        calendar::coverage_warning(store.conn(), d("2026-11-10")).unwrap(),
+        None
+    );
+    // Standing in a year that is not held at all.
+    let (zh, _) = calendar::coverage_warning(store.conn(), d("2028-03-01"))
+        .unwrap()
+        .expect("2028 is not held");
+    assert!(zh.contains("2028") && zh.contains("2028-03-01"), "{zh}");
     // In summer nothing within reach is missing.
     assert_eq!(
         calendar::coverage_warning(store.conn(), d("2026-06-01")).unwrap(),
@@ -268,6 +293,20 @@ fn identical_reimport_is_a_noop_and_a_changed_one_needs_replace() {
         calendar::deadline(store.conn(), d("2026-12-20")).unwrap(),
         Deadline::Date(d("2027-01-12"))
     );
+    let history = calendar::history(store.conn()).unwrap();
+    let years: Vec<(i32, bool, Option<i64>)> = history
+        .iter()
+        .map(|r| (r.year, r.in_force, r.replaces))
+        .collect();
+    assert_eq!(
+        years,
+        vec![
+            (2026, true, None),
+            (2027, false, None),
+            (2027, true, Some(history[1].id))
+        ]
+    );
+    assert_eq!(history[2].file_name, "2027-fixed.json");
     // The history cannot be rewritten behind the program's back.
     assert!(
         store

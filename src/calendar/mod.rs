@@ -918,6 +918,47 @@ pub fn load_bundled(
     Ok(out)
 }
 
+/// One recorded import of a year's schedule.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImportRecord {
+    pub id: i64,
+    pub year: i32,
+    pub source: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub imported_by: String,
+    pub imported_at: String,
+    /// The import this one superseded (`--replace`).
+    pub replaces: Option<i64>,
+    /// Whether this is the schedule in force for its year (the newest).
+    pub in_force: bool,
+}
+
+/// Every import ever recorded, by year then in order (`calendar show`
+/// without a year): which schedule a printed deadline came from stays
+/// visible after a correction.
+pub fn history(conn: &Connection) -> Result<Vec<ImportRecord>, CalendarError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, year, source, file_name, sha256, imported_by, imported_at, replaces,
+                id = (SELECT MAX(id) FROM calendar_imports AS n WHERE n.year = i.year)
+           FROM calendar_imports AS i ORDER BY year, id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(ImportRecord {
+            id: r.get(0)?,
+            year: r.get(1)?,
+            source: r.get(2)?,
+            file_name: r.get(3)?,
+            sha256: r.get(4)?,
+            imported_by: r.get(5)?,
+            imported_at: r.get(6)?,
+            replaces: r.get(7)?,
+            in_force: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// The schedule in force for `year`, as recorded (`calendar show`).
 pub fn year_calendar(conn: &Connection, year: i32) -> Result<YearCalendar, CalendarError> {
     let Some((id, source)) = conn
