@@ -93,7 +93,9 @@ impl Geometry {
                 body: 7.5,
                 head: 11.0,
                 title: 9.5,
-                qr: 30.0,
+                // Larger than on A5: a 203 dpi thermal head needs ~4 dots
+                // per module for a long signed payload to scan.
+                qr: 36.0,
                 watermark: 26.0,
             },
             Layout::A5 => Geometry {
@@ -459,7 +461,7 @@ fn item_rows(flow: &mut Flow, cols: &Columns, line: &DocLine) {
             let small = body - 0.5;
             // Without a spec, a short name shares its row with the figures.
             let last = names.last().map(String::as_str).unwrap_or("");
-            if specs.is_empty() && kit::text_width(font, last, body) <= cols.spec.1 {
+            if line.spec.trim().is_empty() && kit::text_width(font, last, body) <= cols.spec.1 {
                 for name in &names[..names.len().saturating_sub(1)] {
                     flow.row(body, &[(cols.name.0, Align::Left, name)]);
                 }
