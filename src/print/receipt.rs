@@ -15,7 +15,7 @@ pub enum Layout {
 }
 
 /// One printed line, all text ready to show.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DocLine {
     pub name: String,
     pub spec: String,
@@ -26,8 +26,9 @@ pub struct DocLine {
 }
 
 /// Everything printed on a receipt, display-ready (Chinese, amounts with two
-/// decimals).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// decimals). Serializable so the same receipt can be handed to other
+/// tools (the reportlab benchmark peer, a reprint from JSON).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReceiptDoc {
     pub hospital: String,
     /// 门诊收费票据（应急手工）, 挂号收费票据（应急手工）, 住院预交金收据（应急手工）,
@@ -382,9 +383,8 @@ fn copy_body(
     let per_row = if layout == Layout::A5 { 3 } else { 2 };
     let cell = content / per_row as f32;
     for chunk in doc.subtotals.chunks(per_row) {
-        let texts: Vec<(String, String)> = chunk.iter().cloned().collect();
         let mut cells = Vec::new();
-        for (i, (name, amount)) in texts.iter().enumerate() {
+        for (i, (name, amount)) in chunk.iter().enumerate() {
             let x0 = m + cell * i as f32;
             cells.push((x0, Align::Left, name.as_str()));
             cells.push((x0 + cell - 3.0, Align::Right, amount.as_str()));
