@@ -5,5 +5,6 @@
 //! that date.
 
 pub mod model;
+pub mod pinyin;
 
 pub use model::{Category, PriceItem, Snapshot};
