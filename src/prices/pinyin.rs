@@ -250,11 +250,15 @@ fn override_letters(chars: &[char]) -> Vec<(Vec<u8>, bool)> {
     out
 }
 
+/// Dictionary words as characters with their letters, keyed by first
+/// character.
+type OverrideDict = HashMap<char, Vec<(Vec<char>, &'static str)>>;
+
 /// The dictionary keyed by first character, built once per process.
-fn override_dict() -> &'static HashMap<char, Vec<(Vec<char>, &'static str)>> {
-    static DICT: OnceLock<HashMap<char, Vec<(Vec<char>, &'static str)>>> = OnceLock::new();
+fn override_dict() -> &'static OverrideDict {
+    static DICT: OnceLock<OverrideDict> = OnceLock::new();
     DICT.get_or_init(|| {
-        let mut map: HashMap<char, Vec<(Vec<char>, &'static str)>> = HashMap::new();
+        let mut map = OverrideDict::new();
         for &(word, letters) in OVERRIDES {
             let w: Vec<char> = word.chars().collect();
             if let Some(&first) = w.first() {
