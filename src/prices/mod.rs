@@ -6,5 +6,6 @@
 
 pub mod model;
 pub mod pinyin;
+pub mod search;
 
 pub use model::{Category, PriceItem, Snapshot};
