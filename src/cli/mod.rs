@@ -5,6 +5,7 @@
 //! 5 conflict, 1 internal).
 
 mod calendar;
+mod prices;
 mod setup;
 
 use crate::auth::{self, AuthError, Session};
@@ -56,6 +57,8 @@ pub enum Command {
     /// Holiday calendar and exchange deadlines.
     #[command(subcommand)]
     Calendar(calendar::Args),
+    /// Monthly price lists: import, months, diff, search.
+    Prices(prices::Args),
 }
 
 /// What every command gets: where the data is, the language, who acts.
@@ -123,5 +126,6 @@ pub fn run(ctx: Ctx, command: Command) -> Result<(), Failure> {
     match command {
         Command::Setup(a) => setup::run(&ctx, a),
         Command::Calendar(a) => calendar::run(&ctx, a),
+        Command::Prices(a) => prices::run(&ctx, a),
     }
 }
