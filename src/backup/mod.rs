@@ -190,6 +190,23 @@ fn copy_database(src: &Connection, dst: &mut Connection) -> Result<(), BackupErr
     }
 }
 
+/// The write lock for recording a backup already on disk. SQLite's busy
+/// wait is not fair, so another connection committing back to back can
+/// starve it; a few fresh waits make losing the record of a good backup
+/// unlikely.
+fn write_with_retry(store: &mut Store) -> Result<rusqlite::Transaction<'_>, BackupError> {
+    for _ in 0..3 {
+        match store.write() {
+            Err(StoreError::Locked) => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => return Err(e.into()),
+            Ok(_) => break,
+        }
+    }
+    Ok(store.write()?)
+}
+
 fn sync_dir(dir: &Path) {
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
@@ -284,7 +301,7 @@ fn take(
     };
 
     let at = stamp(now);
-    let tx = store.write()?;
+    let tx = write_with_retry(store)?;
     tx.execute(
         "INSERT INTO backups(at, file, reason, bytes, sha256, audit_entries, receipts_seen)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -188,10 +188,8 @@ pub fn users_against_audit(conn: &Connection, _key: &SigningKey) -> Result<Check
             }
             "user.disable" => expected.entry(user).or_default().disabled = true,
             "user.enable" => expected.entry(user).or_default().disabled = false,
-            "user.reset_pin" => {
-                if pin.is_some() {
-                    expected.entry(user).or_default().pin_digest = pin;
-                }
+            "user.reset_pin" if pin.is_some() => {
+                expected.entry(user).or_default().pin_digest = pin;
             }
             _ => {}
         }
