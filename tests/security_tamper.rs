@@ -275,3 +275,32 @@ fn a_swapped_key_file_is_named() {
     assert_eq!(code, 4);
     assert!(problems(&v).iter().any(|(c, _, _)| c == "key"), "{v}");
 }
+
+#[test]
+fn the_newest_audit_entries_cut_off_are_named_through_the_backups() {
+    let d = setup("MZ01");
+    add_user(d.path(), "cash1", "cashier", "222222");
+    admin(d.path()).arg("backup").assert().success();
+    add_user(d.path(), "fin1", "finance", "333333");
+    bin(d.path()).arg("verify").assert().success();
+    // Cut the log back to before the backup and put the trigger back: the
+    // remaining chain still links, but the backup remembers more.
+    raw(d.path())
+        .execute_batch(
+            "DROP TRIGGER audit_log_no_delete;
+             DELETE FROM audit_log WHERE seq >= 2;
+             CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+               BEGIN SELECT RAISE(ABORT, 'append-only table audit_log: DELETE refused'); END;
+             DELETE FROM users WHERE name IN ('cash1', 'fin1');",
+        )
+        .unwrap();
+    let (code, v) = verify_json(d.path());
+    assert_eq!(code, 4);
+    let p = problems(&v);
+    assert!(
+        p.iter().any(|(c, r, what)| c == "backups"
+            && r == "audit_log seq 2"
+            && what.contains("deleted")),
+        "{p:?}"
+    );
+}
