@@ -46,6 +46,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../receipts/schema.sql"),
         append_only: &[],
     },
+    Migration {
+        name: "backups",
+        sql: include_str!("../backup/schema.sql"),
+        append_only: &["backups"],
+    },
 ];
 
 /// Every table declared append-only, across all migrations.
