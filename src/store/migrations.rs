@@ -55,6 +55,11 @@ pub const MIGRATIONS: &[Migration] = &[
             "shift_closes",
         ],
     },
+    Migration {
+        name: "backups",
+        sql: include_str!("../backup/schema.sql"),
+        append_only: &["backups"],
+    },
 ];
 
 /// Every table declared append-only, across all migrations.
