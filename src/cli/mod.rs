@@ -7,7 +7,11 @@
 mod calendar;
 mod backup;
 mod key;
+mod episode;
+mod range;
+mod receipt;
 mod setup;
+mod shift;
 mod user;
 mod verify;
 
@@ -57,6 +61,18 @@ pub struct Cli {
 pub enum Command {
     /// First run: database, terminal, hospital, admin user, signing key.
     Setup(setup::Args),
+    /// Outage episodes: open, close, list.
+    #[command(subcommand)]
+    Episode(episode::EpisodeCmd),
+    /// Receipt number ranges (receipt books): add, list.
+    #[command(subcommand)]
+    Range(range::RangeCmd),
+    /// Receipts: issue, show, list, pdf (reprint), void, refund.
+    #[command(subcommand)]
+    Receipt(receipt::ReceiptCmd),
+    /// Shift close per cashier.
+    #[command(subcommand)]
+    Shift(shift::ShiftCmd),
     /// Holiday calendar and exchange deadlines.
     #[command(subcommand)]
     Calendar(calendar::Args),
@@ -144,6 +160,10 @@ pub fn print_json<T: serde::Serialize>(v: &T) -> Result<(), Failure> {
 pub fn run(ctx: Ctx, command: Command) -> Result<(), Failure> {
     match command {
         Command::Setup(a) => setup::run(&ctx, a),
+        Command::Episode(c) => episode::run(&ctx, c),
+        Command::Range(c) => range::run(&ctx, c),
+        Command::Receipt(c) => receipt::run(&ctx, c),
+        Command::Shift(c) => shift::run(&ctx, c),
         Command::Calendar(a) => calendar::run(&ctx, a),
         Command::User(c) => user::run(&ctx, c),
         Command::Settings(c) => user::run_settings(&ctx, c),

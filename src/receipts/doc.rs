@@ -5,6 +5,9 @@
 //! 作废/VOID).
 
 use super::query::{Kind, ReceiptView};
+use super::{ReceiptError, links};
+use crate::store::Store;
+use std::path::PathBuf;
 use crate::money::Money;
 use crate::prices::Category;
 use crate::print::{DocLine, ReceiptDoc};
@@ -169,6 +172,37 @@ pub fn build(v: &ReceiptView, hospital: &str, copy: bool) -> ReceiptDoc {
         qr_payload: v.qr_payload.clone(),
         watermark: (!marks.is_empty()).then(|| marks.join(" ")),
     }
+}
+
+/// Renders a stored receipt in the terminal's layout and saves it under the
+/// data directory's `receipts/` folder (`NUMBER.pdf`, copies
+/// `NUMBER-copyN.pdf`). Returns the bytes and where they were saved.
+pub fn save_pdf(
+    store: &Store,
+    v: &ReceiptView,
+    copy: bool,
+) -> Result<(Vec<u8>, PathBuf), ReceiptError> {
+    let hospital = store.setting("hospital.name")?.unwrap_or_default();
+    let layout = links::layout(store.conn())?;
+    let bytes = links::render(&build(v, &hospital, copy), layout)?;
+    let dir = store.data_dir().receipts_dir();
+    std::fs::create_dir_all(&dir).map_err(|source| ReceiptError::Io {
+        path: dir.clone(),
+        source,
+    })?;
+    let name = if copy {
+        format!("{}-copy{}.pdf", v.number, v.reprints)
+    } else if v.is_voided() {
+        format!("{}-void.pdf", v.number)
+    } else {
+        format!("{}.pdf", v.number)
+    };
+    let path = dir.join(name);
+    std::fs::write(&path, &bytes).map_err(|source| ReceiptError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    Ok((bytes, path))
 }
 
 #[cfg(test)]

@@ -88,6 +88,10 @@ pub enum ReceiptError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+    /// A neighbour's failure (prices, calendar, print, backup), already
+    /// worded for people.
+    #[error("{0}")]
+    Other(crate::error::Failure),
     #[error(transparent)]
     Auth(#[from] AuthError),
     #[error(transparent)]
@@ -133,6 +137,7 @@ impl UserFacing for ReceiptError {
             | NeedsReturn { .. } => ErrorKind::Conflict,
             NotOwn { .. } | VarianceNeedsSupervisor { .. } => ErrorKind::NotAllowed,
             Key(_) | Print(_) | Io { .. } => ErrorKind::Internal,
+            Other(f) => f.kind,
             Auth(e) => e.kind(),
             Store(e) => e.kind(),
         }
@@ -195,6 +200,7 @@ impl UserFacing for ReceiptError {
             Key(e) => format!("签名密钥：{e}"),
             Print(e) => format!("打印票据：{e}"),
             Io { path, source } => format!("{}：{source}", path.display()),
+            Other(f) => f.message(lang).to_string(),
             Auth(e) => e.message(lang),
             Store(e) => e.message(lang),
         }

@@ -178,6 +178,19 @@ pub fn reprint(
     Ok((v, d))
 }
 
+/// Records a reprint and produces the copy's PDF (marked 重打/COPY), saved
+/// under the data directory; returns the receipt, the bytes and the path.
+pub fn reprint_pdf(
+    store: &mut Store,
+    session: &Session,
+    clock: &dyn Clock,
+    number: &str,
+) -> Result<(ReceiptView, Vec<u8>, std::path::PathBuf), ReceiptError> {
+    let (v, _) = reprint(store, session, clock, number)?;
+    let (bytes, path) = doc::save_pdf(store, &v, true)?;
+    Ok((v, bytes, path))
+}
+
 /// One line to refund: the 1-based line number on the original and the
 /// quantity (all that remains refundable when `None`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,7 +21,8 @@ pub mod ranges;
 pub mod shift;
 
 pub use error::ReceiptError;
-pub use events::{RefundLine, RefundRequest, refund, reprint, void};
+pub use doc::save_pdf;
+pub use events::{RefundLine, RefundRequest, refund, reprint, reprint_pdf, void};
 pub use issue::{
     IssueRequest, IssuedReceipt, LineRequest, PatientRequest, PayerRequest, PaymentRequest,
     Preview, PreviewLine, issue, preview,

@@ -441,3 +441,12 @@ pub fn recent(
         .collect::<Result<Vec<String>, _>>()?;
     rows(conn, numbers)
 }
+
+/// How many receipts this terminal has issued (credit notes included): the
+/// count the backup-every-N-receipts policy is driven by.
+pub fn count_issued(conn: &Connection, terminal: &str) -> Result<u64, ReceiptError> {
+    let n: i64 = conn
+        .prepare_cached("SELECT COUNT(*) FROM receipts WHERE terminal = ?1")?
+        .query_row([terminal], |r| r.get(0))?;
+    Ok(n as u64)
+}

@@ -248,3 +248,85 @@ pub fn close(
     tx.commit()?;
     Ok(s)
 }
+
+/// The shift-close report as printed (A4): what was taken by method, the
+/// numbers used, voids and refunds, and the cash count with its variance.
+pub fn report_doc(s: &ShiftSummary, hospital: &str) -> crate::print::ReportDoc {
+    use crate::print::report::{Align, Column, ReportDoc, ReportTable};
+    let opt = |m: Option<Money>| m.map(|m| m.to_string()).unwrap_or_else(|| "—".into());
+    let pair = |k: &str, v: String| vec![k.to_string(), v];
+    let numbers = match (&s.first_number, &s.last_number) {
+        (Some(a), Some(b)) => format!("{a} – {b}"),
+        _ => "—".into(),
+    };
+    ReportDoc {
+        title: "收费员交班结账单 / Shift close".into(),
+        meta: vec![
+            hospital.to_string(),
+            format!("终端 Terminal {}  收费员 Cashier {}", s.terminal, s.cashier),
+            format!(
+                "自 Since {}  至 Until {}",
+                s.since.clone().unwrap_or_else(|| "—".into()),
+                s.closed_at.clone().unwrap_or_default()
+            ),
+        ],
+        tables: vec![
+            ReportTable {
+                title: "收款汇总 / Takings".into(),
+                columns: vec![
+                    Column::new("项目 Item", Align::Left, 2.0),
+                    Column::new("金额 / 数量 Amount / count", Align::Right, 1.0),
+                ],
+                rows: vec![
+                    pair("票据张数（含退费凭证） Receipts", s.count.to_string()),
+                    pair("使用票据号 Numbers used", numbers),
+                    pair("现金 Cash", s.by_method.cash.to_string()),
+                    pair("银行卡 Card", s.by_method.card.to_string()),
+                    pair("移动支付 Mobile", s.by_method.mobile.to_string()),
+                    pair("合计 Total", s.total.to_string()),
+                    pair(
+                        "作废 Voids",
+                        format!("{} 张 / {}", s.voids.count, s.voids.total),
+                    ),
+                    pair(
+                        "退费 Refunds",
+                        format!("{} 张 / {}", s.refunds.count, s.refunds.total),
+                    ),
+                    pair("演练票据 Drill receipts", s.drills.to_string()),
+                ],
+            },
+            ReportTable {
+                title: "现金核对 / Cash count".into(),
+                columns: vec![
+                    Column::new("项目 Item", Align::Left, 2.0),
+                    Column::new("金额 Amount", Align::Right, 1.0),
+                ],
+                rows: vec![
+                    pair("应有现金 Expected", s.cash_expected.to_string()),
+                    pair("实点现金 Declared", opt(s.cash_declared)),
+                    pair("差额 Variance", opt(s.variance)),
+                    pair("差额限额 Limit", s.variance_limit.to_string()),
+                    pair(
+                        "审批主管 Supervisor",
+                        s.supervisor.clone().unwrap_or_else(|| "—".into()),
+                    ),
+                ],
+            },
+            ReportTable {
+                title: "作废与退费票据 / Voided and refund numbers".into(),
+                columns: vec![
+                    Column::new("类别 Kind", Align::Left, 1.0),
+                    Column::new("票据号 Numbers", Align::Left, 3.0),
+                ],
+                rows: vec![
+                    pair("作废 Void", s.voids.numbers.join(" ")),
+                    pair("退费 Refund", s.refunds.numbers.join(" ")),
+                ],
+            },
+        ],
+        notes: vec![
+            "收费员签字 Cashier：________    主管签字 Supervisor：________".into(),
+        ],
+        watermark: None,
+    }
+}
