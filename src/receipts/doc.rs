@@ -123,6 +123,12 @@ pub fn build(v: &ReceiptView, hospital: &str, copy: bool) -> ReceiptDoc {
     if v.drill {
         notes.push("演练票据，不入 HIS / DRILL receipt, never posted to the HIS".into());
     }
+    if copy {
+        notes.push(format!("重打 COPY：第 {} 次重打 / copy no. {}", v.reprints, v.reprints));
+    }
+    if v.is_voided() {
+        notes.push("作废 VOID：本票据已作废 / this receipt is void".into());
+    }
     let mut marks = Vec::new();
     if v.drill {
         marks.push("演练 DRILL");
