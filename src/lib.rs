@@ -22,6 +22,8 @@
 //! - [`setup`]: the first run of a terminal.
 //! - [`prices`]: monthly price-list snapshots: import, validation, diff,
 //!   search.
+//! - [`receipts`]: outage episodes, receipt books, durable issuance, voids,
+//!   refunds, reprints, shift close, the signed QR payload.
 //! - [`print`]: the PDF kit (receipts, reports, price book).
 //! - [`fonts`]: the bundled CJK font.
 //! - [`logging`]: the rolling log file.
@@ -46,6 +48,7 @@ pub mod mask;
 pub mod money;
 pub mod prices;
 pub mod print;
+pub mod receipts;
 pub mod setup;
 pub mod store;
 pub mod ui;

@@ -8,7 +8,11 @@ mod calendar;
 mod prices;
 mod backup;
 mod key;
+mod episode;
+mod range;
+mod receipt;
 mod setup;
+mod shift;
 mod user;
 mod verify;
 
@@ -63,6 +67,18 @@ pub enum Command {
     Calendar(calendar::Args),
     /// Monthly price lists: import, months, diff, search.
     Prices(prices::Args),
+    /// Outage episodes: open, close, list.
+    #[command(subcommand)]
+    Episode(episode::EpisodeCmd),
+    /// Receipt number ranges (receipt books): add, list.
+    #[command(subcommand)]
+    Range(range::RangeCmd),
+    /// Receipts: issue, show, list, pdf (reprint), void, refund.
+    #[command(subcommand)]
+    Receipt(receipt::ReceiptCmd),
+    /// Shift close per cashier.
+    #[command(subcommand)]
+    Shift(shift::ShiftCmd),
     /// Users of this terminal (admin): add, disable, enable, reset-pin, roles, list.
     #[command(subcommand)]
     User(user::UserCmd),
@@ -149,6 +165,10 @@ pub fn run(ctx: Ctx, command: Command) -> Result<(), Failure> {
         Command::Setup(a) => setup::run(&ctx, a),
         Command::Calendar(a) => calendar::run(&ctx, a),
         Command::Prices(a) => prices::run(&ctx, a),
+        Command::Episode(c) => episode::run(&ctx, c),
+        Command::Range(c) => range::run(&ctx, c),
+        Command::Receipt(c) => receipt::run(&ctx, c),
+        Command::Shift(c) => shift::run(&ctx, c),
         Command::User(c) => user::run(&ctx, c),
         Command::Settings(c) => user::run_settings(&ctx, c),
         Command::Key(c) => key::run(&ctx, c),

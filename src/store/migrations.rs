@@ -44,7 +44,16 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration {
         name: "receipts",
         sql: include_str!("../receipts/schema.sql"),
-        append_only: &[],
+        append_only: &[
+            "episodes",
+            "episode_closures",
+            "receipt_ranges",
+            "receipts",
+            "receipt_lines",
+            "receipt_payments",
+            "receipt_events",
+            "shift_closes",
+        ],
     },
     Migration {
         name: "backups",
