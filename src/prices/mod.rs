@@ -5,5 +5,7 @@
 //! that date.
 
 pub mod model;
+pub mod pinyin;
+pub mod search;
 
 pub use model::{Category, PriceItem, Snapshot};

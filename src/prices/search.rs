@@ -1,0 +1,540 @@
+//! Item search as the cashier types, over one price-list snapshot.
+//!
+//! The search box answers on every keystroke, so a query must cost well
+//! under a millisecond on 50k items. The index is built once per snapshot
+//! and keeps each field in one contiguous buffer laid out in the order
+//! results are shown within a tier (shorter name first, then code). The
+//! tiers are searched best first (exact code, exact barcode, code prefix,
+//! pinyin-initials prefix, name substring, pinyin substring): prefix tiers
+//! by binary search over sorted keys, substring tiers with `memchr::memmem`
+//! over the buffers. Because the buffers are already in display order, the
+//! scan stops as soon as `limit` hits are found: those are certain to be the
+//! top ones.
+
+use std::collections::HashMap;
+
+use memchr::memmem;
+
+use super::model::PriceItem;
+use super::pinyin::initials_list;
+
+/// Why an item matched, best first; the order of the variants is the
+/// ranking order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchKind {
+    /// The query is the item code.
+    ExactCode,
+    /// The query is the item's barcode (a scanner typed it).
+    ExactBarcode,
+    /// The item code starts with the query.
+    CodePrefix,
+    /// One of the item's pinyin-initials readings starts with the query.
+    PinyinPrefix,
+    /// The item name contains the query.
+    NameSubstring,
+    /// One of the item's pinyin-initials readings contains the query.
+    PinyinSubstring,
+}
+
+impl MatchKind {
+    /// A short label for lists and JSON consumers that want text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchKind::ExactCode => "exact_code",
+            MatchKind::ExactBarcode => "exact_barcode",
+            MatchKind::CodePrefix => "code_prefix",
+            MatchKind::PinyinPrefix => "pinyin_prefix",
+            MatchKind::NameSubstring => "name_substring",
+            MatchKind::PinyinSubstring => "pinyin_substring",
+        }
+    }
+}
+
+/// One result: the item's position in the list given to
+/// [`SearchIndex::build`] and why it matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Hit {
+    pub index: usize,
+    pub kind: MatchKind,
+}
+
+/// Separates entries in the substring buffers; never part of a query (a
+/// query is trimmed and control characters cannot be typed into it).
+const SEP: u8 = b'\n';
+/// Separates readings of one item in the pinyin buffer.
+const READING_SEP: u8 = b' ';
+/// Above this many matching keys a pinyin prefix is looked up by scanning
+/// the rank-ordered buffer (which stops early) instead of ranking the keys.
+const DENSE_RANGE: usize = 2048;
+
+/// The search index of one snapshot. Immutable once built; share it
+/// behind an `Arc` between the UI and workers.
+#[derive(Debug)]
+pub struct SearchIndex {
+    items: Vec<PriceItem>,
+    /// Display order within a tier: `order[rank] = item index`.
+    order: Vec<u32>,
+    /// `rank_of[item index] = rank`.
+    rank_of: Vec<u32>,
+    /// Upper-cased codes and barcodes → item indices (several when a
+    /// hand-made list repeats one), in rank order.
+    exact_code: HashMap<Box<str>, Vec<u32>>,
+    exact_barcode: HashMap<Box<str>, Vec<u32>>,
+    /// Upper-cased codes, one buffer, `code_span[item]` into it.
+    code_buf: Vec<u8>,
+    code_span: Vec<(u32, u32)>,
+    /// Item indices sorted by upper-cased code, then rank.
+    code_sorted: Vec<u32>,
+    /// Every reading of every item, each `(start, len, item)` into
+    /// `py_buf`, sorted by reading then rank.
+    py_keys: Vec<(u32, u32, u32)>,
+    /// Readings of all items in rank order: readings of one item joined by
+    /// `READING_SEP`, items separated by `SEP`. `py_starts[rank]` is where
+    /// the item's readings begin (one extra entry at the end).
+    py_buf: Vec<u8>,
+    py_starts: Vec<u32>,
+    /// Upper-cased names in rank order separated by `SEP`, with their
+    /// starts (one extra entry at the end).
+    name_buf: Vec<u8>,
+    name_starts: Vec<u32>,
+}
+
+impl SearchIndex {
+    /// Builds the index of one snapshot's items. Each item is indexed by
+    /// the pinyin its file gave (any whitespace-separated readings) and
+    /// by every reading [`initials_list`] computes from its name, so
+    /// polyphonic names are found even when the file gave one reading.
+    pub fn build(items: Vec<PriceItem>) -> SearchIndex {
+        let n = items.len();
+        let upper_names: Vec<String> = items.iter().map(|it| clean_upper(&it.name)).collect();
+        let upper_codes: Vec<String> = items.iter().map(|it| clean_upper(&it.code)).collect();
+
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (a as usize, b as usize);
+            items[a]
+                .name
+                .chars()
+                .count()
+                .cmp(&items[b].name.chars().count())
+                .then_with(|| upper_codes[a].cmp(&upper_codes[b]))
+                .then_with(|| upper_names[a].cmp(&upper_names[b]))
+                .then_with(|| a.cmp(&b))
+        });
+        let mut rank_of = vec![0u32; n];
+        for (rank, &i) in order.iter().enumerate() {
+            rank_of[i as usize] = rank as u32;
+        }
+
+        let mut exact_code: HashMap<Box<str>, Vec<u32>> = HashMap::with_capacity(n);
+        let mut exact_barcode: HashMap<Box<str>, Vec<u32>> = HashMap::new();
+        for &i in &order {
+            let idx = i as usize;
+            if !upper_codes[idx].is_empty() {
+                exact_code
+                    .entry(upper_codes[idx].as_str().into())
+                    .or_default()
+                    .push(i);
+            }
+            let bc = clean_upper(&items[idx].barcode);
+            if !bc.is_empty() {
+                exact_barcode
+                    .entry(bc.into_boxed_str())
+                    .or_default()
+                    .push(i);
+            }
+        }
+
+        let mut code_buf = Vec::with_capacity(upper_codes.iter().map(String::len).sum());
+        let mut code_span = Vec::with_capacity(n);
+        for c in &upper_codes {
+            code_span.push((code_buf.len() as u32, c.len() as u32));
+            code_buf.extend_from_slice(c.as_bytes());
+        }
+        let mut code_sorted: Vec<u32> = order.clone();
+        code_sorted.sort_by(|&a, &b| upper_codes[a as usize].cmp(&upper_codes[b as usize]));
+
+        let mut name_buf = Vec::with_capacity(upper_names.iter().map(|s| s.len() + 1).sum());
+        let mut name_starts = Vec::with_capacity(n + 1);
+        let mut py_buf = Vec::new();
+        let mut py_starts = Vec::with_capacity(n + 1);
+        let mut py_keys = Vec::new();
+        for &i in &order {
+            let idx = i as usize;
+            name_starts.push(name_buf.len() as u32);
+            name_buf.extend_from_slice(upper_names[idx].as_bytes());
+            name_buf.push(SEP);
+
+            py_starts.push(py_buf.len() as u32);
+            for (k, reading) in readings(&items[idx]).iter().enumerate() {
+                if k > 0 {
+                    py_buf.push(READING_SEP);
+                }
+                py_keys.push((py_buf.len() as u32, reading.len() as u32, i));
+                py_buf.extend_from_slice(reading.as_bytes());
+            }
+            py_buf.push(SEP);
+        }
+        name_starts.push(name_buf.len() as u32);
+        py_starts.push(py_buf.len() as u32);
+        // Stable sort: equal readings stay in rank order.
+        py_keys.sort_by(|a, b| slice(&py_buf, a.0, a.1).cmp(slice(&py_buf, b.0, b.1)));
+
+        SearchIndex {
+            items,
+            order,
+            rank_of,
+            exact_code,
+            exact_barcode,
+            code_buf,
+            code_span,
+            code_sorted,
+            py_keys,
+            py_buf,
+            py_starts,
+            name_buf,
+            name_starts,
+        }
+    }
+
+    /// Number of items indexed.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The item at `index` as given to [`SearchIndex::build`] (a
+    /// [`Hit::index`]). Panics when out of range, like slice indexing.
+    pub fn item(&self, index: usize) -> &PriceItem {
+        &self.items[index]
+    }
+
+    /// All items, in the order given to [`SearchIndex::build`].
+    pub fn items(&self) -> &[PriceItem] {
+        &self.items
+    }
+
+    /// The best `limit` items for `query`, best first. Case-insensitive,
+    /// surrounding whitespace ignored; an empty query finds nothing. Each
+    /// item appears once, under the best way it matched.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
+        let q = clean_upper(query.trim());
+        let q = q.trim();
+        if q.is_empty() || limit == 0 || self.items.is_empty() {
+            return Vec::new();
+        }
+        let mut run = Run {
+            hits: Vec::with_capacity(limit.min(64)),
+            seen: vec![0u64; self.items.len().div_ceil(64)],
+            limit,
+        };
+        let qb = q.as_bytes();
+
+        if let Some(found) = self.exact_code.get(q) {
+            for &i in found {
+                if run.push(i, MatchKind::ExactCode) {
+                    return run.hits;
+                }
+            }
+        }
+        if let Some(found) = self.exact_barcode.get(q) {
+            for &i in found {
+                if run.push(i, MatchKind::ExactBarcode) {
+                    return run.hits;
+                }
+            }
+        }
+        if self.code_prefix(qb, &mut run) {
+            return run.hits;
+        }
+        // Readings hold only letters and digits: other queries cannot match.
+        let pinyin_like = qb.iter().all(u8::is_ascii_alphanumeric);
+        if pinyin_like && self.pinyin_prefix(qb, &mut run) {
+            return run.hits;
+        }
+        if Self::scan(
+            &self.name_buf,
+            &self.name_starts,
+            &self.order,
+            qb,
+            false,
+            MatchKind::NameSubstring,
+            &mut run,
+        ) {
+            return run.hits;
+        }
+        if pinyin_like {
+            Self::scan(
+                &self.py_buf,
+                &self.py_starts,
+                &self.order,
+                qb,
+                false,
+                MatchKind::PinyinSubstring,
+                &mut run,
+            );
+        }
+        run.hits
+    }
+
+    fn code_of(&self, item: u32) -> &[u8] {
+        let (s, l) = self.code_span[item as usize];
+        slice(&self.code_buf, s, l)
+    }
+
+    /// Codes starting with the query, in code order. True when full.
+    fn code_prefix(&self, q: &[u8], run: &mut Run) -> bool {
+        let from = self.code_sorted.partition_point(|&i| self.code_of(i) < q);
+        for &i in &self.code_sorted[from..] {
+            if !self.code_of(i).starts_with(q) {
+                break;
+            }
+            if run.push(i, MatchKind::CodePrefix) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Readings starting with the query, in rank order. The matching keys
+    /// form one range of the sorted keys. A short range is ranked directly;
+    /// a long one (a one-letter query) means matches are dense, so scanning
+    /// the rank-ordered buffer finds the best ones after a short way and
+    /// stops. True when full.
+    fn pinyin_prefix(&self, q: &[u8], run: &mut Run) -> bool {
+        let key = |k: &(u32, u32, u32)| slice(&self.py_buf, k.0, k.1);
+        let from = self.py_keys.partition_point(|k| key(k) < q);
+        let to = from + self.py_keys[from..].partition_point(|k| key(k).starts_with(q));
+        if from == to {
+            return false;
+        }
+        if to - from > DENSE_RANGE {
+            return Self::scan(
+                &self.py_buf,
+                &self.py_starts,
+                &self.order,
+                q,
+                true,
+                MatchKind::PinyinPrefix,
+                run,
+            );
+        }
+        let mut ranks: Vec<u32> = self.py_keys[from..to]
+            .iter()
+            .filter(|k| !run.is_seen(k.2))
+            .map(|k| self.rank_of[k.2 as usize])
+            .collect();
+        // Several readings of one item may share the prefix.
+        ranks.sort_unstable();
+        ranks.dedup();
+        for &r in &ranks {
+            if run.push(self.order[r as usize], MatchKind::PinyinPrefix) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Entries of a rank-ordered buffer containing the query (or, with
+    /// `at_word_start`, having a reading that starts with it), in rank
+    /// order, stopping as soon as the hits are full. True when full.
+    fn scan(
+        buf: &[u8],
+        starts: &[u32],
+        order: &[u32],
+        q: &[u8],
+        at_word_start: bool,
+        kind: MatchKind,
+        run: &mut Run,
+    ) -> bool {
+        let finder = memmem::Finder::new(q);
+        let mut pos = 0usize;
+        let mut rank = 0usize;
+        while pos < buf.len() {
+            let Some(off) = finder.find(&buf[pos..]) else {
+                break;
+            };
+            let at = pos + off;
+            if at_word_start && at > 0 && !matches!(buf[at - 1], SEP | READING_SEP) {
+                pos = at + 1;
+                continue;
+            }
+            let at = at as u32;
+            // Forward only: matches come in buffer order.
+            rank += starts[rank..].partition_point(|&s| s <= at) - 1;
+            let item = order[rank];
+            if run.push(item, kind) {
+                return true;
+            }
+            // One hit per entry: continue with the next entry.
+            rank += 1;
+            pos = starts[rank] as usize;
+        }
+        false
+    }
+}
+
+/// The hits of one query and which items they already hold.
+struct Run {
+    hits: Vec<Hit>,
+    seen: Vec<u64>,
+    limit: usize,
+}
+
+impl Run {
+    fn is_seen(&self, item: u32) -> bool {
+        self.seen[(item / 64) as usize] & (1u64 << (item % 64)) != 0
+    }
+
+    /// Adds the item unless a better tier holds it. True when full.
+    fn push(&mut self, item: u32, kind: MatchKind) -> bool {
+        if !self.is_seen(item) {
+            self.seen[(item / 64) as usize] |= 1u64 << (item % 64);
+            self.hits.push(Hit {
+                index: item as usize,
+                kind,
+            });
+        }
+        self.hits.len() >= self.limit
+    }
+}
+
+fn slice(buf: &[u8], start: u32, len: u32) -> &[u8] {
+    &buf[start as usize..(start + len) as usize]
+}
+
+/// Upper case (ASCII and full-width Latin folded to ASCII) with control
+/// characters turned into spaces, so a name cannot contain the buffers'
+/// separators and queries compare the same way as the index.
+fn clean_upper(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
+                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+            }
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// Every pinyin-initials reading of an item, de-duplicated: the file's
+/// column first (split on whitespace, commas, semicolons or slashes), then
+/// the computed ones.
+fn readings(item: &PriceItem) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let from_file = item
+        .pinyin
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '/' | '|' | '，' | '；'))
+        .map(|r| {
+            clean_upper(r)
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect::<String>()
+        });
+    for r in from_file.chain(initials_list(&item.name)) {
+        if !r.is_empty() && !out.contains(&r) {
+            out.push(r);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::UnitPrice;
+    use crate::prices::model::Category;
+
+    fn item(code: &str, name: &str, barcode: &str) -> PriceItem {
+        PriceItem {
+            code: code.into(),
+            name: name.into(),
+            pinyin: String::new(),
+            spec: String::new(),
+            unit: "盒".into(),
+            unit_price: UnitPrice::parse("1.00").unwrap(),
+            category: Category::WesternDrug,
+            insurance_class: String::new(),
+            barcode: barcode.into(),
+        }
+    }
+
+    fn sample() -> SearchIndex {
+        SearchIndex::build(vec![
+            item("X001", "阿莫西林胶囊", "6901234567890"),
+            item("X002", "阿莫西林克拉维酸钾片", ""),
+            item("X010", "人参归脾丸", ""),
+            item("AMXL", "盐酸氨溴索片", ""),
+            item("X003", "注射用阿莫西林", ""),
+            item("Z100", "维生素B6片", ""),
+        ])
+    }
+
+    fn names(ix: &SearchIndex, q: &str) -> Vec<(String, MatchKind)> {
+        ix.search(q, 50)
+            .into_iter()
+            .map(|h| (ix.item(h.index).name.clone(), h.kind))
+            .collect()
+    }
+
+    #[test]
+    fn tiers_in_order() {
+        let ix = sample();
+        let got = names(&ix, "amxl");
+        assert_eq!(got[0], ("盐酸氨溴索片".into(), MatchKind::ExactCode));
+        assert_eq!(got[1], ("阿莫西林胶囊".into(), MatchKind::PinyinPrefix));
+        assert_eq!(
+            got[2],
+            ("阿莫西林克拉维酸钾片".into(), MatchKind::PinyinPrefix)
+        );
+        assert_eq!(
+            got[3],
+            ("注射用阿莫西林".into(), MatchKind::PinyinSubstring)
+        );
+        assert_eq!(got.len(), 4);
+    }
+
+    #[test]
+    fn code_barcode_and_prefix() {
+        let ix = sample();
+        assert_eq!(names(&ix, " x001 ")[0].1, MatchKind::ExactCode);
+        let bc = names(&ix, "6901234567890");
+        assert_eq!(bc, vec![("阿莫西林胶囊".into(), MatchKind::ExactBarcode)]);
+        let pre = ix.search("x00", 50);
+        let codes: Vec<&str> = pre.iter().map(|h| ix.item(h.index).code.as_str()).collect();
+        assert_eq!(codes, vec!["X001", "X002", "X003"]);
+        assert!(pre.iter().all(|h| h.kind == MatchKind::CodePrefix));
+    }
+
+    #[test]
+    fn one_character_and_empty() {
+        let ix = sample();
+        assert!(ix.search("", 50).is_empty());
+        assert!(ix.search("   ", 50).is_empty());
+        let a = names(&ix, "阿");
+        assert_eq!(a.len(), 3);
+        assert!(a.iter().all(|(_, k)| *k == MatchKind::NameSubstring));
+        assert_eq!(a[0].0, "阿莫西林胶囊");
+        let r = names(&ix, "r");
+        assert_eq!(r[0], ("人参归脾丸".into(), MatchKind::PinyinPrefix));
+        assert_eq!(names(&ix, "b6")[0].1, MatchKind::NameSubstring);
+        assert_eq!(names(&ix, "rsg")[0].0, "人参归脾丸");
+    }
+
+    #[test]
+    fn limit_is_respected_and_no_duplicates() {
+        let ix = sample();
+        assert_eq!(ix.search("x", 2).len(), 2);
+        let all = ix.search("x", 50);
+        let mut idx: Vec<usize> = all.iter().map(|h| h.index).collect();
+        idx.sort();
+        idx.dedup();
+        assert_eq!(idx.len(), all.len());
+    }
+}
