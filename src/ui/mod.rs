@@ -4,8 +4,12 @@
 //! through [`crate::i18n::tr`].
 
 pub mod app;
+pub mod browser;
 pub mod fonts;
+pub mod jobs;
 pub mod login;
+pub mod prices_admin;
+pub mod sample;
 pub mod setup;
 pub mod status;
 pub mod widgets;

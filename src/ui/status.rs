@@ -15,15 +15,19 @@ pub struct StatusLine {
     pub terminal: String,
     pub hospital: String,
     pub user: Option<String>,
+    /// The month of the snapshot in force today, with its item count.
+    pub snapshot: Option<(String, i64)>,
 }
 
 impl StatusLine {
     pub fn read(
         store: &Store,
         session: Option<&Session>,
-        _clock: &dyn Clock,
+        clock: &dyn Clock,
     ) -> Result<StatusLine, Failure> {
+        let in_force = crate::prices::snapshot_in_force(store.conn(), clock.now().date_naive())?;
         Ok(StatusLine {
+            snapshot: in_force.map(|s| (s.month.to_string(), s.item_count)),
             terminal: store.setting("terminal.code")?.unwrap_or_default(),
             hospital: store.setting("hospital.name")?.unwrap_or_default(),
             user: session.map(|s| s.user.to_string()),
@@ -48,6 +52,18 @@ impl StatusLine {
                 },
             );
             show(ui, "status.user", self.user.as_ref().unwrap_or(&dash));
+            match &self.snapshot {
+                Some((month, count)) => show(
+                    ui,
+                    "status.snapshot",
+                    &format!("{month} ({count} {})", tr(lang, "status.items")),
+                ),
+                None => {
+                    ui.label(egui::RichText::new(tr(lang, "status.snapshot")).weak());
+                    ui.colored_label(super::widgets::AMBER, tr(lang, "status.no_snapshot"));
+                    ui.separator();
+                }
+            }
         });
     }
 }
