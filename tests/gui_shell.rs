@@ -69,3 +69,107 @@ fn setup_form_refuses_two_different_pins() {
     assert!(!dir.db_path().exists());
     h.get_by_label("The two PINs differ");
 }
+
+/// A set-up data dir (admin/123456) with the newest sample list imported
+/// for the current month, through the library as the GUI's offer does.
+fn set_up_with_sample() -> (tempfile::TempDir, DataDir) {
+    use downtime_billing::auth::Role;
+    use downtime_billing::prices;
+    use downtime_billing::setup::{SetupParams, setup};
+    use downtime_billing::store::Store;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = DataDir::new(tmp.path().join("data"));
+    let clock = FixedClock::at(NOW);
+    setup(
+        &dir,
+        &SetupParams {
+            terminal: "MZ01".into(),
+            hospital: "测试医院".into(),
+            admin: "admin".into(),
+            admin_pin: "123456".into(),
+            signing_key_file: None,
+        },
+        &clock,
+    )
+    .unwrap();
+    let sample = downtime_billing::ui::sample::find();
+    let analysis = prices::analyse_bytes(&sample.file_name, &sample.bytes);
+    assert!(analysis.is_valid(), "{:?}", analysis.problems);
+    let mut store = Store::open(&dir).unwrap();
+    let session = downtime_billing::auth::Session {
+        user: downtime_billing::domain::UserName::parse("admin").unwrap(),
+        roles: Role::ALL.to_vec(),
+        terminal: downtime_billing::domain::TerminalCode::parse("MZ01").unwrap(),
+    };
+    prices::import_parsed(
+        &mut store,
+        &session,
+        &clock,
+        &analysis.list,
+        downtime_billing::domain::Month::parse("2026-11").unwrap(),
+        &mut |_| {},
+    )
+    .unwrap();
+    (tmp, dir)
+}
+
+/// Steps the harness until every background job has finished.
+fn settle(h: &mut Harness<'static, App>) {
+    h.step();
+    while h.state().busy() {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    h.run();
+}
+
+fn log_in(h: &mut Harness<'static, App>, user: &str, pin: &str) {
+    fill(h, "用户", user);
+    fill(h, "PIN", pin);
+    h.get_by_label("登录").click();
+    settle(h);
+}
+
+#[test]
+fn login_then_search_amxl_finds_amoxicillin_with_spec_and_price() {
+    let (_tmp, dir) = set_up_with_sample();
+    let mut h = harness(&dir, Lang::Zh);
+    h.run();
+    assert_eq!(h.state().route(), Route::Login);
+    log_in(&mut h, "admin", "123456");
+    assert!(h.state().failure().is_none(), "{:?}", h.state().failure());
+    assert_eq!(h.state().route(), Route::PriceBrowser);
+    // The status bar names the month in force.
+    h.get_by_label_contains("2026-11");
+    h.get_by_label("价格表").click();
+    settle(&mut h);
+    fill(&mut h, "查找", "amxl");
+    let hits = h.state().browser().hits().to_vec();
+    assert!(!hits.is_empty(), "amxl found nothing");
+    let index = h.state().browser().index.clone().unwrap();
+    let first = index.item(hits[0].index).clone();
+    assert!(first.name.contains("阿莫西林"), "first hit: {first:?}");
+    // What the cashier reads on screen: name, spec and price of the item.
+    h.get_all_by_label(&first.name).next().unwrap();
+    h.get_all_by_label(&first.spec).next().unwrap();
+    h.get_all_by_label(&first.unit_price.as_text())
+        .next()
+        .unwrap();
+}
+
+#[test]
+fn wrong_pin_is_refused_in_red_naming_the_user() {
+    let (_tmp, dir) = set_up_with_sample();
+    let mut h = harness(&dir, Lang::En);
+    h.run();
+    log_in_en(&mut h, "admin", "000000");
+    assert_eq!(h.state().route(), Route::Login);
+    h.get_by_label_contains("wrong PIN for user 'admin'");
+}
+
+fn log_in_en(h: &mut Harness<'static, App>, user: &str, pin: &str) {
+    fill(h, "User", user);
+    fill(h, "PIN", pin);
+    h.get_by_label("Log in").click();
+    settle(h);
+}

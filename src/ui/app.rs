@@ -354,9 +354,7 @@ impl App {
                     source,
                 })
             })?;
-            let month = month
-                .or(analysis.list.month_hint)
-                .unwrap_or(next_month);
+            let month = month.or(analysis.list.month_hint).unwrap_or(next_month);
             let store = Store::open(&data_dir)?;
             let preview = prices::preview_analysis(store.conn(), analysis, month)?;
             Ok(prices_admin::Preview { path, preview })
@@ -583,7 +581,7 @@ impl App {
         let Some(sample) = &self.sample else { return };
         ui.heading(tr(lang, "sample.title"));
         ui.label(format!(
-            "{} {} → {}",
+            "{} {} : {}",
             tr(lang, "sample.offer"),
             sample.file_name,
             Month::of(self.today())

@@ -72,8 +72,15 @@ impl BrowserScreen {
                 .selected_text(current)
                 .show_ui(ui, |ui| {
                     for s in &self.snapshots {
-                        let text = format!("{}  ({} {})", s.month, s.item_count, tr(lang, "browser.items"));
-                        if ui.selectable_label(Some(s.id) == self.selected, text).clicked()
+                        let text = format!(
+                            "{}  ({} {})",
+                            s.month,
+                            s.item_count,
+                            tr(lang, "browser.items")
+                        );
+                        if ui
+                            .selectable_label(Some(s.id) == self.selected, text)
+                            .clicked()
                             && Some(s.id) != self.selected
                         {
                             cmds.push(Command::BrowseSnapshot(s.id));
@@ -120,7 +127,11 @@ impl BrowserScreen {
         });
         self.refresh_hits();
         if self.index.is_some() && !self.query.trim().is_empty() {
-            ui.label(format!("{} {}", self.hits.len(), tr(lang, "browser.results")));
+            ui.label(format!(
+                "{} {}",
+                self.hits.len(),
+                tr(lang, "browser.results")
+            ));
         }
         ui.add_space(4.0);
         self.table(ui, lang);

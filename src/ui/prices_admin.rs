@@ -106,13 +106,23 @@ impl PricesAdminScreen {
                 MonthStatus::Identical(s) => {
                     ui.colored_label(
                         AMBER,
-                        format!("{} {} ({})", tr(lang, "admin.prices.identical"), s.month, s.file_name),
+                        format!(
+                            "{} {} ({})",
+                            tr(lang, "admin.prices.identical"),
+                            s.month,
+                            s.file_name
+                        ),
                     );
                 }
                 MonthStatus::Different(s) => {
                     ui.colored_label(
                         RED,
-                        format!("{} {} ({})", tr(lang, "admin.prices.month_held"), s.month, s.file_name),
+                        format!(
+                            "{} {} ({})",
+                            tr(lang, "admin.prices.month_held"),
+                            s.month,
+                            s.file_name
+                        ),
                     );
                 }
             }
@@ -204,7 +214,7 @@ impl PricesAdminScreen {
             .map(|s| s.month.to_string())
             .unwrap_or_default();
         ui.strong(format!(
-            "{} {}: +{} {} · −{} {} · {} {}",
+            "{} {}: +{} {} · -{} {} · {} {}",
             tr(lang, "admin.prices.diff_against"),
             against,
             diff.added.len(),
@@ -215,7 +225,13 @@ impl PricesAdminScreen {
             tr(lang, "admin.prices.changed"),
         ));
         let line = |i: &crate::prices::PriceItem| {
-            format!("{}  {}  {}  {}", i.code, i.name, i.spec, i.unit_price.as_text())
+            format!(
+                "{}  {}  {}  {}",
+                i.code,
+                i.name,
+                i.spec,
+                i.unit_price.as_text()
+            )
         };
         egui::CollapsingHeader::new(format!(
             "{} ({})",
@@ -237,7 +253,7 @@ impl PricesAdminScreen {
         .id_salt("diff_removed")
         .show(ui, |ui| {
             for i in diff.removed.iter().take(DIFF_ROWS) {
-                ui.colored_label(RED, format!("− {}", line(i)));
+                ui.colored_label(RED, format!("- {}", line(i)));
             }
             more(ui, lang, diff.removed.len());
         });
@@ -250,7 +266,7 @@ impl PricesAdminScreen {
         .show(ui, |ui| {
             for c in diff.changed.iter().take(DIFF_ROWS) {
                 ui.label(format!(
-                    "{}  {}  {} → {}",
+                    "{}  {}  {} -> {}",
                     c.code,
                     c.new.name,
                     c.old_price().as_text(),
@@ -378,7 +394,11 @@ impl PricesAdminScreen {
 
 fn more(ui: &mut egui::Ui, lang: Lang, n: usize) {
     if n > DIFF_ROWS {
-        ui.weak(format!("… {} {}", n - DIFF_ROWS, tr(lang, "admin.prices.more")));
+        ui.weak(format!(
+            "… {} {}",
+            n - DIFF_ROWS,
+            tr(lang, "admin.prices.more")
+        ));
     }
 }
 
