@@ -8,7 +8,7 @@ use downtime_billing::store::DataDir;
 use downtime_billing::ui::{App, Route};
 use eframe::egui;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use std::sync::Arc;
 
 const NOW: &str = "2026-11-22T09:00:00+08:00";
@@ -52,6 +52,20 @@ fn setup_form_creates_the_database_and_logs_the_admin_in() {
     assert_eq!(session.user.as_str(), "admin");
     assert_eq!(session.terminal.as_str(), "MZ02");
     h.get_by_label("MZ02");
+    // Then the sample list is offered for the current month.
+    assert_eq!(h.state().route(), Route::OfferSample);
+    h.get_by_label("立即导入").click();
+    settle(&mut h);
+    assert!(h.state().failure().is_none(), "{:?}", h.state().failure());
+    assert_eq!(h.state().route(), Route::PriceBrowser);
+    let (month, count) = h
+        .state()
+        .status()
+        .snapshot
+        .clone()
+        .expect("a list in force");
+    assert_eq!(month, "2026-11");
+    assert!(count >= 150, "{count}");
 }
 
 #[test]
@@ -172,4 +186,111 @@ fn log_in_en(h: &mut Harness<'static, App>, user: &str, pin: &str) {
     fill(h, "PIN", pin);
     h.get_by_label("Log in").click();
     settle(h);
+}
+
+fn shared(name: &str) -> String {
+    format!("{}/../shared/data/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn check_file(h: &mut Harness<'static, App>, path: &str) {
+    fill(h, "价格表文件", path);
+    h.get_by_label("检查").click();
+    settle(h);
+}
+
+#[test]
+fn admin_imports_the_30k_list_and_sees_the_diff_to_the_next_month() {
+    let (_tmp, dir) = set_up_with_sample();
+    let mut h = harness(&dir, Lang::Zh);
+    h.run();
+    log_in(&mut h, "admin", "123456");
+    h.get_by_label("价格表导入").click();
+    settle(&mut h);
+    assert_eq!(h.state().route(), Route::AdminPrices);
+
+    check_file(&mut h, &shared("price_list_2026-12_30k.csv"));
+    assert!(h.state().failure().is_none(), "{:?}", h.state().failure());
+    let p = h
+        .state()
+        .prices_admin()
+        .preview
+        .as_ref()
+        .expect("a preview");
+    assert_eq!(
+        p.preview.month.to_string(),
+        "2026-12",
+        "month from the file name"
+    );
+    assert!(p.preview.can_import());
+    h.get_by_label("导入").click();
+    settle(&mut h);
+    assert!(h.state().failure().is_none(), "{:?}", h.state().failure());
+    h.get_by_label_contains("已导入 2026-12 价格表");
+
+    check_file(&mut h, &shared("price_list_2027-01_30k.csv"));
+    let p = h
+        .state()
+        .prices_admin()
+        .preview
+        .as_ref()
+        .expect("a preview");
+    let diff = p.preview.diff.as_ref().expect("a diff against 2026-12");
+    assert_eq!(
+        (diff.removed.len(), diff.added.len(), diff.changed.len()),
+        (295, 300, 1416)
+    );
+    h.get_by_label_contains("+300 新增");
+    h.get_by_label_contains("-295 删除");
+    h.get_by_label_contains("1416 调价");
+}
+
+#[test]
+fn a_bad_file_lists_its_problems_by_row_and_column_and_cannot_be_imported() {
+    let (_tmp, dir) = set_up_with_sample();
+    let mut h = harness(&dir, Lang::En);
+    h.run();
+    log_in_en(&mut h, "admin", "123456");
+    h.get_by_label("Import price lists").click();
+    settle(&mut h);
+    fill(
+        &mut h,
+        "Price-list file",
+        &shared("import/bad_negative_price.csv"),
+    );
+    h.get_by_label("Check").click();
+    settle(&mut h);
+    let p = h
+        .state()
+        .prices_admin()
+        .preview
+        .as_ref()
+        .expect("a preview");
+    assert!(!p.preview.analysis.is_valid());
+    let first = p.preview.analysis.problems[0].location();
+    assert!(first.starts_with("bad_negative_price.csv:"), "{first}");
+    h.get_by_label_contains(&first);
+    assert!(
+        h.get_by_label("Import").accesskit_node().is_disabled(),
+        "Import must be disabled while the file has problems"
+    );
+}
+
+#[test]
+fn admin_screen_is_hidden_from_a_cashier() {
+    use downtime_billing::auth::{Role, insert_user};
+    use downtime_billing::store::Store;
+    let (_tmp, dir) = set_up_with_sample();
+    {
+        let mut store = Store::open(&dir).unwrap();
+        let tx = store.write().unwrap();
+        let name = downtime_billing::domain::UserName::parse("zhang").unwrap();
+        insert_user(&tx, &name, &[Role::Cashier], "246810", &FixedClock::at(NOW)).unwrap();
+        tx.commit().unwrap();
+    }
+    let mut h = harness(&dir, Lang::Zh);
+    h.run();
+    log_in(&mut h, "zhang", "246810");
+    assert!(h.state().session().is_some());
+    assert!(h.query_by_label("价格表导入").is_none());
+    h.get_by_label("价格表");
 }
