@@ -1,0 +1,687 @@
+//! The application shell: one [`App`] holding the open store, the session,
+//! the current [`Route`] and each screen's state. Screens never touch the
+//! database; they push [`Command`]s, which the app applies once per frame
+//! after drawing (the pattern of egui_demo_app's `wrap_app`). Work that can
+//! take long (checking and importing a list, indexing a month) runs on
+//! worker threads, each opening its own connection.
+
+use super::browser::BrowserScreen;
+use super::jobs::{Job, Poll};
+use super::login::LoginScreen;
+use super::prices_admin::{self, PricesAdminScreen};
+use super::sample::{self, SampleList};
+use super::setup::SetupScreen;
+use super::status::StatusLine;
+use super::widgets;
+use crate::auth::{self, Role, Session};
+use crate::clock::Clock;
+use crate::domain::Month;
+use crate::error::{ErrorKind, Failure};
+use crate::i18n::{Lang, tr};
+use crate::prices::search::SearchIndex;
+use crate::prices::{self, ImportOutcome, ImportProgress, ImportReport, ImportStage};
+use crate::setup::SetupParams;
+use crate::store::{DataDir, Store};
+use eframe::egui;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Which screen is showing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Setup,
+    /// Right after setup: offer the sample price list.
+    OfferSample,
+    Login,
+    PriceBrowser,
+    AdminPrices,
+}
+
+/// What a screen asks the app to do; applied after the frame is drawn.
+#[derive(Debug)]
+pub enum Command {
+    SetLang(Lang),
+    Setup(SetupParams),
+    ImportSample,
+    SkipSample,
+    Login { user: String, pin: String },
+    Logout,
+    Go(Route),
+    BrowseSnapshot(i64),
+    PreviewPrices(PathBuf),
+    RecheckPrices(String),
+    ImportPrices,
+    DismissFailure,
+    DismissNotice,
+}
+
+type Outcome<T> = Result<T, Failure>;
+
+/// Work running off the UI thread.
+#[derive(Default)]
+struct Jobs {
+    index: Option<(i64, Job<Outcome<SearchIndex>>)>,
+    preview: Option<Job<Outcome<prices_admin::Preview>>>,
+    import: Option<Job<Outcome<ImportReport>>>,
+}
+
+pub struct App {
+    lang: Lang,
+    data_dir: DataDir,
+    clock: Arc<dyn Clock>,
+    store: Option<Store>,
+    session: Option<Session>,
+    route: Route,
+    status: StatusLine,
+    failure: Option<Failure>,
+    /// A success message (Chinese, English).
+    notice: Option<(String, String)>,
+    sample: Option<SampleList>,
+    setup: SetupScreen,
+    login: LoginScreen,
+    browser: BrowserScreen,
+    admin: PricesAdminScreen,
+    jobs: Jobs,
+}
+
+impl App {
+    /// Builds the shell for a data directory: the setup form when it holds
+    /// no database yet, else the login screen. Installs the CJK font and the
+    /// look.
+    pub fn new(ctx: &egui::Context, data_dir: DataDir, lang: Lang, clock: Arc<dyn Clock>) -> App {
+        super::fonts::install(ctx);
+        // Cashier windows are bright rooms: a light theme, larger text.
+        ctx.set_theme(egui::Theme::Light);
+        ctx.all_styles_mut(|style| {
+            for font in style.text_styles.values_mut() {
+                font.size = (font.size * 1.15).round();
+            }
+        });
+        let mut app = App {
+            lang,
+            data_dir,
+            clock,
+            store: None,
+            session: None,
+            route: Route::Setup,
+            status: StatusLine::default(),
+            failure: None,
+            notice: None,
+            sample: None,
+            setup: SetupScreen::new(),
+            login: LoginScreen::default(),
+            browser: BrowserScreen::default(),
+            admin: PricesAdminScreen::default(),
+            jobs: Jobs::default(),
+        };
+        if app.data_dir.is_set_up() {
+            app.route = Route::Login;
+            app.open_store();
+        }
+        app
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    pub fn route(&self) -> Route {
+        self.route
+    }
+
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    pub fn failure(&self) -> Option<&Failure> {
+        self.failure.as_ref()
+    }
+
+    pub fn status(&self) -> &StatusLine {
+        &self.status
+    }
+
+    /// True while any worker is running (tests wait on it).
+    pub fn busy(&self) -> bool {
+        self.jobs.index.is_some() || self.jobs.preview.is_some() || self.jobs.import.is_some()
+    }
+
+    /// The price browser's state (tests read its results).
+    pub fn browser(&self) -> &BrowserScreen {
+        &self.browser
+    }
+
+    pub fn prices_admin(&self) -> &PricesAdminScreen {
+        &self.admin
+    }
+
+    fn open_store(&mut self) {
+        match Store::open(&self.data_dir) {
+            Ok(store) => {
+                self.store = Some(store);
+                self.refresh_status();
+            }
+            Err(e) => self.failure = Some(e.into()),
+        }
+    }
+
+    fn today(&self) -> chrono::NaiveDate {
+        self.clock.now().date_naive()
+    }
+
+    /// Re-reads what the status bar and the snapshot lists show; called
+    /// after anything that may change them, never from inside a widget.
+    fn refresh_status(&mut self) {
+        let Some(store) = &self.store else {
+            self.status = StatusLine::default();
+            return;
+        };
+        match StatusLine::read(store, self.session.as_ref(), self.clock.as_ref()) {
+            Ok(s) => self.status = s,
+            Err(f) => self.failure = Some(f),
+        }
+        match prices::snapshots(store.conn()) {
+            Ok(mut list) => {
+                list.reverse();
+                self.browser.snapshots = list.clone();
+                self.admin.snapshots = list;
+            }
+            Err(e) => self.failure = Some(e.into()),
+        }
+    }
+
+    fn apply(&mut self, ctx: &egui::Context, cmd: Command) {
+        match cmd {
+            Command::SetLang(lang) => {
+                self.lang = lang;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Title(
+                    tr(lang, "app.title").to_string(),
+                ));
+            }
+            Command::Setup(params) => self.run_setup(params),
+            Command::ImportSample => self.import_sample(ctx),
+            Command::SkipSample => self.enter_home(ctx),
+            Command::Login { user, pin } => self.run_login(ctx, &user, &pin),
+            Command::Logout => {
+                self.session = None;
+                self.login.reset();
+                self.admin = PricesAdminScreen::default();
+                self.route = Route::Login;
+                self.refresh_status();
+            }
+            Command::Go(route) => {
+                let allowed = match (&self.session, route) {
+                    (Some(s), Route::AdminPrices) => s.has(Role::Admin),
+                    (Some(_), Route::PriceBrowser) => true,
+                    _ => false,
+                };
+                if allowed {
+                    self.route = route;
+                    if route == Route::PriceBrowser {
+                        self.ensure_index(ctx);
+                    }
+                }
+            }
+            Command::BrowseSnapshot(id) => self.load_index(ctx, id),
+            Command::PreviewPrices(path) => self.preview_prices(ctx, path, None),
+            Command::RecheckPrices(month) => match Month::parse(&month) {
+                Ok(m) => {
+                    if let Some(p) = self.admin.preview.take() {
+                        self.repreview(ctx, p, m);
+                    }
+                }
+                Err(e) => self.failure = Some(e.into()),
+            },
+            Command::ImportPrices => self.import_prices(ctx),
+            Command::DismissFailure => self.failure = None,
+            Command::DismissNotice => self.notice = None,
+        }
+    }
+
+    fn run_setup(&mut self, params: SetupParams) {
+        let pin = params.admin_pin.clone();
+        let admin = params.admin.clone();
+        match crate::setup::setup(&self.data_dir, &params, self.clock.as_ref()) {
+            Ok(report) => {
+                self.setup.clear_pins();
+                self.failure = None;
+                self.notice = Some((
+                    format!(
+                        "已完成初始设置：终端 {}，医院 {}，管理员 {}",
+                        report.terminal, report.hospital, report.admin
+                    ),
+                    format!(
+                        "Set up: terminal {}, hospital {}, admin {}",
+                        report.terminal, report.hospital, report.admin
+                    ),
+                ));
+                self.open_store();
+                self.route = Route::Login;
+                // The admin just chose this PIN: log them in rather than
+                // asking for it again a second later, then offer the sample.
+                if self.login_session(&admin, &pin) {
+                    self.sample = Some(sample::find());
+                    self.route = Route::OfferSample;
+                }
+            }
+            Err(e) => self.failure = Some(e.into()),
+        }
+    }
+
+    /// Logs in; true on success (the failure is shown otherwise).
+    fn login_session(&mut self, user: &str, pin: &str) -> bool {
+        let Some(store) = self.store.as_mut() else {
+            return false;
+        };
+        let terminal = match crate::setup::terminal_code(store) {
+            Ok(t) => t,
+            Err(e) => {
+                self.failure = Some(e.into());
+                return false;
+            }
+        };
+        match auth::login(store.conn_mut(), user, pin, &terminal, self.clock.as_ref()) {
+            Ok(session) => {
+                tracing::info!(user = %session.user, "logged in");
+                self.session = Some(session);
+                self.failure = None;
+                self.refresh_status();
+                true
+            }
+            Err(e) => {
+                self.failure = Some(e.into());
+                false
+            }
+        }
+    }
+
+    fn run_login(&mut self, ctx: &egui::Context, user: &str, pin: &str) {
+        if self.login_session(user, pin) {
+            self.enter_home(ctx);
+        }
+    }
+
+    /// Where a person lands after logging in: the price browser.
+    fn enter_home(&mut self, ctx: &egui::Context) {
+        self.route = Route::PriceBrowser;
+        self.ensure_index(ctx);
+    }
+
+    /// Loads the month in force today unless a month is already loaded.
+    fn ensure_index(&mut self, ctx: &egui::Context) {
+        if self.browser.index.is_some() || self.jobs.index.is_some() {
+            return;
+        }
+        let Some(store) = &self.store else { return };
+        match prices::snapshot_in_force(store.conn(), self.today()) {
+            Ok(Some(s)) => self.load_index(ctx, s.id),
+            Ok(None) => {
+                // No month in force yet (only future lists): show the newest.
+                if let Some(s) = self.browser.snapshots.first() {
+                    let id = s.id;
+                    self.load_index(ctx, id);
+                }
+            }
+            Err(e) => self.failure = Some(e.into()),
+        }
+    }
+
+    /// Reads a snapshot's items and builds its search index off the UI
+    /// thread (a 30k list takes a moment to index).
+    fn load_index(&mut self, ctx: &egui::Context, id: i64) {
+        let data_dir = self.data_dir.clone();
+        self.browser.loading = Some(None);
+        self.browser.selected = Some(id);
+        self.jobs.index = Some((
+            id,
+            Job::spawn(ctx, move |_| {
+                let store = Store::open(&data_dir)?;
+                let items = prices::items(store.conn(), id)?;
+                Ok(SearchIndex::build(items))
+            }),
+        ));
+    }
+
+    fn preview_prices(&mut self, ctx: &egui::Context, path: PathBuf, month: Option<Month>) {
+        let data_dir = self.data_dir.clone();
+        let next_month = next_month(self.today());
+        self.admin.preview = None;
+        self.admin.busy = Some(("admin.prices.checking", None));
+        self.jobs.preview = Some(Job::spawn(ctx, move |_| {
+            let analysis = prices::analyse_file(&path).map_err(|source| {
+                Failure::from(prices::PriceError::Io {
+                    path: path.clone(),
+                    source,
+                })
+            })?;
+            let month = month.or(analysis.list.month_hint).unwrap_or(next_month);
+            let store = Store::open(&data_dir)?;
+            let preview = prices::preview_analysis(store.conn(), analysis, month)?;
+            Ok(prices_admin::Preview { path, preview })
+        }));
+    }
+
+    /// The same file, compared again for another month.
+    fn repreview(&mut self, ctx: &egui::Context, p: prices_admin::Preview, month: Month) {
+        let data_dir = self.data_dir.clone();
+        self.admin.busy = Some(("admin.prices.checking", None));
+        self.jobs.preview = Some(Job::spawn(ctx, move |_| {
+            let store = Store::open(&data_dir)?;
+            let preview = prices::preview_analysis(store.conn(), p.preview.analysis, month)?;
+            Ok(prices_admin::Preview {
+                path: p.path,
+                preview,
+            })
+        }));
+    }
+
+    fn import_prices(&mut self, ctx: &egui::Context) {
+        let (Some(p), Some(session)) = (&self.admin.preview, &self.session) else {
+            return;
+        };
+        if !p.preview.can_import() {
+            return;
+        }
+        let list = p.preview.analysis.list.clone();
+        let month = p.preview.month;
+        self.admin.busy = Some(("admin.prices.importing", Some(0.0)));
+        self.jobs.import = Some(self.spawn_import(ctx, session.clone(), list, month));
+    }
+
+    fn import_sample(&mut self, ctx: &egui::Context) {
+        let (Some(sample), Some(session)) = (&self.sample, &self.session) else {
+            return;
+        };
+        let analysis = prices::analyse_bytes(&sample.file_name, &sample.bytes);
+        if !analysis.is_valid() {
+            let first = analysis
+                .problems
+                .first()
+                .map(|p| (p.render(Lang::Zh), p.render(Lang::En)))
+                .unwrap_or_default();
+            self.failure = Some(Failure::new(ErrorKind::Invalid, first.0, first.1));
+            return;
+        }
+        // The sample is imported for the current month so receipts can be
+        // issued today, whatever month its file name says.
+        let month = Month::of(self.today());
+        self.admin.busy = Some(("admin.prices.importing", Some(0.0)));
+        self.jobs.import = Some(self.spawn_import(ctx, session.clone(), analysis.list, month));
+    }
+
+    fn spawn_import(
+        &self,
+        ctx: &egui::Context,
+        session: Session,
+        list: prices::ParsedList,
+        month: Month,
+    ) -> Job<Outcome<ImportReport>> {
+        let data_dir = self.data_dir.clone();
+        let clock = Arc::clone(&self.clock);
+        let wake = ctx.clone();
+        Job::spawn(ctx, move |progress| {
+            let mut store = Store::open(&data_dir)?;
+            let mut on_progress = |p: ImportProgress| {
+                if p.stage == ImportStage::Writing || p.stage == ImportStage::Done {
+                    progress.set(p.done as u64, p.total.max(1) as u64);
+                    wake.request_repaint();
+                }
+            };
+            Ok(prices::import_parsed(
+                &mut store,
+                &session,
+                clock.as_ref(),
+                &list,
+                month,
+                &mut on_progress,
+            )?)
+        })
+    }
+
+    /// Picks up finished work; called once per frame before drawing.
+    fn poll_jobs(&mut self, ctx: &egui::Context) {
+        if let Some((id, job)) = &self.jobs.index {
+            let id = *id;
+            match job.poll(ctx) {
+                Poll::Running => self.browser.loading = Some(job.fraction()),
+                Poll::Done(result) => {
+                    self.jobs.index = None;
+                    self.browser.loading = None;
+                    match result {
+                        Ok(index) => self.browser.set_index(id, Arc::new(index)),
+                        Err(f) => self.failure = Some(f),
+                    }
+                }
+                Poll::Lost => {
+                    self.jobs.index = None;
+                    self.browser.loading = None;
+                    self.failure = Some(lost());
+                }
+            }
+        }
+        if let Some(job) = &self.jobs.preview {
+            match job.poll(ctx) {
+                Poll::Running => {}
+                Poll::Done(result) => {
+                    self.jobs.preview = None;
+                    self.admin.busy = None;
+                    match result {
+                        Ok(p) => {
+                            self.failure = None;
+                            self.admin.set_preview(p);
+                        }
+                        Err(f) => self.failure = Some(f),
+                    }
+                }
+                Poll::Lost => {
+                    self.jobs.preview = None;
+                    self.admin.busy = None;
+                    self.failure = Some(lost());
+                }
+            }
+        }
+        if let Some(job) = &self.jobs.import {
+            match job.poll(ctx) {
+                Poll::Running => {
+                    if let Some((_, fraction)) = &mut self.admin.busy {
+                        *fraction = job.fraction();
+                    }
+                }
+                Poll::Done(result) => {
+                    self.jobs.import = None;
+                    self.admin.busy = None;
+                    match result {
+                        Ok(report) => self.imported(ctx, &report),
+                        Err(f) => self.failure = Some(f),
+                    }
+                }
+                Poll::Lost => {
+                    self.jobs.import = None;
+                    self.admin.busy = None;
+                    self.failure = Some(lost());
+                }
+            }
+        }
+    }
+
+    fn imported(&mut self, ctx: &egui::Context, report: &ImportReport) {
+        let s = &report.snapshot;
+        self.failure = None;
+        self.notice = Some(match report.outcome {
+            ImportOutcome::Imported => (
+                format!(
+                    "已导入 {} 价格表：{}，{} 项",
+                    s.month, s.file_name, s.item_count
+                ),
+                format!(
+                    "Imported the {} price list: {}, {} items",
+                    s.month, s.file_name, s.item_count
+                ),
+            ),
+            ImportOutcome::AlreadyHeld => (
+                format!("{} 已有同一文件 {}，未做改动", s.month, s.file_name),
+                format!(
+                    "{} already holds this very file {}; nothing changed",
+                    s.month, s.file_name
+                ),
+            ),
+        });
+        self.admin.preview = None;
+        self.admin.path.clear();
+        // A new month may now be in force: re-read and re-index.
+        self.browser.index = None;
+        self.refresh_status();
+        if self.route == Route::OfferSample {
+            self.sample = None;
+            self.enter_home(ctx);
+        } else {
+            self.ensure_index(ctx);
+        }
+    }
+
+    fn top_bar(&self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
+        let lang = self.lang;
+        ui.horizontal(|ui| {
+            ui.strong(tr(lang, "app.title"));
+            ui.separator();
+            if let Some(session) = &self.session
+                && self.route != Route::OfferSample
+            {
+                let mut nav = |ui: &mut egui::Ui, route: Route, key: &str| {
+                    if ui
+                        .selectable_label(self.route == route, tr(lang, key))
+                        .clicked()
+                    {
+                        cmds.push(Command::Go(route));
+                    }
+                };
+                nav(ui, Route::PriceBrowser, "nav.browser");
+                // Hidden, not just disabled, for people without the role.
+                if session.has(Role::Admin) {
+                    nav(ui, Route::AdminPrices, "nav.admin_prices");
+                }
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if self.session.is_some() && ui.button(tr(lang, "nav.logout")).clicked() {
+                    cmds.push(Command::Logout);
+                }
+                // The language switch is always on screen, whatever the route.
+                let mut chosen = lang;
+                ui.selectable_value(&mut chosen, Lang::En, "English");
+                ui.selectable_value(&mut chosen, Lang::Zh, "中文");
+                if chosen != lang {
+                    cmds.push(Command::SetLang(chosen));
+                }
+            });
+        });
+    }
+
+    fn offer_sample_ui(&self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
+        let lang = self.lang;
+        let Some(sample) = &self.sample else { return };
+        ui.heading(tr(lang, "sample.title"));
+        ui.label(format!(
+            "{} {} : {}",
+            tr(lang, "sample.offer"),
+            sample.file_name,
+            Month::of(self.today())
+        ));
+        if let Some(src) = &sample.source {
+            ui.weak(src.display().to_string());
+        } else {
+            ui.weak(tr(lang, "sample.embedded"));
+        }
+        ui.add_space(8.0);
+        let idle = self.jobs.import.is_none();
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(idle, egui::Button::new(tr(lang, "sample.import")))
+                .clicked()
+            {
+                cmds.push(Command::ImportSample);
+            }
+            if ui
+                .add_enabled(idle, egui::Button::new(tr(lang, "sample.skip")))
+                .clicked()
+            {
+                cmds.push(Command::SkipSample);
+            }
+        });
+        if let Some((key, fraction)) = self.admin.busy {
+            super::jobs::progress_bar(ui, fraction, tr(lang, key));
+        }
+    }
+}
+
+fn lost() -> Failure {
+    Failure::new(
+        ErrorKind::Internal,
+        "后台任务意外中止（详见日志）",
+        "a background task stopped unexpectedly (see the log)",
+    )
+}
+
+/// The month after `date`'s: what a new list is usually for.
+fn next_month(date: chrono::NaiveDate) -> Month {
+    let m = Month::of(date);
+    if m.month == 12 {
+        Month {
+            year: m.year + 1,
+            month: 1,
+        }
+    } else {
+        Month {
+            year: m.year,
+            month: m.month + 1,
+        }
+    }
+}
+
+impl eframe::App for App {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.poll_jobs(&ctx);
+        let lang = self.lang;
+        let mut cmds = Vec::new();
+        egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui, &mut cmds));
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status.ui(ui, lang));
+        egui::CentralPanel::default().show(ui, |ui| {
+            if let Some(f) = &self.failure
+                && widgets::failure_banner(ui, lang, f, tr(lang, "common.close"))
+            {
+                cmds.push(Command::DismissFailure);
+            }
+            if let Some((zh, en)) = &self.notice
+                && widgets::notice_banner(ui, lang.pick(zh, en), tr(lang, "common.close"))
+            {
+                cmds.push(Command::DismissNotice);
+            }
+            match self.route {
+                Route::Setup => self.setup.ui(ui, lang, false, &mut cmds),
+                Route::OfferSample => self.offer_sample_ui(ui, &mut cmds),
+                Route::Login => {
+                    let can_login = self.store.is_some();
+                    self.login
+                        .ui(ui, lang, &self.status.hospital, can_login, &mut cmds);
+                }
+                Route::PriceBrowser => self.browser.ui(ui, lang, &mut cmds),
+                Route::AdminPrices => self.admin.ui(ui, lang, &mut cmds),
+            }
+        });
+        for cmd in cmds {
+            self.apply(&ctx, cmd);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_month_rolls_over_the_year() {
+        let d = |y, m| chrono::NaiveDate::from_ymd_opt(y, m, 15).unwrap();
+        assert_eq!(next_month(d(2026, 12)).to_string(), "2027-01");
+        assert_eq!(next_month(d(2026, 11)).to_string(), "2026-12");
+    }
+}

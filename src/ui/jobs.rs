@@ -1,0 +1,93 @@
+//! Long work (imports, loading and indexing a 30k-item list) runs on a
+//! worker thread so the window keeps answering; the screen shows a progress
+//! bar from the shared counters and picks the result up when it is ready.
+
+use eframe::egui;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Counters a worker updates and the UI reads.
+#[derive(Debug, Default)]
+pub struct Progress {
+    done: AtomicU64,
+    total: AtomicU64,
+}
+
+impl Progress {
+    pub fn set(&self, done: u64, total: u64) {
+        self.total.store(total, Ordering::Relaxed);
+        self.done.store(done, Ordering::Relaxed);
+    }
+
+    /// 0.0–1.0, or `None` before the worker knows how much there is.
+    pub fn fraction(&self) -> Option<f32> {
+        let total = self.total.load(Ordering::Relaxed);
+        if total == 0 {
+            return None;
+        }
+        let done = self.done.load(Ordering::Relaxed).min(total);
+        Some(done as f32 / total as f32)
+    }
+}
+
+/// Where a job is.
+pub enum Poll<T> {
+    Running,
+    Done(T),
+    /// The worker ended without an answer (it panicked): a bug, reported as
+    /// such rather than leaving a progress bar spinning forever.
+    Lost,
+}
+
+/// One piece of work running on its own thread.
+pub struct Job<T> {
+    rx: mpsc::Receiver<T>,
+    progress: Arc<Progress>,
+}
+
+impl<T: Send + 'static> Job<T> {
+    /// Starts `work` on a new thread; the window is woken when it finishes.
+    pub fn spawn(
+        ctx: &egui::Context,
+        work: impl FnOnce(&Progress) -> T + Send + 'static,
+    ) -> Job<T> {
+        let (tx, rx) = mpsc::channel();
+        let progress = Arc::new(Progress::default());
+        let p = Arc::clone(&progress);
+        let ctx = ctx.clone();
+        std::thread::spawn(move || {
+            let out = work(&p);
+            // The receiver is gone only when the window closed meanwhile.
+            let _ = tx.send(out);
+            ctx.request_repaint();
+        });
+        Job { rx, progress }
+    }
+
+    /// The result once the worker is done. While it runs, asks for another
+    /// frame soon so the progress bar moves.
+    pub fn poll(&self, ctx: &egui::Context) -> Poll<T> {
+        match self.rx.try_recv() {
+            Ok(out) => Poll::Done(out),
+            Err(mpsc::TryRecvError::Empty) => {
+                ctx.request_repaint_after(Duration::from_millis(50));
+                Poll::Running
+            }
+            Err(mpsc::TryRecvError::Disconnected) => Poll::Lost,
+        }
+    }
+
+    pub fn fraction(&self) -> Option<f32> {
+        self.progress.fraction()
+    }
+}
+
+/// A progress bar for a job, indeterminate until the worker knows its size.
+pub fn progress_bar(ui: &mut egui::Ui, fraction: Option<f32>, text: &str) {
+    match fraction {
+        Some(f) => ui.add(egui::ProgressBar::new(f).show_percentage().text(text)),
+        None => ui.add(egui::ProgressBar::new(0.0).animate(true).text(text)),
+    };
+}

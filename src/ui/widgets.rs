@@ -1,0 +1,69 @@
+//! Small widgets every screen uses, so labels, failures and inputs look and
+//! behave the same everywhere (and every input carries an accessible name,
+//! which screen readers and the egui_kittest tests find it by).
+
+use crate::error::Failure;
+use crate::i18n::Lang;
+use eframe::egui;
+
+pub const RED: egui::Color32 = egui::Color32::from_rgb(0xC0, 0x1C, 0x1C);
+pub const AMBER: egui::Color32 = egui::Color32::from_rgb(0xB8, 0x6E, 0x00);
+pub const GREEN: egui::Color32 = egui::Color32::from_rgb(0x1E, 0x7B, 0x34);
+
+/// A label followed by a single-line text field named by that label.
+pub fn labelled_text(
+    ui: &mut egui::Ui,
+    label: &str,
+    value: &mut String,
+    password: bool,
+    width: f32,
+) -> egui::Response {
+    let l = ui.label(label);
+    ui.add(
+        egui::TextEdit::singleline(value)
+            .password(password)
+            .desired_width(width),
+    )
+    .labelled_by(l.id)
+}
+
+/// A failure from the library, shown in red in the chosen language, with a
+/// way to dismiss it. Returns true when the person dismissed it.
+pub fn failure_banner(ui: &mut egui::Ui, lang: Lang, failure: &Failure, close: &str) -> bool {
+    let mut dismissed = false;
+    egui::Frame::new()
+        .fill(egui::Color32::from_rgb(0xFD, 0xEC, 0xEC))
+        .stroke(egui::Stroke::new(1.0, RED))
+        .inner_margin(8.0)
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(
+                    egui::RichText::new(failure.message(lang))
+                        .color(RED)
+                        .strong(),
+                );
+                if ui.small_button(close).clicked() {
+                    dismissed = true;
+                }
+            });
+        });
+    dismissed
+}
+
+/// A notice that something worked (green), dismissable like a failure.
+pub fn notice_banner(ui: &mut egui::Ui, text: &str, close: &str) -> bool {
+    let mut dismissed = false;
+    egui::Frame::new()
+        .fill(egui::Color32::from_rgb(0xE8, 0xF5, 0xEA))
+        .stroke(egui::Stroke::new(1.0, GREEN))
+        .inner_margin(8.0)
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(egui::RichText::new(text).color(GREEN));
+                if ui.small_button(close).clicked() {
+                    dismissed = true;
+                }
+            });
+        });
+    dismissed
+}
