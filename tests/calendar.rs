@@ -97,7 +97,7 @@ fn setup_loads_2026_and_audits_it() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(actions, vec!["calendar.import", "setup"]);
+    assert_eq!(actions, vec!["setup", "calendar.import"]);
     assert!(
         downtime_billing::audit::check_chain(store.conn())
             .unwrap()

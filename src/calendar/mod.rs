@@ -521,14 +521,16 @@ impl Deadline {
                 )
             }
             (Deadline::Date(d), Lang::En) => format!(
-                "Exchange this receipt for an official invoice at the cashier window before {}",
+                "Exchange this receipt for an official invoice at the cashier window by {}",
                 d.format("%Y-%m-%d")
             ),
+            // For the patient: the rule they can act on now, and why the
+            // date itself is not printed.
             (Deadline::Unconfirmed { missing_year }, Lang::Zh) => format!(
-                "换取正式发票的截止日期待确认（开具后第 {WORKING_DAYS} 个工作日，{missing_year} 年节假日安排尚未导入），请留意收费窗口通知"
+                "请于开票后 {WORKING_DAYS} 个工作日内凭本票据到收费窗口换取正式发票（截止日期待确认，取决于 {missing_year} 年节假日安排）"
             ),
             (Deadline::Unconfirmed { missing_year }, Lang::En) => format!(
-                "Deadline to exchange this receipt for an official invoice: to be confirmed ({WORKING_DAYS}th working day after issue; the {missing_year} holiday schedule is not loaded yet), ask at the cashier window"
+                "Exchange this receipt for an official invoice at the cashier window within {WORKING_DAYS} working days of issue (exact deadline to be confirmed: it depends on the {missing_year} holiday schedule)"
             ),
         }
     }
