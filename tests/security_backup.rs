@@ -303,3 +303,34 @@ fn every_n_receipts_keep_k_and_staleness() {
     drop(store);
     bin(d.path()).arg("verify").assert().success();
 }
+
+#[test]
+fn another_terminals_backup_is_refused() {
+    let a = setup("MZ01");
+    let b = setup("YF01");
+    let o = admin(b.path()).args(["backup", "--json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let theirs = std::path::PathBuf::from(v["file"].as_str().unwrap());
+    // Same hospital key, so only the terminal differs.
+    let key = a.path().join("hospital.key");
+    admin(b.path())
+        .args(["key", "export", "--out"])
+        .arg(&key)
+        .assert()
+        .success();
+    admin(a.path())
+        .args(["key", "import", "--replace"])
+        .arg(&key)
+        .assert()
+        .success();
+    let db = a.path().join("downtime-billing.sqlite3");
+    let before = sha(&db);
+    let o = admin(a.path())
+        .arg("restore")
+        .arg(&theirs)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(5), "{}", stderr(&o));
+    assert!(stderr(&o).contains("YF01"), "{}", stderr(&o));
+    assert_eq!(sha(&db), before);
+}

@@ -271,3 +271,40 @@ fn lockout_minutes_is_a_setting() {
     assert_eq!(settings::lockout_minutes(store.conn()).unwrap(), 30);
     assert_eq!(settings::idle_lock_minutes(store.conn()).unwrap(), 5);
 }
+
+#[test]
+fn unlocking_after_idle_takes_the_same_pin_and_refreshes_roles() {
+    let d = setup("MZ01");
+    add_user(d.path(), "cash1", "cashier", "222222");
+    let mut store = Store::open(&DataDir::new(d.path())).unwrap();
+    let clock = FixedClock::at(NOW);
+    let t = TerminalCode::parse("MZ01").unwrap();
+    let admin = auth::login(store.conn_mut(), "admin", ADMIN_PIN, &t, &clock).unwrap();
+    let cashier = auth::login(store.conn_mut(), "cash1", "222222", &t, &clock).unwrap();
+    users::set_roles(
+        &mut store,
+        &admin,
+        &clock,
+        "cash1",
+        &[Role::Cashier, Role::Finance],
+    )
+    .unwrap();
+    let again = auth::unlock(store.conn_mut(), &cashier, "222222", &clock).unwrap();
+    assert!(again.has(Role::Finance));
+    for _ in 0..4 {
+        assert!(matches!(
+            auth::unlock(store.conn_mut(), &cashier, "000000", &clock),
+            Err(AuthError::WrongPin { .. })
+        ));
+    }
+    assert!(matches!(
+        auth::unlock(store.conn_mut(), &cashier, "000000", &clock),
+        Err(AuthError::Locked { .. })
+    ));
+    assert!(matches!(
+        auth::unlock(store.conn_mut(), &cashier, "222222", &clock),
+        Err(AuthError::Locked { .. })
+    ));
+    let r = downtime_billing::verify::run(&store).unwrap();
+    assert!(r.ok, "{:?}", r.problems);
+}

@@ -4,9 +4,9 @@
 //! checks the signing key file against the fingerprint recorded at setup,
 //! and runs every per-record check in [`CHECKS`] (receipt signatures, price
 //! snapshot contents, users against their audit trail, the audit log's tail
-//! against the newest backup). Each problem names
-//! the record (table and key, or audit seq) and what is wrong, so an edit
-//! made behind the program's back is found and named, not only suspected.
+//! against the newest backup). Each problem names the record (table and
+//! key, or audit seq) and what is wrong, so an edit made behind the
+//! program's back is found and named, not only suspected.
 //!
 //! The CLI runs it as `verify` (exit 4 when anything is wrong), the GUI at
 //! every start (red banner), and `backup`/`restore` on every backup file.
