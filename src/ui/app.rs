@@ -204,6 +204,8 @@ impl App {
             Command::Login { user, pin } => self.run_login(ctx, &user, &pin),
             Command::Logout => {
                 self.session = None;
+                self.notice = None;
+                self.failure = None;
                 self.login.reset();
                 self.admin = PricesAdminScreen::default();
                 self.route = Route::Login;
@@ -346,6 +348,7 @@ impl App {
         let data_dir = self.data_dir.clone();
         let next_month = next_month(self.today());
         self.admin.preview = None;
+        self.notice = None;
         self.admin.busy = Some(("admin.prices.checking", None));
         self.jobs.preview = Some(Job::spawn(ctx, move |_| {
             let analysis = prices::analyse_file(&path).map_err(|source| {
@@ -580,14 +583,16 @@ impl App {
         let lang = self.lang;
         let Some(sample) = &self.sample else { return };
         ui.heading(tr(lang, "sample.title"));
-        ui.label(format!(
-            "{} {} : {}",
-            tr(lang, "sample.offer"),
+        ui.label(tr(lang, "sample.offer"));
+        ui.strong(format!(
+            "{}  ({} {})",
             sample.file_name,
+            tr(lang, "sample.as_month"),
             Month::of(self.today())
         ));
         if let Some(src) = &sample.source {
-            ui.weak(src.display().to_string());
+            let shown = std::fs::canonicalize(src).unwrap_or_else(|_| src.clone());
+            ui.weak(shown.display().to_string());
         } else {
             ui.weak(tr(lang, "sample.embedded"));
         }

@@ -53,6 +53,8 @@ impl StatusLine {
             );
             show(ui, "status.user", self.user.as_ref().unwrap_or(&dash));
             match &self.snapshot {
+                // Before setup there is no database to hold a list.
+                _ if self.terminal.is_empty() => {}
                 Some((month, count)) => show(
                     ui,
                     "status.snapshot",
