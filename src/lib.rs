@@ -10,6 +10,8 @@
 //!   mapping to exit codes.
 //! - [`i18n`]: Chinese (default) and English.
 //! - [`clock`]: the one source of "now".
+//! - [`calendar`]: working days (holidays and 调休 as data) and the
+//!   15-working-day exchange deadline.
 //! - [`money`]: amounts, unit prices, quantities, rounding, 大写金额.
 //! - [`domain`]: months, terminal codes, user names.
 //! - [`store`]: SQLite open, pragmas, integrity, migrations, append-only
@@ -27,6 +29,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod cli;
 pub mod clock;
 pub mod domain;

@@ -5,6 +5,7 @@
 //! 5 conflict, 1 internal).
 
 mod prices;
+mod calendar;
 mod setup;
 
 use crate::auth::{self, AuthError, Session};
@@ -55,6 +56,9 @@ pub enum Command {
     Setup(setup::Args),
     /// Monthly price lists: import, months, diff, search.
     Prices(prices::Args),
+    /// Holiday calendar and exchange deadlines.
+    #[command(subcommand)]
+    Calendar(calendar::Args),
 }
 
 /// What every command gets: where the data is, the language, who acts.
@@ -122,5 +126,6 @@ pub fn run(ctx: Ctx, command: Command) -> Result<(), Failure> {
     match command {
         Command::Setup(a) => setup::run(&ctx, a),
         Command::Prices(a) => prices::run(&ctx, a),
+        Command::Calendar(a) => calendar::run(&ctx, a),
     }
 }

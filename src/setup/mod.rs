@@ -135,6 +135,7 @@ pub fn setup(
             "key_imported": imported,
         }),
     )?;
+    crate::calendar::load_bundled(&tx, &Actor::system(admin.as_str(), &terminal), clock)?;
     tx.commit()?;
     tracing::info!(terminal = %terminal, admin = %admin, "terminal set up");
     Ok(SetupReport {

@@ -39,7 +39,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration {
         name: "calendar",
         sql: include_str!("../calendar/schema.sql"),
-        append_only: &[],
+        append_only: &["calendar_imports", "calendar_entries"],
     },
     Migration {
         name: "receipts",
