@@ -22,14 +22,20 @@
 //! - [`setup`]: the first run of a terminal.
 //! - [`prices`]: monthly price-list snapshots: import, validation, diff,
 //!   search.
+//! - [`receipts`]: outage episodes, receipt books, durable issuance, voids,
+//!   refunds, reprints, shift close, the signed QR payload.
 //! - [`print`]: the PDF kit (receipts, reports, price book).
 //! - [`fonts`]: the bundled CJK font.
 //! - [`logging`]: the rolling log file.
+//! - [`verify`], [`backup`], [`mask`]: the full database check (integrity,
+//!   audit chain, triggers, key, per-record checks), online backups with a
+//!   verified restore, and masking of personal identifiers.
 //! - [`cli`], [`ui`]: the two faces.
 
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod backup;
 pub mod cli;
 pub mod clock;
 pub mod domain;
@@ -38,9 +44,12 @@ pub mod fonts;
 pub mod i18n;
 pub mod keys;
 pub mod logging;
+pub mod mask;
 pub mod money;
 pub mod prices;
 pub mod print;
+pub mod receipts;
 pub mod setup;
 pub mod store;
 pub mod ui;
+pub mod verify;

@@ -185,3 +185,31 @@ pub fn check_chain(conn: &Connection) -> Result<Vec<ChainProblem>, StoreError> {
     }
     Ok(problems)
 }
+
+/// The newest `limit` entries, newest first (admin only: the trail names
+/// who did what).
+pub fn list(
+    conn: &Connection,
+    session: &crate::auth::Session,
+    limit: usize,
+) -> Result<Vec<Entry>, crate::auth::AuthError> {
+    session.require(crate::auth::Role::Admin, "read the audit log")?;
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, terminal, user, action, records, details, prev_hash, hash
+         FROM audit_log ORDER BY seq DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit.min(i64::MAX as usize) as i64], |r| {
+        Ok(Entry {
+            seq: r.get(0)?,
+            at: r.get(1)?,
+            terminal: r.get(2)?,
+            user: r.get(3)?,
+            action: r.get(4)?,
+            records: r.get(5)?,
+            details: r.get(6)?,
+            prev_hash: r.get(7)?,
+            hash: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

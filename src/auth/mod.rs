@@ -1,6 +1,35 @@
 //! Users, roles, PINs and lock-out. Permissions are enforced here, in the
 //! library: every operation that needs a role asks the [`Session`] for it, so
 //! neither the GUI nor a script can go around them.
+//!
+//! # Who may do what
+//!
+//! Each library operation calls [`Session::require`] (or
+//! [`Session::require_any`]) with the role below before it touches
+//! anything; the CLI maps a refusal to exit 3 and the GUI hides what the
+//! user's roles do not allow. A user may hold several roles.
+//!
+//! | operation | role needed |
+//! |---|---|
+//! | `users::add_user`, `set_disabled`, `reset_pin`, `set_roles`, `list_users` | admin |
+//! | `settings::set` (lock-out, idle lock, backup policy) | admin |
+//! | `keys::transfer::export_key`, `import_key` | admin |
+//! | `backup::backup_to` (a backup on demand) | admin or finance |
+//! | `backup::restore` | admin |
+//! | audit listing (`audit list`) | admin |
+//! | `approve_by_supervisor` (void, refund, large cash variance) | admin, a second person |
+//! | price-list import, receipt ranges, holiday calendar (issue 2) | admin |
+//! | issue receipts, reprint, void/refund own receipts, shift close (issue 4) | cashier |
+//! | verify / dispense / return by receipt (issue 4) | pharmacist |
+//! | journals, exchange, HIS posting, reconcile, reports (issue 4) | finance |
+//! | `verify::run`, automatic backups (shift close, exit, every N receipts) | none: read-only or done on the program's behalf |
+//!
+//! Five wrong PINs in a row lock a user for `auth.lockout_minutes`
+//! ([`settings::lockout_minutes`], default 5); the counters live in the
+//! database, so a restart does not lift the lock.
+
+pub mod settings;
+pub mod users;
 
 use crate::clock::{Clock, stamp};
 use crate::domain::{DomainError, TerminalCode, UserName};
@@ -109,6 +138,22 @@ pub enum AuthError {
     SelfApproval(String),
     #[error("no PIN given: set {0} or run on a terminal to be asked")]
     NoPin(&'static str),
+    #[error("user '{user}' holds none of the roles {roles} needed to {action}")]
+    MissingAnyRole {
+        user: String,
+        roles: String,
+        action: String,
+    },
+    #[error("'{0}' is the last enabled admin: add or enable another admin first")]
+    LastAdmin(String),
+    #[error("unknown setting '{0}' (see `settings list`)")]
+    UnknownSetting(String),
+    #[error("setting {key}: '{value}' is not valid (expected {reason})")]
+    BadSetting {
+        key: String,
+        value: String,
+        reason: String,
+    },
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error(transparent)]
@@ -124,10 +169,13 @@ impl From<rusqlite::Error> for AuthError {
 impl UserFacing for AuthError {
     fn kind(&self) -> ErrorKind {
         match self {
-            AuthError::UnknownRole(_) | AuthError::WeakPin | AuthError::Domain(_) => {
-                ErrorKind::Invalid
-            }
-            AuthError::UserExists(_) => ErrorKind::Conflict,
+            AuthError::UnknownRole(_)
+            | AuthError::WeakPin
+            | AuthError::Domain(_)
+            | AuthError::UnknownSetting(_)
+            | AuthError::BadSetting { .. } => ErrorKind::Invalid,
+            AuthError::UserExists(_) | AuthError::LastAdmin(_) => ErrorKind::Conflict,
+            AuthError::MissingAnyRole { .. } => ErrorKind::NotAllowed,
             AuthError::NoSuchUser(_)
             | AuthError::WrongPin { .. }
             | AuthError::Locked { .. }
@@ -163,6 +211,20 @@ impl UserFacing for AuthError {
             ),
             AuthError::SelfApproval(u) => format!("“{u}”不能审批自己的操作：必须由另一人审批"),
             AuthError::NoPin(var) => format!("未提供 PIN：请设置 {var}，或在终端中运行以输入"),
+            AuthError::MissingAnyRole {
+                user,
+                roles,
+                action,
+            } => {
+                format!("用户“{user}”没有 {roles} 中的任何角色，不能{action}")
+            }
+            AuthError::LastAdmin(u) => {
+                format!("“{u}”是最后一个启用的管理员：请先添加或启用另一名管理员")
+            }
+            AuthError::UnknownSetting(k) => format!("未知设置“{k}”（见 `settings list`）"),
+            AuthError::BadSetting { key, value, reason } => {
+                format!("设置 {key}：“{value}”无效（应为 {reason}）")
+            }
             AuthError::Domain(e) => e.message(lang),
             AuthError::Store(e) => e.message(lang),
         }
@@ -191,6 +253,19 @@ impl Session {
             Err(AuthError::MissingRole {
                 user: self.user.to_string(),
                 role,
+                action: action.to_string(),
+            })
+        }
+    }
+
+    /// Refuses unless the user holds at least one of `roles`.
+    pub fn require_any(&self, roles: &[Role], action: &str) -> Result<(), AuthError> {
+        if roles.iter().any(|r| self.has(*r)) {
+            Ok(())
+        } else {
+            Err(AuthError::MissingAnyRole {
+                user: self.user.to_string(),
+                roles: roles_text(roles),
                 action: action.to_string(),
             })
         }
@@ -333,9 +408,7 @@ pub fn login(
     }
     let failed = user.failed_pins + 1;
     let result = if failed >= MAX_FAILED_PINS {
-        let minutes = crate::store::get_setting(&tx, "auth.lockout_minutes")?
-            .and_then(|m| m.parse::<i64>().ok())
-            .unwrap_or(DEFAULT_LOCKOUT_MINUTES);
+        let minutes = settings::lockout_minutes(&tx)?;
         let until = stamp(now + chrono::Duration::minutes(minutes));
         tx.execute(
             "UPDATE users SET failed_pins = 0, locked_until = ?2 WHERE name = ?1",
@@ -410,4 +483,44 @@ pub fn approve_by_supervisor(
     let s = login(conn, sup.as_str(), pin, &requester.terminal, clock)?;
     s.require(Role::Admin, "approve as a supervisor")?;
     Ok(Approval { supervisor: sup })
+}
+
+/// Checks a PIN without writing anything. Only for `restore` when the
+/// current database cannot be opened at all: the admin then proves who they
+/// are against the users of the (already verified) backup, which is opened
+/// read-only, so wrong PINs cannot be counted there; a lock-out running in
+/// that copy is still honoured.
+pub fn authenticate_readonly(
+    conn: &Connection,
+    name: &str,
+    pin: &str,
+    terminal: &TerminalCode,
+    clock: &dyn Clock,
+) -> Result<Session, AuthError> {
+    let user_name = UserName::parse(name)?;
+    let user = find_user(conn, user_name.as_str())?
+        .ok_or_else(|| AuthError::NoSuchUser(user_name.to_string()))?;
+    if user.disabled {
+        return Err(AuthError::Disabled(user.name));
+    }
+    if let Some(until) = &user.locked_until
+        && let Ok(t) = chrono::DateTime::parse_from_rfc3339(until)
+        && t > clock.now()
+    {
+        return Err(AuthError::Locked {
+            user: user.name,
+            until: until.clone(),
+        });
+    }
+    if !pin_matches(pin, &user.pin_hash) {
+        return Err(AuthError::WrongPin {
+            user: user.name,
+            left: MAX_FAILED_PINS - user.failed_pins - 1,
+        });
+    }
+    Ok(Session {
+        user: user_name,
+        roles: user.roles,
+        terminal: terminal.clone(),
+    })
 }

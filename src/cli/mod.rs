@@ -6,7 +6,15 @@
 
 mod prices;
 mod calendar;
+mod backup;
+mod key;
+mod episode;
+mod range;
+mod receipt;
 mod setup;
+mod shift;
+mod user;
+mod verify;
 
 use crate::auth::{self, AuthError, Session};
 use crate::clock::SystemClock;
@@ -56,9 +64,39 @@ pub enum Command {
     Setup(setup::Args),
     /// Monthly price lists: import, months, diff, search.
     Prices(prices::Args),
+    /// Outage episodes: open, close, list.
+    #[command(subcommand)]
+    Episode(episode::EpisodeCmd),
+    /// Receipt number ranges (receipt books): add, list.
+    #[command(subcommand)]
+    Range(range::RangeCmd),
+    /// Receipts: issue, show, list, pdf (reprint), void, refund.
+    #[command(subcommand)]
+    Receipt(receipt::ReceiptCmd),
+    /// Shift close per cashier.
+    #[command(subcommand)]
+    Shift(shift::ShiftCmd),
     /// Holiday calendar and exchange deadlines.
     #[command(subcommand)]
     Calendar(calendar::Args),
+    /// Users of this terminal (admin): add, disable, enable, reset-pin, roles, list.
+    #[command(subcommand)]
+    User(user::UserCmd),
+    /// Security and backup settings: list, set (admin).
+    #[command(subcommand)]
+    Settings(user::SettingsCmd),
+    /// The hospital signing key: export, import (admin).
+    #[command(subcommand)]
+    Key(key::KeyCmd),
+    /// Integrity, audit chain, triggers, key and record checks; exit 4 if anything is wrong.
+    Verify(verify::Args),
+    /// An online backup, checked after writing (admin or finance).
+    Backup(backup::BackupArgs),
+    /// Verifies a backup, moves the current database aside and restores (admin).
+    Restore(backup::RestoreArgs),
+    /// The audit log (admin).
+    #[command(subcommand)]
+    Audit(backup::AuditCmd),
 }
 
 /// What every command gets: where the data is, the language, who acts.
@@ -126,6 +164,17 @@ pub fn run(ctx: Ctx, command: Command) -> Result<(), Failure> {
     match command {
         Command::Setup(a) => setup::run(&ctx, a),
         Command::Prices(a) => prices::run(&ctx, a),
+        Command::Episode(c) => episode::run(&ctx, c),
+        Command::Range(c) => range::run(&ctx, c),
+        Command::Receipt(c) => receipt::run(&ctx, c),
+        Command::Shift(c) => shift::run(&ctx, c),
         Command::Calendar(a) => calendar::run(&ctx, a),
+        Command::User(c) => user::run(&ctx, c),
+        Command::Settings(c) => user::run_settings(&ctx, c),
+        Command::Key(c) => key::run(&ctx, c),
+        Command::Verify(a) => verify::run(&ctx, a),
+        Command::Backup(a) => backup::run_backup(&ctx, a),
+        Command::Restore(a) => backup::run_restore(&ctx, a),
+        Command::Audit(c) => backup::run_audit(&ctx, c),
     }
 }

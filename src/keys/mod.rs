@@ -10,6 +10,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
+pub mod transfer;
+
 type HmacSha256 = Hmac<Sha256>;
 
 const EXPORT_HEADER: &str = "downtime-billing signing key v1";
@@ -28,7 +30,7 @@ pub enum KeyError {
     #[error("{path}: a signing key already exists here")]
     Exists { path: PathBuf },
     #[error(
-        "{path}: this key ({found}) is not the hospital key this terminal already holds ({held})"
+        "{path}: this key ({found}) is not the hospital key this terminal already holds ({held}); receipts signed under the held key must still verify. To replace it deliberately: `key import FILE --replace` (the held key is kept as signing.key.old-TIMESTAMP)"
     )]
     Mismatch {
         path: PathBuf,
@@ -60,7 +62,7 @@ impl UserFacing for KeyError {
             }
             KeyError::Exists { path } => format!("{}：此处已有签名密钥", path.display()),
             KeyError::Mismatch { path, found, held } => format!(
-                "{}：该密钥（{found}）与本终端已有的医院密钥（{held}）不同",
+                "{}：该密钥（{found}）与本终端已有的医院密钥（{held}）不同；用旧密钥签名的票据仍须能验证。如确要替换：`key import 文件 --replace`（旧密钥保留为 signing.key.old-时间）",
                 path.display()
             ),
         }

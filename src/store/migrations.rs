@@ -44,7 +44,21 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration {
         name: "receipts",
         sql: include_str!("../receipts/schema.sql"),
-        append_only: &[],
+        append_only: &[
+            "episodes",
+            "episode_closures",
+            "receipt_ranges",
+            "receipts",
+            "receipt_lines",
+            "receipt_payments",
+            "receipt_events",
+            "shift_closes",
+        ],
+    },
+    Migration {
+        name: "backups",
+        sql: include_str!("../backup/schema.sql"),
+        append_only: &["backups"],
     },
 ];
 

@@ -1,0 +1,239 @@
+//! The security and backup settings an admin may change, each with its
+//! default, what values it takes, and a typed accessor, so the GUI and the
+//! library read them the same way and a bad value can never be stored.
+//! Changing one is an admin operation, audited like any other change.
+//!
+//! Later capabilities with settings of the same kind add one line to
+//! [`KNOWN`].
+
+use super::{AuthError, Role, Session};
+use crate::audit::{self, Actor};
+use crate::clock::Clock;
+use crate::store::{self, Store, StoreError};
+use rusqlite::Connection;
+
+/// What values a setting takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingKind {
+    /// A whole number in `min..=max`.
+    Count { min: i64, max: i64 },
+    /// A folder on a local disk; empty means the default.
+    Folder,
+}
+
+/// One setting an admin may change.
+#[derive(Debug, Clone, Copy)]
+pub struct SettingSpec {
+    pub key: &'static str,
+    /// The value in force when the setting was never written.
+    pub default: &'static str,
+    pub kind: SettingKind,
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+pub const LOCKOUT_MINUTES: &str = "auth.lockout_minutes";
+pub const IDLE_LOCK_MINUTES: &str = "ui.idle_lock_minutes";
+pub const BACKUP_DIR: &str = "backup.dir";
+pub const BACKUP_KEEP: &str = "backup.keep";
+pub const BACKUP_EVERY_RECEIPTS: &str = "backup.every_receipts";
+pub const BACKUP_MAX_AGE_HOURS: &str = "backup.max_age_hours";
+
+pub const KNOWN: &[SettingSpec] = &[
+    SettingSpec {
+        key: LOCKOUT_MINUTES,
+        default: "5",
+        kind: SettingKind::Count { min: 1, max: 1440 },
+        zh: "连续 5 次输错 PIN 后锁定的分钟数",
+        en: "minutes a user stays locked after 5 wrong PINs",
+    },
+    SettingSpec {
+        key: IDLE_LOCK_MINUTES,
+        default: "5",
+        kind: SettingKind::Count { min: 1, max: 240 },
+        zh: "界面无操作多少分钟后锁屏",
+        en: "minutes of inactivity before the GUI locks itself",
+    },
+    SettingSpec {
+        key: BACKUP_DIR,
+        default: "",
+        kind: SettingKind::Folder,
+        zh: "自动备份的文件夹（空为数据目录下的 backups）",
+        en: "folder for automatic backups (empty: backups in the data directory)",
+    },
+    SettingSpec {
+        key: BACKUP_KEEP,
+        default: "30",
+        kind: SettingKind::Count { min: 1, max: 10000 },
+        zh: "备份文件夹中保留的备份个数",
+        en: "backups kept in the backup folder",
+    },
+    SettingSpec {
+        key: BACKUP_EVERY_RECEIPTS,
+        default: "20",
+        kind: SettingKind::Count {
+            min: 1,
+            max: 100000,
+        },
+        zh: "每开出多少张票据自动备份一次",
+        en: "receipts issued between automatic backups",
+    },
+    SettingSpec {
+        key: BACKUP_MAX_AGE_HOURS,
+        default: "24",
+        kind: SettingKind::Count { min: 1, max: 8760 },
+        zh: "最近一次备份超过多少小时即标红提示",
+        en: "hours after which the last backup is shown as too old",
+    },
+];
+
+pub fn spec(key: &str) -> Option<&'static SettingSpec> {
+    KNOWN.iter().find(|s| s.key == key)
+}
+
+impl SettingSpec {
+    /// Checks a value and returns it normalised (trimmed).
+    pub fn check(&self, value: &str) -> Result<String, AuthError> {
+        let v = value.trim();
+        let bad = |reason: String| AuthError::BadSetting {
+            key: self.key.to_string(),
+            value: v.to_string(),
+            reason,
+        };
+        match self.kind {
+            SettingKind::Count { min, max } => {
+                let n: i64 = v
+                    .parse()
+                    .map_err(|_| bad(format!("a whole number {min}–{max}")))?;
+                if !(min..=max).contains(&n) {
+                    return Err(bad(format!("a whole number {min}–{max}")));
+                }
+                Ok(n.to_string())
+            }
+            SettingKind::Folder => {
+                if v.is_empty() {
+                    return Ok(String::new());
+                }
+                let p = std::path::Path::new(v);
+                if !p.is_absolute() {
+                    return Err(bad("an absolute folder path".into()));
+                }
+                Ok(v.to_string())
+            }
+        }
+    }
+}
+
+/// The value in force for a known setting (stored or default).
+pub fn value(conn: &Connection, key: &str) -> Result<String, StoreError> {
+    let default = spec(key).map(|s| s.default).unwrap_or_default();
+    Ok(store::get_setting(conn, key)?
+        .filter(|v| spec(key).is_none_or(|s| s.check(v).is_ok()))
+        .unwrap_or_else(|| default.to_string()))
+}
+
+fn count(conn: &Connection, key: &str) -> Result<i64, StoreError> {
+    let v = value(conn, key)?;
+    Ok(v.parse()
+        .unwrap_or_else(|_| spec(key).and_then(|s| s.default.parse().ok()).unwrap_or(1)))
+}
+
+/// Minutes a user stays locked after [`super::MAX_FAILED_PINS`] wrong PINs.
+pub fn lockout_minutes(conn: &Connection) -> Result<i64, StoreError> {
+    count(conn, LOCKOUT_MINUTES)
+}
+
+/// Minutes of inactivity before the GUI locks itself and asks for the PIN.
+pub fn idle_lock_minutes(conn: &Connection) -> Result<u32, StoreError> {
+    Ok(count(conn, IDLE_LOCK_MINUTES)?.clamp(1, u32::MAX as i64) as u32)
+}
+
+/// Keeps this many backups in the backup folder.
+pub fn backup_keep(conn: &Connection) -> Result<usize, StoreError> {
+    Ok(count(conn, BACKUP_KEEP)?.max(1) as usize)
+}
+
+/// Receipts issued between automatic backups.
+pub fn backup_every_receipts(conn: &Connection) -> Result<u64, StoreError> {
+    Ok(count(conn, BACKUP_EVERY_RECEIPTS)?.max(1) as u64)
+}
+
+/// The last backup counts as stale after this many hours.
+pub fn backup_max_age_hours(conn: &Connection) -> Result<i64, StoreError> {
+    count(conn, BACKUP_MAX_AGE_HOURS)
+}
+
+/// The configured backup folder, when one is set.
+pub fn backup_dir(conn: &Connection) -> Result<Option<std::path::PathBuf>, StoreError> {
+    let v = value(conn, BACKUP_DIR)?;
+    Ok((!v.is_empty()).then(|| std::path::PathBuf::from(v)))
+}
+
+/// A known setting and the value in force, for listings.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SettingValue {
+    pub key: String,
+    pub value: String,
+    pub default: String,
+    pub description: String,
+}
+
+pub fn list(conn: &Connection, lang: crate::i18n::Lang) -> Result<Vec<SettingValue>, StoreError> {
+    KNOWN
+        .iter()
+        .map(|s| {
+            Ok(SettingValue {
+                key: s.key.to_string(),
+                value: value(conn, s.key)?,
+                default: s.default.to_string(),
+                description: lang.pick(s.zh, s.en).to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Changes a known setting (admin only, audited).
+pub fn set(
+    store: &mut Store,
+    session: &Session,
+    clock: &dyn Clock,
+    key: &str,
+    value: &str,
+) -> Result<String, AuthError> {
+    session.require(Role::Admin, "change settings")?;
+    let spec = spec(key).ok_or_else(|| AuthError::UnknownSetting(key.to_string()))?;
+    let value = spec.check(value)?;
+    let tx = store.write()?;
+    let old = store::get_setting(&tx, key)?;
+    store::put_setting(&tx, key, &value)?;
+    audit::record(
+        &tx,
+        &Actor::of(session),
+        clock,
+        "setting.set",
+        &[format!("setting:{key}")],
+        serde_json::json!({"from": old, "to": value}),
+    )?;
+    tx.commit()?;
+    tracing::info!(key, value = %value, by = %session.user, "setting changed");
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_checked() {
+        let s = spec(LOCKOUT_MINUTES).unwrap();
+        assert_eq!(s.check(" 10 ").unwrap(), "10");
+        assert!(s.check("0").is_err());
+        assert!(s.check("ten").is_err());
+        let d = spec(BACKUP_DIR).unwrap();
+        assert!(d.check("relative/dir").is_err());
+        assert_eq!(d.check("").unwrap(), "");
+        for k in KNOWN {
+            assert!(k.check(k.default).is_ok(), "default of {} is valid", k.key);
+        }
+    }
+}

@@ -1,0 +1,615 @@
+//! Backups that can be trusted, and a restore that cannot make things
+//! worse. A backup is taken with SQLite's online backup API (never a file
+//! copy, which could catch a half-written page or miss the WAL) while the
+//! terminal keeps working, written under a temporary name, checked
+//! (`integrity_check` and the audit chain), then renamed into place and
+//! recorded (a `backups` row and an audit entry). The backup folder keeps
+//! the last K backups of this terminal.
+//!
+//! Triggers: `backup --out DIR` (admin or finance), shift close and GUI exit
+//! ([`backup_now`]), and every N receipts ([`maybe_backup_after_receipt`],
+//! called by the receipts capability after each issue with the number of
+//! receipts issued so far, so this module needs no knowledge of the
+//! receipts schema).
+//!
+//! `restore` verifies the backup first (a bad one is refused and nothing is
+//! touched), moves the current database and its `-wal`/`-shm` aside as
+//! `….sqlite3.before-restore-<timestamp>` (never deleted), copies the
+//! backup in with the backup API, and verifies the result.
+
+use crate::audit::{self, Actor};
+use crate::auth::{self, AuthError, Role, Session, settings};
+use crate::clock::{Clock, stamp};
+use crate::domain::TerminalCode;
+use crate::error::{ErrorKind, UserFacing};
+use crate::i18n::Lang;
+use crate::store::{DataDir, Store, StoreError};
+use crate::verify::{self, Problem, Report};
+use rusqlite::backup::{Backup, StepResult};
+use rusqlite::{Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// Why a backup was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackupReason {
+    /// `backup --out DIR` or the GUI's backup button.
+    Manual,
+    ShiftClose,
+    /// The GUI closing.
+    Exit,
+    /// Every N receipts.
+    Receipts,
+}
+
+impl BackupReason {
+    pub fn code(self) -> &'static str {
+        match self {
+            BackupReason::Manual => "manual",
+            BackupReason::ShiftClose => "shift_close",
+            BackupReason::Exit => "exit",
+            BackupReason::Receipts => "receipts",
+        }
+    }
+}
+
+/// A backup taken (or the last one recorded).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BackupInfo {
+    pub file: PathBuf,
+    /// RFC 3339.
+    pub at: String,
+    pub reason: String,
+    pub bytes: u64,
+    pub sha256: String,
+    pub audit_entries: i64,
+    /// Problems the backup carries over from the live database (a broken
+    /// audit chain, a dropped trigger): the backup is a faithful copy and is
+    /// kept, but the caller must say so.
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RestoreInfo {
+    pub restored_from: PathBuf,
+    /// The previous database files, moved aside (never deleted).
+    pub moved_aside: Vec<PathBuf>,
+    /// `verify` on the restored database.
+    pub report: Report,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}: no such backup file")]
+    NoFile(PathBuf),
+    #[error("the backup {file} failed its check and was not kept: {detail}")]
+    Corrupt { file: PathBuf, detail: String },
+    #[error(
+        "the backup {file} was refused; the current database was not touched: {}",
+        problems_text(.problems, Lang::En)
+    )]
+    Rejected {
+        file: PathBuf,
+        problems: Vec<Problem>,
+    },
+    #[error("the database stayed busy; the backup was not taken. Try again")]
+    Busy,
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn problems_text(problems: &[Problem], lang: Lang) -> String {
+    problems
+        .iter()
+        .map(|p| p.line(lang))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl From<rusqlite::Error> for BackupError {
+    fn from(e: rusqlite::Error) -> Self {
+        BackupError::Store(e.into())
+    }
+}
+
+impl UserFacing for BackupError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            BackupError::Io { .. } => ErrorKind::Internal,
+            BackupError::NoFile(_) => ErrorKind::Invalid,
+            BackupError::Corrupt { .. } | BackupError::Rejected { .. } => ErrorKind::Verification,
+            BackupError::Busy => ErrorKind::Conflict,
+            BackupError::Auth(e) => e.kind(),
+            BackupError::Store(e) => e.kind(),
+        }
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            BackupError::Io { path, source } => format!("{}：{source}", path.display()),
+            BackupError::NoFile(p) => format!("{}：没有这个备份文件", p.display()),
+            BackupError::Corrupt { file, detail } => {
+                format!("备份 {} 检查未通过，未保留：{detail}", file.display())
+            }
+            BackupError::Rejected { file, problems } => format!(
+                "备份 {} 被拒绝，当前数据库未被改动：{}",
+                file.display(),
+                problems_text(problems, Lang::Zh)
+            ),
+            BackupError::Busy => "数据库一直忙，未能备份。请重试".into(),
+            BackupError::Auth(e) => e.message(lang),
+            BackupError::Store(e) => e.message(lang),
+        }
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BackupError + '_ {
+    move |source| BackupError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The folder automatic backups go to: setting `backup.dir`, else
+/// `DATA_DIR/backups`.
+pub fn backup_dir(store: &Store) -> Result<PathBuf, StoreError> {
+    Ok(settings::backup_dir(store.conn())?.unwrap_or_else(|| store.data_dir().backups_dir()))
+}
+
+/// Copies the whole database `src` into `dst` with the online backup API,
+/// in one step, so the copy is one consistent snapshot even while other
+/// connections keep writing (WAL lets them).
+fn copy_database(src: &Connection, dst: &mut Connection) -> Result<(), BackupError> {
+    let backup = Backup::new(src, dst)?;
+    let mut waits = 0;
+    loop {
+        match backup.step(-1)? {
+            StepResult::Done => return Ok(()),
+            StepResult::More => {}
+            StepResult::Busy | StepResult::Locked => {
+                waits += 1;
+                if waits > 200 {
+                    return Err(BackupError::Busy);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            // StepResult is non-exhaustive; any new state is retried.
+            _ => std::thread::sleep(std::time::Duration::from_millis(25)),
+        }
+    }
+}
+
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+fn file_sha256(path: &Path) -> Result<(u64, String), BackupError> {
+    let bytes = std::fs::read(path).map_err(io(path))?;
+    Ok((bytes.len() as u64, hex::encode(Sha256::digest(&bytes))))
+}
+
+fn file_prefix(terminal: &TerminalCode) -> String {
+    format!("downtime-billing-{terminal}-")
+}
+
+fn next_id(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(
+        conn.query_row("SELECT coalesce(max(id), 0) + 1 FROM backups", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// Takes a backup into `dir`, checks it, records it. `prune` keeps the last
+/// K backups there (only in the configured folder, never in a folder a
+/// person named for a one-off backup).
+fn take(
+    store: &mut Store,
+    actor: &Actor,
+    clock: &dyn Clock,
+    dir: &Path,
+    reason: BackupReason,
+    receipts_seen: Option<u64>,
+    prune: bool,
+) -> Result<BackupInfo, BackupError> {
+    let terminal = crate::setup::terminal_code(store)?;
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let now = clock.now();
+    let mut id = next_id(store.conn())?;
+    let stamp_part = now.format("%Y%m%d-%H%M%S").to_string();
+    let mut file;
+    loop {
+        file = dir.join(format!(
+            "{}{stamp_part}-{id:06}.sqlite3",
+            file_prefix(&terminal)
+        ));
+        if !file.exists() {
+            break;
+        }
+        id += 1;
+    }
+    let partial = file.with_extension("sqlite3.partial");
+    let _ = std::fs::remove_file(&partial);
+    {
+        let mut dst = Connection::open(&partial)?;
+        copy_database(store.conn(), &mut dst)?;
+        // A backup is one self-contained file: no WAL beside it.
+        let _mode: String = dst.query_row("PRAGMA journal_mode=DELETE", [], |r| r.get(0))?;
+        dst.close().map_err(|(_, e)| BackupError::from(e))?;
+    }
+    std::fs::File::open(&partial)
+        .and_then(|f| f.sync_all())
+        .map_err(io(&partial))?;
+
+    // Integrity is a must: a damaged copy is not a backup. The audit chain
+    // and the triggers are checked too; problems there were copied from
+    // the live database, so the copy is kept and the problems reported.
+    let report = verify::with_key_file(&store.data_dir().key_path(), |key| {
+        verify::run_on_file(&partial, key)
+    })?;
+    if report.problems.iter().any(|p| p.check == "integrity") {
+        let _ = std::fs::remove_file(&partial);
+        return Err(BackupError::Corrupt {
+            file,
+            detail: problems_text(&report.problems, Lang::En),
+        });
+    }
+    let audit_entries = report
+        .checks
+        .iter()
+        .find(|c| c.name == "audit_chain")
+        .map(|c| c.checked as i64)
+        .unwrap_or(0);
+    let (bytes, sha256) = file_sha256(&partial)?;
+    std::fs::rename(&partial, &file).map_err(io(&file))?;
+    sync_dir(dir);
+
+    let pruned = if prune {
+        prune_old(dir, &terminal, settings::backup_keep(store.conn())?)
+    } else {
+        Vec::new()
+    };
+
+    let at = stamp(now);
+    let tx = store.write()?;
+    tx.execute(
+        "INSERT INTO backups(at, file, reason, bytes, sha256, audit_entries, receipts_seen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        rusqlite::params![
+            at,
+            file.display().to_string(),
+            reason.code(),
+            bytes as i64,
+            sha256,
+            audit_entries,
+            receipts_seen.map(|n| n as i64),
+        ],
+    )?;
+    let backup_id = tx.last_insert_rowid();
+    audit::record(
+        &tx,
+        actor,
+        clock,
+        "backup",
+        &[format!("backup:{backup_id}")],
+        serde_json::json!({
+            "file": file.display().to_string(),
+            "reason": reason.code(),
+            "bytes": bytes,
+            "sha256": sha256,
+            "audit_entries": audit_entries,
+            "pruned": pruned.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "problems": report.problems.len(),
+        }),
+    )?;
+    tx.commit()?;
+    tracing::info!(file = %file.display(), reason = reason.code(), bytes, "backup taken");
+    Ok(BackupInfo {
+        file,
+        at,
+        reason: reason.code().to_string(),
+        bytes,
+        sha256,
+        audit_entries,
+        problems: report.problems,
+    })
+}
+
+/// Removes this terminal's oldest backups beyond `keep` in `dir`. Names
+/// sort by time (then sequence), so the oldest come first.
+fn prune_old(dir: &Path, terminal: &TerminalCode, keep: usize) -> Vec<PathBuf> {
+    let prefix = file_prefix(terminal);
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".sqlite3"))
+            })
+            .collect(),
+        Err(_) => return Vec::new(),
+    };
+    files.sort();
+    let excess = files.len().saturating_sub(keep);
+    let mut removed = Vec::new();
+    for f in files.into_iter().take(excess) {
+        match std::fs::remove_file(&f) {
+            Ok(()) => removed.push(f),
+            Err(e) => tracing::warn!(file = %f.display(), error = %e, "could not prune old backup"),
+        }
+    }
+    removed
+}
+
+fn system_actor(store: &Store) -> Result<Actor, StoreError> {
+    Ok(Actor::system(
+        "system",
+        &crate::setup::terminal_code(store)?,
+    ))
+}
+
+/// A backup into the configured folder, on the program's behalf (shift
+/// close, GUI exit). Keeps the last `backup.keep` there.
+pub fn backup_now(
+    store: &mut Store,
+    clock: &dyn Clock,
+    reason: BackupReason,
+) -> Result<BackupInfo, BackupError> {
+    let dir = backup_dir(store)?;
+    let actor = system_actor(store)?;
+    take(store, &actor, clock, &dir, reason, None, true)
+}
+
+/// A backup a person asked for (`backup --out DIR`, the GUI's button):
+/// admin or finance. `dir` of `None` means the configured folder.
+pub fn backup_to(
+    store: &mut Store,
+    session: &Session,
+    clock: &dyn Clock,
+    dir: Option<&Path>,
+) -> Result<BackupInfo, BackupError> {
+    session.require_any(&[Role::Admin, Role::Finance], "take a backup")?;
+    let configured = backup_dir(store)?;
+    let dir = dir.map(Path::to_path_buf).unwrap_or(configured.clone());
+    let prune = dir == configured;
+    take(
+        store,
+        &Actor::of(session),
+        clock,
+        &dir,
+        BackupReason::Manual,
+        None,
+        prune,
+    )
+}
+
+/// Called after each receipt with the number of receipts this terminal has
+/// issued so far: takes a backup when `backup.every_receipts` (default 20)
+/// have been issued since the last backup taken this way. Reads one row
+/// when no backup is due, and writes nothing.
+pub fn maybe_backup_after_receipt(
+    store: &mut Store,
+    clock: &dyn Clock,
+    receipts_issued: u64,
+) -> Result<Option<BackupInfo>, BackupError> {
+    let every = settings::backup_every_receipts(store.conn())?;
+    let last: i64 = store.conn().query_row(
+        "SELECT coalesce(max(receipts_seen), 0) FROM backups",
+        [],
+        |r| r.get(0),
+    )?;
+    if receipts_issued < (last.max(0) as u64).saturating_add(every) {
+        return Ok(None);
+    }
+    let dir = backup_dir(store)?;
+    let actor = system_actor(store)?;
+    take(
+        store,
+        &actor,
+        clock,
+        &dir,
+        BackupReason::Receipts,
+        Some(receipts_issued),
+        true,
+    )
+    .map(Some)
+}
+
+/// The newest backup recorded (for the status bar).
+pub fn last_backup(conn: &Connection) -> Result<Option<BackupInfo>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT file, at, reason, bytes, sha256, audit_entries
+             FROM backups ORDER BY id DESC LIMIT 1",
+            [],
+            |r| {
+                Ok(BackupInfo {
+                    file: PathBuf::from(r.get::<_, String>(0)?),
+                    at: r.get(1)?,
+                    reason: r.get(2)?,
+                    bytes: r.get::<_, i64>(3)?.max(0) as u64,
+                    sha256: r.get(4)?,
+                    audit_entries: r.get(5)?,
+                    problems: Vec::new(),
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// True when there is no backup, or the last is older than
+/// `backup.max_age_hours` (default 24): the status bar turns red.
+pub fn backup_is_stale(conn: &Connection, clock: &dyn Clock) -> Result<bool, StoreError> {
+    let Some(last) = last_backup(conn)? else {
+        return Ok(true);
+    };
+    let Ok(at) = chrono::DateTime::parse_from_rfc3339(&last.at) else {
+        return Ok(true);
+    };
+    let max = chrono::Duration::hours(settings::backup_max_age_hours(conn)?);
+    Ok(clock.now() - at > max)
+}
+
+/// Checks a backup file as `restore` will: integrity, audit chain,
+/// triggers, key fingerprint, per-record checks.
+pub fn verify_backup(data_dir: &DataDir, file: &Path) -> Result<Report, BackupError> {
+    if !file.is_file() {
+        return Err(BackupError::NoFile(file.to_path_buf()));
+    }
+    Ok(verify::with_key_file(&data_dir.key_path(), |key| {
+        verify::run_on_file(file, key)
+    })?)
+}
+
+/// Restores `file` as this terminal's database, for the admin `user` with
+/// `pin`. The backup is verified first and refused (nothing touched) when
+/// anything is wrong with it. The admin logs in against the current
+/// database when it opens (wrong PINs count as usual), else against the
+/// verified backup, read-only (a broken database is what restore is for).
+pub fn restore(
+    data_dir: &DataDir,
+    file: &Path,
+    user: &str,
+    pin: &str,
+    clock: &dyn Clock,
+) -> Result<RestoreInfo, BackupError> {
+    let report = verify_backup(data_dir, file)?;
+    if !report.ok {
+        return Err(BackupError::Rejected {
+            file: file.to_path_buf(),
+            problems: report.problems,
+        });
+    }
+
+    let session = match Store::open(data_dir) {
+        Ok(mut current) => {
+            let terminal = crate::setup::terminal_code(&current)?;
+            let s = auth::login(current.conn_mut(), user, pin, &terminal, clock)?;
+            s.require(Role::Admin, "restore a backup")?;
+            // Fold the WAL into the main file so the copy moved aside is
+            // complete on its own.
+            let _ = current
+                .conn()
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            s
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "current database does not open; authenticating against the backup");
+            let src =
+                Connection::open_with_flags(file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+            let code: String = src
+                .query_row(
+                    "SELECT value FROM settings WHERE key = 'terminal.code'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or_default();
+            let terminal = TerminalCode::parse(&code).map_err(AuthError::from)?;
+            let s = auth::authenticate_readonly(&src, user, pin, &terminal, clock)?;
+            s.require(Role::Admin, "restore a backup")?;
+            s
+        }
+    };
+
+    let db = data_dir.db_path();
+    let moved = move_aside(&db, clock)?;
+    if let Err(e) = copy_into_place(file, &db) {
+        // Put the previous database back: a failed restore leaves the
+        // terminal as it was.
+        let _ = std::fs::remove_file(&db);
+        for (from, to) in &moved {
+            let _ = std::fs::rename(to, from);
+        }
+        return Err(e);
+    }
+
+    let mut store = Store::open(data_dir)?;
+    let report = verify::run(&store)?;
+    let (_, sha256) = file_sha256(file)?;
+    let moved_aside: Vec<PathBuf> = moved.into_iter().map(|(_, to)| to).collect();
+    let tx = store.write()?;
+    audit::record(
+        &tx,
+        &Actor::of(&session),
+        clock,
+        "restore",
+        &[format!("file:{}", file.display())],
+        serde_json::json!({
+            "file": file.display().to_string(),
+            "sha256": sha256,
+            "moved_aside": moved_aside.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "verify_ok": report.ok,
+        }),
+    )?;
+    tx.commit()?;
+    tracing::info!(file = %file.display(), by = %session.user, ok = report.ok, "database restored");
+    Ok(RestoreInfo {
+        restored_from: file.to_path_buf(),
+        moved_aside,
+        report,
+    })
+}
+
+/// Renames the database and its `-wal`/`-shm` to
+/// `<db>.before-restore-<timestamp>[-wal|-shm]` (SQLite's own naming, so
+/// the set opens together later). Returns (from, to) pairs.
+fn move_aside(db: &Path, clock: &dyn Clock) -> Result<Vec<(PathBuf, PathBuf)>, BackupError> {
+    let stamp_part = clock.now().format("%Y%m%d-%H%M%S").to_string();
+    let mut base = format!("{}.before-restore-{stamp_part}", db.display());
+    let mut n = 1;
+    while Path::new(&base).exists() {
+        n += 1;
+        base = format!("{}.before-restore-{stamp_part}-{n}", db.display());
+    }
+    let mut moved = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        let from = PathBuf::from(format!("{}{suffix}", db.display()));
+        if from.exists() {
+            let to = PathBuf::from(format!("{base}{suffix}"));
+            if let Err(e) = std::fs::rename(&from, &to) {
+                for (f, t) in &moved {
+                    let _ = std::fs::rename(t, f);
+                }
+                return Err(BackupError::Io {
+                    path: to,
+                    source: e,
+                });
+            }
+            moved.push((from, to));
+        }
+    }
+    if let Some(dir) = db.parent() {
+        sync_dir(dir);
+    }
+    Ok(moved)
+}
+
+fn copy_into_place(file: &Path, db: &Path) -> Result<(), BackupError> {
+    let src = Connection::open_with_flags(file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let mut dst = Connection::open(db)?;
+    copy_database(&src, &mut dst)?;
+    let _mode: String = dst.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    dst.close().map_err(|(_, e)| BackupError::from(e))?;
+    std::fs::File::open(db)
+        .and_then(|f| f.sync_all())
+        .map_err(io(db))?;
+    if let Some(dir) = db.parent() {
+        sync_dir(dir);
+    }
+    Ok(())
+}

@@ -1,0 +1,293 @@
+//! `receipt issue|show|list|pdf|void|refund`. Issuing prints nothing before
+//! the receipt is committed; the PDF comes after.
+
+use super::{Ctx, ENV_SUPERVISOR_PIN, print_json, read_pin};
+use crate::error::{ErrorKind, Failure};
+use crate::keys::SigningKey;
+use crate::receipts::{self, IssueRequest, RefundLine, RefundRequest, ReceiptView};
+use crate::store::Store;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ReceiptCmd {
+    /// Issues a receipt from a JSON body (see cli.md); prints it as JSON.
+    Issue {
+        /// The body: a file, or - for stdin.
+        #[arg(long = "json", value_name = "FILE|-")]
+        body: String,
+        /// Also write the receipt PDF here.
+        #[arg(long, value_name = "OUT")]
+        pdf: Option<PathBuf>,
+        /// Issue N receipts from the same body, printing each number on its
+        /// own line once committed (crash tests, load runs).
+        #[arg(long, value_name = "N")]
+        repeat: Option<u32>,
+    },
+    /// One receipt with its lines, payments, events and status.
+    Show {
+        number: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Receipts in order of issue, of one episode or all.
+    List {
+        #[arg(long)]
+        episode: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reprints a receipt, marked 重打/COPY (counted).
+    Pdf {
+        number: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Voids an own receipt of this shift (supervisor PIN from DOWNTIME_BILLING_SUPERVISOR_PIN).
+    Void {
+        number: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        supervisor: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Refunds lines (N or N:QTY) with a credit note from the same range.
+    Refund {
+        number: String,
+        #[arg(long = "line", value_name = "N[:QTY]", required = true, num_args = 1..)]
+        lines: Vec<String>,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        supervisor: String,
+        /// Also write the credit note's PDF here.
+        #[arg(long, value_name = "OUT")]
+        pdf: Option<PathBuf>,
+    },
+}
+
+fn io_err(path: &Path, e: std::io::Error) -> Failure {
+    Failure::new(
+        ErrorKind::Invalid,
+        format!("{}：{e}", path.display()),
+        format!("{}: {e}", path.display()),
+    )
+}
+
+fn read_body(src: &str) -> Result<String, Failure> {
+    let mut s = String::new();
+    if src == "-" {
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| io_err(Path::new("-"), e))?;
+    } else {
+        s = std::fs::read_to_string(src).map_err(|e| io_err(Path::new(src), e))?;
+    }
+    Ok(s)
+}
+
+fn write_out(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    std::fs::write(path, bytes).map_err(|e| io_err(path, e))
+}
+
+/// The backup policy after each receipt; a failed backup is reported but
+/// never undoes a committed receipt.
+fn after_receipt(ctx: &Ctx, store: &mut Store, terminal: &str) {
+    let n = match receipts::query::count_issued(store.conn(), terminal) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("{}", Failure::from(e).message(ctx.lang));
+            return;
+        }
+    };
+    if let Err(e) = crate::backup::maybe_backup_after_receipt(store, &ctx.clock, n) {
+        eprintln!("{}", Failure::from(e).message(ctx.lang));
+    }
+}
+
+fn show_text(ctx: &Ctx, v: &ReceiptView) {
+    println!(
+        "{} {} {} [{}]{}",
+        v.number,
+        v.title,
+        v.issued_at,
+        v.status.label(ctx.lang),
+        if v.drill { " 演练/DRILL" } else { "" }
+    );
+    println!(
+        "{}: {}  {}: {}",
+        ctx.lang.pick("患者", "patient"),
+        v.patient["name"].as_str().unwrap_or_default(),
+        ctx.lang.pick("收费员", "cashier"),
+        v.cashier
+    );
+    for l in &v.lines {
+        println!(
+            "  {:>2} {} {} {} × {} {} = {}",
+            l.line, l.code, l.name, l.spec, l.qty, l.unit_price, l.amount
+        );
+    }
+    println!(
+        "{}: {} ({})",
+        ctx.lang.pick("合计", "total"),
+        v.total,
+        v.total_in_words
+    );
+    for p in &v.payments {
+        println!("  {} {}", p.method, p.amount);
+    }
+    match &v.deadline {
+        Some(d) => println!("{}: {d}", ctx.lang.pick("换票截止", "deadline")),
+        None => println!("{}", v.deadline_note.clone().unwrap_or_default()),
+    }
+}
+
+fn key(ctx: &Ctx) -> Result<SigningKey, Failure> {
+    Ok(SigningKey::load(&ctx.data_dir.key_path())?)
+}
+
+pub fn run(ctx: &Ctx, cmd: ReceiptCmd) -> Result<(), Failure> {
+    let mut store = ctx.open_store()?;
+    let session = ctx.session(&mut store)?;
+    let result = run_in(ctx, &mut store, &session, cmd);
+    // Idle now: move the WAL into the database (the hot path never does).
+    let _ = receipts::checkpoint(store.conn());
+    result
+}
+
+fn run_in(
+    ctx: &Ctx,
+    store: &mut Store,
+    session: &crate::auth::Session,
+    cmd: ReceiptCmd,
+) -> Result<(), Failure> {
+    match cmd {
+        ReceiptCmd::Issue { body, pdf, repeat } => {
+            let req = IssueRequest::from_json(&read_body(&body)?)?;
+            let key = key(ctx)?;
+            if let Some(n) = repeat {
+                let stdout = std::io::stdout();
+                for _ in 0..n {
+                    let r = receipts::issue(store, session, &ctx.clock, &key, &req)?;
+                    let mut out = stdout.lock();
+                    let _ = writeln!(out, "{}", r.receipt.number);
+                    let _ = out.flush();
+                    after_receipt(ctx, store, session.terminal.as_str());
+                }
+                return Ok(());
+            }
+            let mut r = receipts::issue(store, session, &ctx.clock, &key, &req)?;
+            if let Some(w) = &r.warning {
+                eprintln!("{w}");
+            }
+            after_receipt(ctx, store, session.terminal.as_str());
+            if let Some(out) = pdf {
+                let (bytes, _saved) = receipts::save_pdf(store, &r.receipt, false)?;
+                write_out(&out, &bytes)?;
+                r.pdf = Some(out.display().to_string());
+            }
+            print_json(&r)
+        }
+        ReceiptCmd::Show { number, json } => {
+            let v = receipts::show(store.conn(), &number)?;
+            if json {
+                return print_json(&v);
+            }
+            show_text(ctx, &v);
+            Ok(())
+        }
+        ReceiptCmd::List { episode, json } => {
+            let rows = receipts::list(store.conn(), episode)?;
+            if json {
+                return print_json(&rows);
+            }
+            for r in rows {
+                println!(
+                    "{} {} {} {} {} [{}]{}",
+                    r.number,
+                    r.issued_at,
+                    r.kind.as_str(),
+                    r.patient,
+                    r.total,
+                    r.status.label(ctx.lang),
+                    if r.drill { " 演练/DRILL" } else { "" }
+                );
+            }
+            Ok(())
+        }
+        ReceiptCmd::Pdf { number, out } => {
+            let (v, bytes, _) = receipts::reprint_pdf(store, session, &ctx.clock, &number)?;
+            write_out(&out, &bytes)?;
+            println!(
+                "{} {} → {} ({} {})",
+                ctx.lang.pick("已重打", "reprinted"),
+                v.number,
+                out.display(),
+                ctx.lang.pick("第几次重打", "copy"),
+                v.reprints
+            );
+            Ok(())
+        }
+        ReceiptCmd::Void {
+            number,
+            reason,
+            supervisor,
+            json,
+        } => {
+            let pin = read_pin(ENV_SUPERVISOR_PIN, ctx.lang.pick("主管 PIN：", "Supervisor PIN: "))?;
+            let v = receipts::void(
+                store,
+                session,
+                &ctx.clock,
+                &number,
+                &reason,
+                &supervisor,
+                &pin,
+            )?;
+            if json {
+                return print_json(&v);
+            }
+            println!("{} {}", v.number, ctx.lang.pick("已作废", "voided"));
+            Ok(())
+        }
+        ReceiptCmd::Refund {
+            number,
+            lines,
+            reason,
+            supervisor,
+            pdf,
+        } => {
+            let lines = lines
+                .iter()
+                .map(|l| RefundLine::parse(l))
+                .collect::<Result<Vec<_>, _>>()?;
+            let pin = read_pin(ENV_SUPERVISOR_PIN, ctx.lang.pick("主管 PIN：", "Supervisor PIN: "))?;
+            let key = key(ctx)?;
+            let mut r = receipts::refund(
+                store,
+                session,
+                &ctx.clock,
+                &key,
+                &RefundRequest {
+                    number,
+                    lines,
+                    reason,
+                },
+                &supervisor,
+                &pin,
+            )?;
+            if let Some(w) = &r.warning {
+                eprintln!("{w}");
+            }
+            after_receipt(ctx, store, session.terminal.as_str());
+            if let Some(out) = pdf {
+                let (bytes, _saved) = receipts::save_pdf(store, &r.receipt, false)?;
+                write_out(&out, &bytes)?;
+                r.pdf = Some(out.display().to_string());
+            }
+            print_json(&r)
+        }
+    }
+}

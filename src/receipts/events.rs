@@ -1,0 +1,432 @@
+//! What happens to a receipt after it is issued, each a new row, never an
+//! edit: a void (own receipt, same shift, reason, a supervisor's PIN), a
+//! reprint (counted; the copy is marked 重打/COPY), and a refund — a credit
+//! note numbered from the same range, linked to the original, by line and
+//! quantity, never more than what remains refundable, and for drug lines
+//! already dispensed only against the pharmacy's return confirmation
+//! (`receipt_events` of kind `return_confirmed`).
+
+use super::issue::{Line, NewReceipt, PayerRequest, Payment};
+use super::query::{self, Kind, ReceiptView, dec, qty_text};
+use super::{IssuedReceipt, ReceiptError, doc, episodes, shift};
+use crate::audit::{self, Actor};
+use crate::auth::{self, Approval, Role, Session};
+use crate::clock::{Clock, stamp};
+use crate::keys::SigningKey;
+use crate::money::{Money, UnitPrice};
+use crate::print::ReceiptDoc;
+use crate::store::Store;
+use rusqlite::Connection;
+use rust_decimal::Decimal;
+
+fn need_reason(reason: &str) -> Result<&str, ReceiptError> {
+    let r = reason.trim();
+    if r.is_empty() {
+        return Err(ReceiptError::invalid(
+            "--reason",
+            "必须填写原因",
+            "a reason is required",
+        ));
+    }
+    Ok(r)
+}
+
+fn insert_event(
+    tx: &Connection,
+    receipt_id: i64,
+    kind: &str,
+    line: Option<u32>,
+    qty: Option<String>,
+    at: &str,
+    user: &str,
+    supervisor: Option<&str>,
+    reason: Option<&str>,
+    details: serde_json::Value,
+) -> Result<i64, ReceiptError> {
+    tx.prepare_cached(
+        "INSERT INTO receipt_events(receipt_id, kind, line_no, qty, at, user, supervisor, reason, details)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(rusqlite::params![
+        receipt_id,
+        kind,
+        line,
+        qty,
+        at,
+        user,
+        supervisor,
+        reason,
+        details.to_string()
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+fn check_voidable(
+    conn: &Connection,
+    session: &Session,
+    v: &ReceiptView,
+) -> Result<(), ReceiptError> {
+    if v.kind == Kind::CreditNote {
+        return Err(ReceiptError::IsCreditNote(v.number.clone()));
+    }
+    if v.is_voided() {
+        return Err(ReceiptError::AlreadyVoided(v.number.clone()));
+    }
+    if v.cashier != session.user.as_str() {
+        return Err(ReceiptError::NotOwn {
+            number: v.number.clone(),
+            cashier: v.cashier.clone(),
+        });
+    }
+    if shift::closed_since(conn, &v.cashier, v.id)? {
+        return Err(ReceiptError::ShiftClosed(v.number.clone()));
+    }
+    if !v.credit_notes.is_empty() {
+        return Err(ReceiptError::HasRefunds(v.number.clone()));
+    }
+    if v.events.iter().any(|e| e.kind == "dispensed") {
+        return Err(ReceiptError::Dispensed(v.number.clone()));
+    }
+    Ok(())
+}
+
+/// Voids the session user's own receipt of the current shift, approved by
+/// a supervisor (PIN checked here). The number stays, marked 作废.
+pub fn void(
+    store: &mut Store,
+    session: &Session,
+    clock: &dyn Clock,
+    number: &str,
+    reason: &str,
+    supervisor: &str,
+    supervisor_pin: &str,
+) -> Result<ReceiptView, ReceiptError> {
+    session.require(Role::Cashier, "void receipts")?;
+    let reason = need_reason(reason)?;
+    let v = query::show(store.conn(), number)?;
+    check_voidable(store.conn(), session, &v)?;
+    let Approval { supervisor } =
+        auth::approve_by_supervisor(store.conn_mut(), session, supervisor, supervisor_pin, clock)?;
+    let tx = store.write()?;
+    // Checked again under the write lock: another window may have acted.
+    let v = query::show(&tx, number)?;
+    check_voidable(&tx, session, &v)?;
+    let at = stamp(clock.now());
+    insert_event(
+        &tx,
+        v.id,
+        "void",
+        None,
+        None,
+        &at,
+        session.user.as_str(),
+        Some(supervisor.as_str()),
+        Some(reason),
+        serde_json::json!({}),
+    )?;
+    audit::record(
+        &tx,
+        &Actor::of(session),
+        clock,
+        "receipt.void",
+        &[format!("receipt:{}", v.number)],
+        serde_json::json!({"reason": reason, "supervisor": supervisor.as_str()}),
+    )?;
+    let v = query::show(&tx, number)?;
+    tx.commit()?;
+    Ok(v)
+}
+
+/// Records a reprint (committed first, so every copy is counted) and
+/// returns the copy to print, marked 重打/COPY.
+pub fn reprint(
+    store: &mut Store,
+    session: &Session,
+    clock: &dyn Clock,
+    number: &str,
+) -> Result<(ReceiptView, ReceiptDoc), ReceiptError> {
+    if !session.has(Role::Cashier) && !session.has(Role::Finance) {
+        session.require(Role::Cashier, "reprint receipts")?;
+    }
+    let tx = store.write()?;
+    let v = query::show(&tx, number)?;
+    let at = stamp(clock.now());
+    insert_event(
+        &tx,
+        v.id,
+        "reprint",
+        None,
+        None,
+        &at,
+        session.user.as_str(),
+        None,
+        None,
+        serde_json::json!({"copy": v.reprints + 1}),
+    )?;
+    audit::record(
+        &tx,
+        &Actor::of(session),
+        clock,
+        "receipt.reprint",
+        &[format!("receipt:{}", v.number)],
+        serde_json::json!({"copy": v.reprints + 1}),
+    )?;
+    let v = query::show(&tx, number)?;
+    let hospital = crate::store::get_setting(&tx, "hospital.name")?.unwrap_or_default();
+    tx.commit()?;
+    let d = doc::build(&v, &hospital, true);
+    Ok((v, d))
+}
+
+/// Records a reprint and produces the copy's PDF (marked 重打/COPY), saved
+/// under the data directory; returns the receipt, the bytes and the path.
+pub fn reprint_pdf(
+    store: &mut Store,
+    session: &Session,
+    clock: &dyn Clock,
+    number: &str,
+) -> Result<(ReceiptView, Vec<u8>, std::path::PathBuf), ReceiptError> {
+    let (v, _) = reprint(store, session, clock, number)?;
+    let (bytes, path) = doc::save_pdf(store, &v, true)?;
+    Ok((v, bytes, path))
+}
+
+/// One line to refund: the 1-based line number on the original and the
+/// quantity (all that remains refundable when `None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundLine {
+    pub line: u32,
+    pub qty: Option<Decimal>,
+}
+
+impl RefundLine {
+    /// Parses `N` or `N:QTY` as given to `--line`.
+    pub fn parse(s: &str) -> Result<RefundLine, ReceiptError> {
+        let bad = || {
+            ReceiptError::invalid(
+                "--line",
+                format!("“{s}”应为 行号 或 行号:数量"),
+                format!("'{s}' should be N or N:QTY"),
+            )
+        };
+        let (n, q) = match s.split_once(':') {
+            Some((n, q)) => (n, Some(q)),
+            None => (s, None),
+        };
+        let line: u32 = n.trim().parse().map_err(|_| bad())?;
+        let qty = match q {
+            Some(q) => Some(
+                crate::money::Quantity::parse(q)
+                    .map_err(|e| {
+                        ReceiptError::invalid(
+                            "--line",
+                            e.message(crate::i18n::Lang::Zh),
+                            e.message(crate::i18n::Lang::En),
+                        )
+                    })?
+                    .decimal(),
+            ),
+            None => None,
+        };
+        Ok(RefundLine { line, qty })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundRequest {
+    pub number: String,
+    pub lines: Vec<RefundLine>,
+    pub reason: String,
+}
+
+/// The credit-note lines for a refund request, checked against what the
+/// original still allows.
+fn refund_lines(v: &ReceiptView, req: &RefundRequest) -> Result<Vec<Line>, ReceiptError> {
+    if v.kind == Kind::CreditNote {
+        return Err(ReceiptError::IsCreditNote(v.number.clone()));
+    }
+    if v.kind == Kind::Deposit {
+        return Err(ReceiptError::DepositRefund(v.number.clone()));
+    }
+    if v.is_voided() {
+        return Err(ReceiptError::AlreadyVoided(v.number.clone()));
+    }
+    if req.lines.is_empty() {
+        return Err(ReceiptError::invalid(
+            "--line",
+            "至少指定一行",
+            "name at least one line",
+        ));
+    }
+    let mut out = Vec::new();
+    let mut asked_total: Vec<(u32, Decimal)> = Vec::new();
+    for rl in &req.lines {
+        let l = v.lines.iter().find(|l| l.line == rl.line).ok_or_else(|| {
+            ReceiptError::invalid(
+                "--line",
+                format!(
+                    "票据 {} 没有第 {} 行（共 {} 行）",
+                    v.number,
+                    rl.line,
+                    v.lines.len()
+                ),
+                format!(
+                    "receipt {} has no line {} (it has {})",
+                    v.number,
+                    rl.line,
+                    v.lines.len()
+                ),
+            )
+        })?;
+        let already: Decimal = asked_total
+            .iter()
+            .filter(|(n, _)| *n == rl.line)
+            .map(|(_, q)| *q)
+            .sum();
+        let left = v.refundable(rl.line) - already;
+        let qty = rl.qty.unwrap_or(left);
+        if qty <= Decimal::ZERO || qty > left {
+            return Err(ReceiptError::RefundExceeds {
+                number: v.number.clone(),
+                line: rl.line,
+                asked: qty_text(qty),
+                left: qty_text(left.max(Decimal::ZERO)),
+            });
+        }
+        if l.category != "中草药" && !qty.fract().is_zero() {
+            return Err(ReceiptError::invalid(
+                "--line",
+                format!("第 {} 行（{}）只能按整数退", rl.line, l.name),
+                format!("line {} ({}) is refunded in whole units", rl.line, l.name),
+            ));
+        }
+        // A dispensed drug comes back through the pharmacy first: the
+        // refunded quantity (earlier and now) may not exceed what it
+        // confirmed as returned.
+        if let Some(_dispensed) = v.event_qty("dispensed", rl.line) {
+            let returned = v.event_qty("return_confirmed", rl.line).unwrap_or_default();
+            let refunded = dec(&l.refunded_qty) + already + qty;
+            if refunded > returned {
+                return Err(ReceiptError::NeedsReturn {
+                    number: v.number.clone(),
+                    line: rl.line,
+                    qty: qty_text(refunded - returned),
+                });
+            }
+        }
+        asked_total.push((rl.line, qty));
+        let price = UnitPrice::parse(&l.unit_price).map_err(|_| {
+            ReceiptError::Store(crate::store::StoreError::Corrupt {
+                path: Default::default(),
+                detail: format!(
+                    "receipt {} line {}: unreadable unit price",
+                    v.number, l.line
+                ),
+            })
+        })?;
+        // The same rounding as the original line; refunding the whole line
+        // gives back exactly what was paid for it.
+        let amount = if qty == dec(&l.qty) {
+            l.amount
+        } else {
+            Money::from_decimal(price.decimal() * qty)
+        };
+        out.push(Line {
+            code: l.code.clone(),
+            name: l.name.clone(),
+            spec: l.spec.clone(),
+            unit: l.unit.clone(),
+            unit_price: l.unit_price.clone(),
+            qty: -qty,
+            amount: -amount,
+            category: l.category.clone(),
+            refers_line: Some(l.line),
+        });
+    }
+    Ok(out)
+}
+
+/// Refunds lines of a receipt with a credit note numbered from the same
+/// range, approved by a supervisor. The money goes back by the original's
+/// first payment method.
+#[allow(clippy::too_many_arguments)]
+pub fn refund(
+    store: &mut Store,
+    session: &Session,
+    clock: &dyn Clock,
+    key: &SigningKey,
+    req: &RefundRequest,
+    supervisor: &str,
+    supervisor_pin: &str,
+) -> Result<IssuedReceipt, ReceiptError> {
+    session.require(Role::Cashier, "refund receipts")?;
+    let reason = need_reason(&req.reason)?;
+    let v = query::show(store.conn(), &req.number)?;
+    refund_lines(&v, req)?;
+    let Approval { supervisor } =
+        auth::approve_by_supervisor(store.conn_mut(), session, supervisor, supervisor_pin, clock)?;
+    super::prepare_for_issuing(store.conn())?;
+    let terminal = session.terminal.to_string();
+    let tx = store.write()?;
+    let episode = episodes::current(&tx, &terminal)?
+        .ok_or_else(|| ReceiptError::NoOpenEpisode(terminal.clone()))?;
+    let v = query::show(&tx, &req.number)?;
+    let lines = refund_lines(&v, req)?;
+    let total: Money = lines.iter().map(|l| l.amount).sum();
+    let first = v.payments.first();
+    let payment = Payment {
+        method: match first.map(|p| p.method.as_str()) {
+            Some("card") => "card",
+            Some("mobile") => "mobile",
+            _ => "cash",
+        },
+        amount: total,
+        tendered: None,
+        reference: first.and_then(|p| p.reference.clone()),
+    };
+    let payer = PayerRequest {
+        kind: v.payer.kind.clone(),
+        insurance_no: v.payer.insurance_no.clone(),
+    };
+    let now = clock.now();
+    let new = NewReceipt {
+        kind: Kind::CreditNote,
+        episode_id: episode.id,
+        drill: v.drill || episode.drill,
+        original_number: Some(&v.number),
+        patient: v.patient.clone(),
+        patient_name: v
+            .patient
+            .get("name")
+            .and_then(|n| n.as_str())
+            .unwrap_or_default()
+            .to_string(),
+        temp_patient: false,
+        payer: &payer,
+        department: &v.department,
+        doctor: &v.doctor,
+        snapshot: None,
+        lines,
+        payments: vec![payment],
+        total,
+        change: Money::ZERO,
+        deadline: (v.deadline.clone(), v.deadline_note.clone()),
+        reason: Some(reason),
+        supervisor: Some(supervisor.as_str()),
+    };
+    let (note, left) = super::issue::insert(&tx, session, clock, key, now, new)?;
+    insert_event(
+        &tx,
+        v.id,
+        "refund",
+        None,
+        None,
+        &stamp(now),
+        session.user.as_str(),
+        Some(supervisor.as_str()),
+        Some(reason),
+        serde_json::json!({"credit_note": note.number, "total": total.to_string()}),
+    )?;
+    tx.commit()?;
+    Ok(super::issue::issued(note, left))
+}

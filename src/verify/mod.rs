@@ -1,0 +1,386 @@
+//! `verify`: the full check that the database is what the program wrote.
+//! It runs SQLite's `integrity_check`, walks the audit hash chain, makes
+//! sure every append-only table still has both of its refusing triggers,
+//! checks the signing key file against the fingerprint recorded at setup,
+//! and runs every per-record check in [`CHECKS`] (receipt signatures, price
+//! snapshot contents, users against their audit trail). Each problem names
+//! the record (table and key, or audit seq) and what is wrong, so an edit
+//! made behind the program's back is found and named, not only suspected.
+//!
+//! The CLI runs it as `verify` (exit 4 when anything is wrong), the GUI at
+//! every start (red banner), and `backup`/`restore` on every backup file.
+//!
+//! Adding a per-record check is one line in [`CHECKS`]:
+//! `("receipts", crate::receipts::verify_records),` where the function has
+//! the [`RecordCheck`] signature.
+
+mod records;
+
+pub(crate) use records::pin_hash_digest;
+pub use records::{price_items_digest, users_against_audit};
+
+use crate::keys::{KeyError, SigningKey};
+use crate::store::{Store, StoreError, migrations};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use std::path::Path;
+
+/// One thing found wrong, naming the record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// Which check found it (`integrity`, `audit_chain`, `triggers`, `key`,
+    /// or a [`CHECKS`] name).
+    pub check: String,
+    /// The record: `table key`, `audit_log seq N`, a trigger or a file.
+    pub record: String,
+    /// What is wrong, in English.
+    pub problem: String,
+    /// What is wrong, in Chinese.
+    pub problem_zh: String,
+}
+
+impl Problem {
+    pub fn new(
+        check: &str,
+        record: impl Into<String>,
+        en: impl Into<String>,
+        zh: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            check: check.to_string(),
+            record: record.into(),
+            problem: en.into(),
+            problem_zh: zh.into(),
+        }
+    }
+
+    /// One line for a person: record and problem in `lang`.
+    pub fn line(&self, lang: crate::i18n::Lang) -> String {
+        let what = lang.pick(&self.problem_zh, &self.problem);
+        format!("[{}] {}: {}", self.check, self.record, what)
+    }
+}
+
+/// What a per-record check looked at and found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Checked {
+    /// How many records were checked (shown as "n checked").
+    pub records: u64,
+    pub problems: Vec<Problem>,
+}
+
+/// A per-record check: reads its own tables, checks every record (a
+/// signature under `key`, a digest, a cross-check with the audit trail) and
+/// names each bad one. Must not write.
+pub type RecordCheck = fn(&Connection, &SigningKey) -> Result<Checked, StoreError>;
+
+/// The per-record checks, by name. Later capabilities add one line each.
+pub const CHECKS: &[(&str, RecordCheck)] = &[
+    ("price_snapshots", records::price_snapshots),
+    ("users", records::users_against_audit),
+];
+
+/// One check's summary line.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CheckSummary {
+    pub name: String,
+    /// Records (pages for `integrity`, entries, triggers, files) checked.
+    pub checked: u64,
+    pub problems: usize,
+}
+
+/// The outcome of a verification. `ok` is true only when no problem at all
+/// was found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Report {
+    pub ok: bool,
+    pub checks: Vec<CheckSummary>,
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    fn push(&mut self, name: &str, checked: u64, problems: Vec<Problem>) {
+        self.checks.push(CheckSummary {
+            name: name.to_string(),
+            checked,
+            problems: problems.len(),
+        });
+        self.ok &= problems.is_empty();
+        self.problems.extend(problems);
+    }
+
+    fn empty() -> Report {
+        Report {
+            ok: true,
+            checks: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+}
+
+/// The signing key as found next to the database, or why it could not be
+/// used.
+pub enum KeyState<'a> {
+    /// The key to check records with; it must also match the
+    /// `key.fingerprint` setting of the database being checked.
+    Held(&'a SigningKey),
+    /// The key file could not be read; named in the report.
+    Unusable(KeyError),
+}
+
+/// Verifies a terminal's own database and key file (CLI `verify`, GUI start).
+pub fn run(store: &Store) -> Result<Report, StoreError> {
+    with_key_file(&store.data_dir().key_path(), |key| {
+        check_connection(store.conn(), key)
+    })
+}
+
+/// Loads the key file at `path` and hands `f` the key, or why it could not
+/// be loaded (which `verify` reports instead of failing).
+pub fn with_key_file<T>(path: &Path, f: impl FnOnce(KeyState<'_>) -> T) -> T {
+    match SigningKey::load(path) {
+        Ok(k) => f(KeyState::Held(&k)),
+        Err(e) => f(KeyState::Unusable(e)),
+    }
+}
+
+/// Verifies any database file read-only (a backup before restore, the
+/// restored database). A file SQLite cannot open is reported, not raised.
+pub fn run_on_file(path: &Path, key: KeyState<'_>) -> Result<Report, StoreError> {
+    let mut report = Report::empty();
+    let conn = match Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .and_then(|c| {
+        // Reading the schema is the first thing that fails on a file that
+        // is not a database at all.
+        c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
+        Ok(c)
+    }) {
+        Ok(c) => c,
+        Err(e) => {
+            report.push(
+                "integrity",
+                0,
+                vec![Problem::new(
+                    "integrity",
+                    path.display().to_string(),
+                    format!("not a readable SQLite database: {e}"),
+                    format!("不是可读取的 SQLite 数据库：{e}"),
+                )],
+            );
+            return Ok(report);
+        }
+    };
+    check_connection(&conn, key)
+}
+
+/// Every check, on one open connection.
+pub fn check_connection(conn: &Connection, key: KeyState<'_>) -> Result<Report, StoreError> {
+    let mut report = Report::empty();
+
+    let (pages, integrity) = integrity(conn);
+    report.push("integrity", pages, integrity);
+    if !report.ok {
+        // A damaged file makes every further read suspect; say only that.
+        return Ok(report);
+    }
+
+    let entries: i64 = conn
+        .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
+        .unwrap_or(0);
+    let mut chain: Vec<Problem> = crate::audit::check_chain(conn)?
+        .into_iter()
+        .map(|p| {
+            Problem::new(
+                "audit_chain",
+                format!("audit_log seq {}", p.seq),
+                p.problem.clone(),
+                chain_zh(&p.problem),
+            )
+        })
+        .collect();
+    if entries == 0 {
+        chain.push(Problem::new(
+            "audit_chain",
+            "audit_log",
+            "the audit log is empty, but setup always writes its first entry: entries were deleted",
+            "审计日志为空，但初始设置总会写入第一条：记录已被删除",
+        ));
+    }
+    report.push("audit_chain", entries.max(0) as u64, chain);
+
+    let (triggers_checked, triggers) = triggers(conn)?;
+    report.push("triggers", triggers_checked, triggers);
+
+    match key {
+        KeyState::Unusable(e) => {
+            report.push(
+                "key",
+                1,
+                vec![Problem::new(
+                    "key",
+                    "signing.key",
+                    format!(
+                        "{}; record signatures were not checked",
+                        crate::error::UserFacing::message(&e, crate::i18n::Lang::En)
+                    ),
+                    format!(
+                        "{}；未能检查记录签名",
+                        crate::error::UserFacing::message(&e, crate::i18n::Lang::Zh)
+                    ),
+                )],
+            );
+        }
+        KeyState::Held(k) => {
+            let recorded: Option<String> = conn
+                .query_row(
+                    "SELECT value FROM settings WHERE key = 'key.fingerprint'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let mut key_problems = Vec::new();
+            match recorded {
+                Some(fp) if fp == k.fingerprint() => {}
+                Some(fp) => key_problems.push(Problem::new(
+                    "key",
+                    "signing.key",
+                    format!(
+                        "the key file ({}) is not the key this database was set up with ({fp})",
+                        k.fingerprint()
+                    ),
+                    format!(
+                        "密钥文件（{}）不是该数据库设置时的密钥（{fp}）",
+                        k.fingerprint()
+                    ),
+                )),
+                None => key_problems.push(Problem::new(
+                    "key",
+                    "settings key.fingerprint",
+                    "the database records no key fingerprint (setting deleted)",
+                    "数据库中没有密钥指纹（设置被删除）",
+                )),
+            }
+            report.push("key", 1, key_problems);
+            for (name, check) in CHECKS {
+                let c = check(conn, k)?;
+                report.push(name, c.records, c.problems);
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn chain_zh(en: &str) -> String {
+    if en == "does not link to the entry before it" {
+        "与前一条记录的哈希链接不上（前面的记录被改动或删除）".into()
+    } else if let Some(rest) = en.strip_prefix("was altered (action '") {
+        format!("已被改动（操作“{}”）", rest.trim_end_matches("')"))
+    } else if let Some(rest) = en.strip_prefix("audit entries ") {
+        format!(
+            "审计记录 {} 缺失（被删除）",
+            rest.trim_end_matches(" are missing (deleted)")
+        )
+    } else {
+        en.to_string()
+    }
+}
+
+fn integrity(conn: &Connection) -> (u64, Vec<Problem>) {
+    let pages: i64 = conn
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap_or(0);
+    let rows: Result<Vec<String>, rusqlite::Error> = conn
+        .prepare("PRAGMA integrity_check")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect());
+    let problems = match rows {
+        Ok(rows) if rows.len() == 1 && rows[0] == "ok" => Vec::new(),
+        Ok(rows) => rows
+            .into_iter()
+            .map(|r| {
+                Problem::new(
+                    "integrity",
+                    "database file",
+                    r.clone(),
+                    format!("完整性检查：{r}"),
+                )
+            })
+            .collect(),
+        Err(e) => vec![Problem::new(
+            "integrity",
+            "database file",
+            e.to_string(),
+            format!("完整性检查失败：{e}"),
+        )],
+    };
+    (pages.max(0) as u64, problems)
+}
+
+/// Both triggers of every append-only table of the migrations this database
+/// has applied, present and still refusing.
+fn triggers(conn: &Connection) -> Result<(u64, Vec<Problem>), StoreError> {
+    let applied: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for m in migrations::MIGRATIONS.iter().take(applied.max(0) as usize) {
+        for table in m.append_only {
+            let exists: bool = conn
+                .query_row(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                    [table],
+                    |_| Ok(true),
+                )
+                .optional()?
+                .unwrap_or(false);
+            if !exists {
+                problems.push(Problem::new(
+                    "triggers",
+                    format!("table {table}"),
+                    "the append-only table was dropped",
+                    "只可追加的表已被删除",
+                ));
+                continue;
+            }
+            for (trigger, verb) in migrations::append_only_triggers(table)
+                .into_iter()
+                .zip(["UPDATE", "DELETE"])
+            {
+                checked += 1;
+                let sql: Option<String> = conn
+                    .query_row(
+                        "SELECT sql FROM sqlite_master
+                         WHERE type = 'trigger' AND name = ?1 AND tbl_name = ?2",
+                        [trigger.as_str(), table],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                match sql {
+                    None => problems.push(Problem::new(
+                        "triggers",
+                        format!("trigger {trigger} on {table}"),
+                        format!("missing: {verb} on {table} is no longer refused"),
+                        format!("触发器缺失：{table} 上的 {verb} 不再被拒绝"),
+                    )),
+                    Some(sql) => {
+                        let s = sql.to_ascii_uppercase();
+                        let refuses = s
+                            .contains(&format!("BEFORE {verb} ON {}", table.to_ascii_uppercase()))
+                            && s.contains("RAISE(ABORT");
+                        if !refuses {
+                            problems.push(Problem::new(
+                                "triggers",
+                                format!("trigger {trigger} on {table}"),
+                                format!("was replaced and no longer refuses {verb}"),
+                                format!("已被替换，不再拒绝 {verb}"),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok((checked, problems))
+}
