@@ -4,11 +4,11 @@
 //! (see `docs` in README: 0 done, 2 invalid, 3 not allowed, 4 verification,
 //! 5 conflict, 1 internal).
 
-mod prices;
-mod calendar;
 mod backup;
-mod key;
+mod calendar;
 mod episode;
+mod key;
+mod prices;
 mod range;
 mod receipt;
 mod setup;

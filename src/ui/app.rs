@@ -6,6 +6,7 @@
 //! worker threads, each opening its own connection.
 
 use super::browser::BrowserScreen;
+use super::cashier::{self, CashierScreen, LastReceipt};
 use super::jobs::{Job, Poll};
 use super::login::LoginScreen;
 use super::prices_admin::{self, PricesAdminScreen};
@@ -18,6 +19,7 @@ use crate::clock::Clock;
 use crate::domain::Month;
 use crate::error::{ErrorKind, Failure};
 use crate::i18n::{Lang, tr};
+use crate::keys::SigningKey;
 use crate::prices::search::SearchIndex;
 use crate::prices::{self, ImportOutcome, ImportProgress, ImportReport, ImportStage};
 use crate::setup::SetupParams;
@@ -33,6 +35,7 @@ pub enum Route {
     /// Right after setup: offer the sample price list.
     OfferSample,
     Login,
+    Cashier,
     PriceBrowser,
     AdminPrices,
 }
@@ -44,13 +47,37 @@ pub enum Command {
     Setup(SetupParams),
     ImportSample,
     SkipSample,
-    Login { user: String, pin: String },
+    Login {
+        user: String,
+        pin: String,
+    },
     Logout,
     Go(Route),
     BrowseSnapshot(i64),
     PreviewPrices(PathBuf),
     RecheckPrices(String),
     ImportPrices,
+    OpenEpisode {
+        level: String,
+        reason: String,
+        drill: bool,
+    },
+    /// The cashier's lines changed: price them again.
+    CashierTotal,
+    CashierSettle,
+    CashierPrint,
+    CashierVoid {
+        number: String,
+        reason: String,
+        supervisor: String,
+        pin: String,
+    },
+    CashierReprint(String),
+    CashierShiftClose {
+        cash: String,
+        supervisor: String,
+        pin: String,
+    },
     DismissFailure,
     DismissNotice,
 }
@@ -81,6 +108,9 @@ pub struct App {
     login: LoginScreen,
     browser: BrowserScreen,
     admin: PricesAdminScreen,
+    cashier: CashierScreen,
+    /// The hospital key receipts are signed with, loaded at login.
+    key: Option<SigningKey>,
     jobs: Jobs,
 }
 
@@ -112,6 +142,8 @@ impl App {
             login: LoginScreen::default(),
             browser: BrowserScreen::default(),
             admin: PricesAdminScreen::default(),
+            cashier: CashierScreen::new(),
+            key: None,
             jobs: Jobs::default(),
         };
         if app.data_dir.is_set_up() {
@@ -155,6 +187,10 @@ impl App {
         &self.admin
     }
 
+    pub fn cashier(&self) -> &CashierScreen {
+        &self.cashier
+    }
+
     fn open_store(&mut self) {
         match Store::open(&self.data_dir) {
             Ok(store) => {
@@ -180,6 +216,15 @@ impl App {
             Ok(s) => self.status = s,
             Err(f) => self.failure = Some(f),
         }
+        if let Some(session) = &self.session {
+            match cashier_context(store, session) {
+                Ok((ctx, recent)) => {
+                    self.cashier.ctx = ctx;
+                    self.cashier.recent = recent;
+                }
+                Err(f) => self.failure = Some(f),
+            }
+        }
         match prices::snapshots(store.conn()) {
             Ok(mut list) => {
                 list.reverse();
@@ -204,6 +249,8 @@ impl App {
             Command::Login { user, pin } => self.run_login(ctx, &user, &pin),
             Command::Logout => {
                 self.session = None;
+                self.key = None;
+                self.cashier = CashierScreen::new();
                 self.notice = None;
                 self.failure = None;
                 self.login.reset();
@@ -214,12 +261,13 @@ impl App {
             Command::Go(route) => {
                 let allowed = match (&self.session, route) {
                     (Some(s), Route::AdminPrices) => s.has(Role::Admin),
+                    (Some(s), Route::Cashier) => s.has(Role::Cashier),
                     (Some(_), Route::PriceBrowser) => true,
                     _ => false,
                 };
                 if allowed {
                     self.route = route;
-                    if route == Route::PriceBrowser {
+                    if route == Route::PriceBrowser || route == Route::Cashier {
                         self.ensure_index(ctx);
                     }
                 }
@@ -235,6 +283,26 @@ impl App {
                 Err(e) => self.failure = Some(e.into()),
             },
             Command::ImportPrices => self.import_prices(ctx),
+            Command::OpenEpisode {
+                level,
+                reason,
+                drill,
+            } => self.open_episode(&level, &reason, drill),
+            Command::CashierTotal => self.cashier_total(),
+            Command::CashierSettle => self.cashier_settle(),
+            Command::CashierPrint => self.cashier_print(),
+            Command::CashierVoid {
+                number,
+                reason,
+                supervisor,
+                pin,
+            } => self.cashier_void(&number, &reason, &supervisor, &pin),
+            Command::CashierReprint(number) => self.cashier_reprint(&number),
+            Command::CashierShiftClose {
+                cash,
+                supervisor,
+                pin,
+            } => self.cashier_shift_close(&cash, &supervisor, &pin),
             Command::DismissFailure => self.failure = None,
             Command::DismissNotice => self.notice = None,
         }
@@ -285,6 +353,11 @@ impl App {
         match auth::login(store.conn_mut(), user, pin, &terminal, self.clock.as_ref()) {
             Ok(session) => {
                 tracing::info!(user = %session.user, "logged in");
+                match SigningKey::load(&self.data_dir.key_path()) {
+                    Ok(k) => self.key = Some(k),
+                    // Searching still works without it; issuing says why not.
+                    Err(e) => self.failure = Some(e.into()),
+                }
                 self.session = Some(session);
                 self.failure = None;
                 self.refresh_status();
@@ -303,15 +376,24 @@ impl App {
         }
     }
 
-    /// Where a person lands after logging in: the price browser.
+    /// Where a person lands after logging in: the cashier screen for a
+    /// cashier, else the price browser.
     fn enter_home(&mut self, ctx: &egui::Context) {
-        self.route = Route::PriceBrowser;
+        let cashier = self.session.as_ref().is_some_and(|s| s.has(Role::Cashier));
+        self.route = if cashier {
+            Route::Cashier
+        } else {
+            Route::PriceBrowser
+        };
+        self.cashier.new_receipt();
         self.ensure_index(ctx);
     }
 
-    /// Loads the month in force today unless a month is already loaded.
+    /// Loads the month in force today unless it is already loaded.
     fn ensure_index(&mut self, ctx: &egui::Context) {
-        if self.browser.index.is_some() || self.jobs.index.is_some() {
+        if self.jobs.index.is_some()
+            || (self.browser.index.is_some() && self.cashier.index.is_some())
+        {
             return;
         }
         let Some(store) = &self.store else { return };
@@ -451,7 +533,14 @@ impl App {
                     self.jobs.index = None;
                     self.browser.loading = None;
                     match result {
-                        Ok(index) => self.browser.set_index(id, Arc::new(index)),
+                        Ok(index) => {
+                            let index = Arc::new(index);
+                            // The cashier prices from the list in force today.
+                            if self.status.snapshot_id == Some(id) {
+                                self.cashier.index = Some(Arc::clone(&index));
+                            }
+                            self.browser.set_index(id, index);
+                        }
                         Err(f) => self.failure = Some(f),
                     }
                 }
@@ -533,6 +622,7 @@ impl App {
         self.admin.path.clear();
         // A new month may now be in force: re-read and re-index.
         self.browser.index = None;
+        self.cashier.index = None;
         self.refresh_status();
         if self.route == Route::OfferSample {
             self.sample = None;
@@ -558,6 +648,9 @@ impl App {
                         cmds.push(Command::Go(route));
                     }
                 };
+                if session.has(Role::Cashier) {
+                    nav(ui, Route::Cashier, "nav.cashier");
+                }
                 nav(ui, Route::PriceBrowser, "nav.browser");
                 // Hidden, not just disabled, for people without the role.
                 if session.has(Role::Admin) {
@@ -618,6 +711,291 @@ impl App {
     }
 }
 
+/// The cashier's episode, next number and recent receipts.
+fn cashier_context(
+    store: &Store,
+    session: &Session,
+) -> Result<(cashier::Context, Vec<crate::receipts::query::ReceiptRow>), Failure> {
+    use crate::receipts::{episodes, query, ranges};
+    let terminal = session.terminal.as_str();
+    let episode = episodes::current(store.conn(), terminal)?;
+    let next = ranges::next_number(store.conn(), terminal)?;
+    let recent = query::recent(store.conn(), terminal, 12)?;
+    Ok((
+        cashier::Context {
+            episode: episode.map(|e| (e.level, e.reason, e.drill, e.opened_at)),
+            numbers_left: next.as_ref().map(|n| n.left).unwrap_or(0),
+            next_number: next.map(|n| n.number),
+        },
+        recent,
+    ))
+}
+
+impl App {
+    fn open_episode(&mut self, level: &str, reason: &str, drill: bool) {
+        use crate::receipts::episodes;
+        let (Some(store), Some(session)) = (self.store.as_mut(), &self.session) else {
+            return;
+        };
+        let result = episodes::Level::parse(level).and_then(|level| {
+            episodes::open(store, session, self.clock.as_ref(), level, reason, drill)
+        });
+        match result {
+            Ok(_) => {
+                self.failure = None;
+                self.cashier.new_receipt();
+            }
+            Err(e) => self.failure = Some(e.into()),
+        }
+        self.refresh_status();
+    }
+
+    fn cashier_total(&mut self) {
+        let Some(store) = &self.store else { return };
+        let lines = self.cashier.line_requests();
+        if lines.is_empty() {
+            self.cashier.total = None;
+            return;
+        }
+        match crate::receipts::issue::preview(store.conn(), self.clock.as_ref(), &lines) {
+            Ok(p) => {
+                self.cashier.total = Some((p.total, p.total_in_words));
+            }
+            Err(e) => {
+                self.cashier.total = None;
+                self.failure = Some(e.into());
+            }
+        }
+    }
+
+    /// Issues the receipt (one durable transaction), then prints it: the
+    /// receipt exists before any paper does.
+    fn cashier_settle(&mut self) {
+        let (Some(store), Some(session)) = (self.store.as_mut(), &self.session) else {
+            return;
+        };
+        let Some(key) = &self.key else {
+            self.failure = Some(Failure::new(
+                ErrorKind::Internal,
+                "未能载入医院签名密钥，不能开票",
+                "the hospital signing key could not be loaded: cannot issue",
+            ));
+            return;
+        };
+        let req = self.cashier.request();
+        let issued = match crate::receipts::issue(store, session, self.clock.as_ref(), key, &req) {
+            Ok(r) => r,
+            Err(e) => {
+                self.failure = Some(e.into());
+                return;
+            }
+        };
+        self.failure = None;
+        tracing::info!(number = %issued.receipt.number, "receipt issued");
+        // The backup policy counts receipts; a failed backup is said, the
+        // receipt stands.
+        let terminal = session.terminal.to_string();
+        let count = crate::receipts::query::count_issued(store.conn(), &terminal);
+        if let Ok(n) = count
+            && let Err(e) = crate::backup::maybe_backup_after_receipt(store, self.clock.as_ref(), n)
+        {
+            self.failure = Some(e.into());
+        }
+        self.cashier.new_receipt();
+        self.cashier.last = Some(LastReceipt {
+            number: issued.receipt.number.clone(),
+            total: issued.receipt.total,
+            change: issued.receipt.change,
+            warning: issued.warning.clone(),
+            printed: None,
+        });
+        self.print_receipt(&issued.receipt);
+        self.refresh_status();
+    }
+
+    /// Saves the receipt's PDF and hands it to the terminal's print command.
+    fn print_receipt(&mut self, v: &crate::receipts::ReceiptView) {
+        let Some(store) = &self.store else { return };
+        let saved = crate::receipts::save_pdf(store, v, false);
+        let command = store.setting("print.command");
+        match (saved, command) {
+            (Ok((_, path)), Ok(command)) => {
+                match crate::print::deliver(&path, command.as_deref()) {
+                    Ok(_) => {
+                        if let Some(last) = &mut self.cashier.last {
+                            last.printed = Some(path.display().to_string());
+                        }
+                    }
+                    Err(e) => self.failure = Some(e.into()),
+                }
+            }
+            (Err(e), _) => self.failure = Some(e.into()),
+            (_, Err(e)) => self.failure = Some(e.into()),
+        }
+    }
+
+    /// F5: prints the receipt just issued when its printing failed. A
+    /// receipt already printed is printed again only as a counted copy (F9).
+    fn cashier_print(&mut self) {
+        let Some(last) = &self.cashier.last else {
+            return;
+        };
+        if last.printed.is_some() {
+            self.notice = Some((
+                "该票据已打印；如需再打印请用 F9 重打（标注“重打”）".into(),
+                "This receipt was printed; use F9 to reprint a copy marked COPY".into(),
+            ));
+            return;
+        }
+        let number = last.number.clone();
+        let Some(store) = &self.store else { return };
+        match crate::receipts::show(store.conn(), &number) {
+            Ok(v) => self.print_receipt(&v),
+            Err(e) => self.failure = Some(e.into()),
+        }
+    }
+
+    fn cashier_void(&mut self, number: &str, reason: &str, supervisor: &str, pin: &str) {
+        let (Some(store), Some(session)) = (self.store.as_mut(), &self.session) else {
+            return;
+        };
+        match crate::receipts::void(
+            store,
+            session,
+            self.clock.as_ref(),
+            number,
+            reason,
+            supervisor,
+            pin,
+        ) {
+            Ok(v) => {
+                self.failure = None;
+                self.notice = Some((
+                    format!("已作废 {}（主管 {}）", v.number, supervisor),
+                    format!("Voided {} (supervisor {})", v.number, supervisor),
+                ));
+            }
+            Err(e) => self.failure = Some(e.into()),
+        }
+        self.refresh_status();
+    }
+
+    fn cashier_reprint(&mut self, number: &str) {
+        let (Some(store), Some(session)) = (self.store.as_mut(), &self.session) else {
+            return;
+        };
+        let result = crate::receipts::reprint_pdf(store, session, self.clock.as_ref(), number)
+            .map_err(Failure::from)
+            .and_then(|(v, _, path)| {
+                let command = store.setting("print.command")?;
+                crate::print::deliver(&path, command.as_deref())?;
+                Ok((v, path))
+            });
+        match result {
+            Ok((v, path)) => {
+                self.failure = None;
+                self.notice = Some((
+                    format!(
+                        "已重打 {}（第 {} 份副本）：{}",
+                        v.number,
+                        v.reprints,
+                        path.display()
+                    ),
+                    format!(
+                        "Reprinted {} (copy {}): {}",
+                        v.number,
+                        v.reprints,
+                        path.display()
+                    ),
+                ));
+            }
+            Err(f) => self.failure = Some(f),
+        }
+        self.refresh_status();
+    }
+
+    fn cashier_shift_close(&mut self, cash: &str, supervisor: &str, pin: &str) {
+        use crate::receipts::shift;
+        let (Some(store), Some(session)) = (self.store.as_mut(), &self.session) else {
+            return;
+        };
+        let declared = if cash.is_empty() {
+            None
+        } else {
+            match crate::money::Money::parse(cash) {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    self.failure = Some(Failure::new(
+                        ErrorKind::Invalid,
+                        format!("实收现金：{}", e.message(Lang::Zh)),
+                        format!("cash declared: {}", e.message(Lang::En)),
+                    ));
+                    return;
+                }
+            }
+        };
+        let sup = (!supervisor.is_empty()).then_some(shift::SupervisorPin {
+            name: supervisor,
+            pin,
+        });
+        let dir = store.data_dir().reports_dir();
+        let out = dir.join(format!(
+            "shift-{}-{}.pdf",
+            session.user,
+            self.clock.now().format("%Y%m%d-%H%M%S")
+        ));
+        let result = (|| -> Result<shift::ShiftSummary, Failure> {
+            let s = shift::close(
+                store,
+                session,
+                self.clock.as_ref(),
+                declared,
+                sup,
+                Some(&out),
+            )?;
+            let hospital = store.setting("hospital.name")?.unwrap_or_default();
+            let pdf = crate::print::render_report(&shift::report_doc(&s, &hospital))?;
+            std::fs::create_dir_all(&dir)
+                .and_then(|_| std::fs::write(&out, pdf))
+                .map_err(|e| {
+                    Failure::new(
+                        ErrorKind::Internal,
+                        format!("{}：{e}", out.display()),
+                        format!("{}: {e}", out.display()),
+                    )
+                })?;
+            // The procedures require a backup at every shift close.
+            crate::backup::backup_now(
+                store,
+                self.clock.as_ref(),
+                crate::backup::BackupReason::ShiftClose,
+            )?;
+            Ok(s)
+        })();
+        match result {
+            Ok(s) => {
+                self.failure = None;
+                self.notice = Some((
+                    format!(
+                        "已交班：{} 张，应有现金 {}；报表 {}",
+                        s.count,
+                        s.cash_expected,
+                        out.display()
+                    ),
+                    format!(
+                        "Shift closed: {} receipts, cash expected {}; report {}",
+                        s.count,
+                        s.cash_expected,
+                        out.display()
+                    ),
+                ));
+            }
+            Err(f) => self.failure = Some(f),
+        }
+        self.refresh_status();
+    }
+}
+
 fn lost() -> Failure {
     Failure::new(
         ErrorKind::Internal,
@@ -669,6 +1047,7 @@ impl eframe::App for App {
                     self.login
                         .ui(ui, lang, &self.status.hospital, can_login, &mut cmds);
                 }
+                Route::Cashier => self.cashier.ui(ui, lang, &mut cmds),
                 Route::PriceBrowser => self.browser.ui(ui, lang, &mut cmds),
                 Route::AdminPrices => self.admin.ui(ui, lang, &mut cmds),
             }

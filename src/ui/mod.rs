@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod browser;
+pub mod cashier;
 pub mod fonts;
 pub mod jobs;
 pub mod login;
