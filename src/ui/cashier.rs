@@ -688,13 +688,13 @@ impl CashierScreen {
             .id_salt("cashier_lines")
             .striped(true)
             .max_scroll_height(200.0)
-            .column(Column::initial(28.0))
-            .column(Column::initial(170.0).clip(true))
-            .column(Column::initial(120.0).clip(true))
+            .column(Column::exact(24.0))
+            .column(Column::initial(150.0).clip(true))
+            .column(Column::initial(100.0).clip(true))
+            .column(Column::initial(64.0))
+            .column(Column::initial(48.0))
             .column(Column::initial(70.0))
-            .column(Column::initial(50.0))
-            .column(Column::initial(80.0))
-            .column(Column::remainder())
+            .column(Column::exact(48.0))
             .header(20.0, |mut h| {
                 for key in [
                     "col.row",
@@ -811,9 +811,11 @@ impl CashierScreen {
                 );
             }
         });
-        if ui.button(tr(lang, "cashier.settle")).clicked() {
-            self.settle(cmds);
-        }
+        ui.horizontal(|ui| {
+            if ui.button(tr(lang, "cashier.settle")).clicked() {
+                self.settle(cmds);
+            }
+        });
     }
 
     fn recent_ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
