@@ -13,6 +13,7 @@ use super::prices_admin::{self, PricesAdminScreen};
 use super::sample::{self, SampleList};
 use super::setup::SetupScreen;
 use super::status::StatusLine;
+use super::users::UsersScreen;
 use super::widgets;
 use crate::auth::{self, Role, Session};
 use crate::clock::Clock;
@@ -38,6 +39,7 @@ pub enum Route {
     Cashier,
     PriceBrowser,
     AdminPrices,
+    Users,
 }
 
 /// What a screen asks the app to do; applied after the frame is drawn.
@@ -78,8 +80,28 @@ pub enum Command {
         supervisor: String,
         pin: String,
     },
+    UserAdd {
+        name: String,
+        roles: Vec<Role>,
+        pin: String,
+    },
+    UserSetRoles {
+        name: String,
+        roles: Vec<Role>,
+    },
+    UserResetPin {
+        name: String,
+        pin: String,
+    },
+    UserSetDisabled {
+        name: String,
+        disabled: bool,
+    },
+    /// The PIN typed on the idle-lock screen.
+    Unlock(String),
     DismissFailure,
     DismissNotice,
+    DismissVerify,
 }
 
 type Outcome<T> = Result<T, Failure>;
@@ -89,6 +111,7 @@ type Outcome<T> = Result<T, Failure>;
 struct Jobs {
     index: Option<(i64, Job<Outcome<SearchIndex>>)>,
     preview: Option<Job<Outcome<prices_admin::Preview>>>,
+    verify: Option<Job<Outcome<crate::verify::Report>>>,
     import: Option<Job<Outcome<ImportReport>>>,
 }
 
@@ -109,6 +132,16 @@ pub struct App {
     browser: BrowserScreen,
     admin: PricesAdminScreen,
     cashier: CashierScreen,
+    users: UsersScreen,
+    /// What `verify` found wrong at start (shown as a red banner).
+    verify_problems: Vec<crate::verify::Problem>,
+    /// Idle lock: when the person last touched the window (egui input
+    /// time, seconds), whether the screen is locked, and the PIN typed.
+    last_activity: f64,
+    locked: bool,
+    unlock_pin: String,
+    lock_focus: bool,
+    idle_lock_secs: f64,
     /// The hospital key receipts are signed with, loaded at login.
     key: Option<SigningKey>,
     jobs: Jobs,
@@ -143,14 +176,45 @@ impl App {
             browser: BrowserScreen::default(),
             admin: PricesAdminScreen::default(),
             cashier: CashierScreen::new(),
+            users: UsersScreen::default(),
+            verify_problems: Vec::new(),
+            last_activity: 0.0,
+            locked: false,
+            unlock_pin: String::new(),
+            lock_focus: false,
+            idle_lock_secs: 300.0,
             key: None,
             jobs: Jobs::default(),
         };
         if app.data_dir.is_set_up() {
             app.route = Route::Login;
             app.open_store();
+            app.start_verify(ctx);
         }
         app
+    }
+
+    /// Runs `verify` off the UI thread at start; anything wrong becomes a
+    /// red banner naming each record.
+    fn start_verify(&mut self, ctx: &egui::Context) {
+        if self.store.is_none() {
+            return;
+        }
+        let data_dir = self.data_dir.clone();
+        self.jobs.verify = Some(Job::spawn(ctx, move |_| {
+            let store = Store::open(&data_dir)?;
+            Ok(crate::verify::run(&store)?)
+        }));
+    }
+
+    /// True while the idle lock covers the screen.
+    pub fn locked(&self) -> bool {
+        self.locked
+    }
+
+    /// What verify found at start.
+    pub fn verify_problems(&self) -> &[crate::verify::Problem] {
+        &self.verify_problems
     }
 
     pub fn lang(&self) -> Lang {
@@ -175,7 +239,10 @@ impl App {
 
     /// True while any worker is running (tests wait on it).
     pub fn busy(&self) -> bool {
-        self.jobs.index.is_some() || self.jobs.preview.is_some() || self.jobs.import.is_some()
+        self.jobs.index.is_some()
+            || self.jobs.preview.is_some()
+            || self.jobs.import.is_some()
+            || self.jobs.verify.is_some()
     }
 
     /// The price browser's state (tests read its results).
@@ -216,7 +283,19 @@ impl App {
             Ok(s) => self.status = s,
             Err(f) => self.failure = Some(f),
         }
+        match crate::auth::settings::idle_lock_minutes(store.conn()) {
+            Ok(m) => self.idle_lock_secs = f64::from(m) * 60.0,
+            Err(e) => self.failure = Some(e.into()),
+        }
         if let Some(session) = &self.session {
+            if session.has(Role::Admin) {
+                match crate::auth::users::list_users(store.conn(), session) {
+                    Ok(users) => {
+                        self.users.users = users;
+                    }
+                    Err(e) => self.failure = Some(e.into()),
+                }
+            }
             match cashier_context(store, session) {
                 Ok((ctx, recent)) => {
                     self.cashier.ctx = ctx;
@@ -248,6 +327,7 @@ impl App {
             Command::SkipSample => self.enter_home(ctx),
             Command::Login { user, pin } => self.run_login(ctx, &user, &pin),
             Command::Logout => {
+                self.locked = false;
                 self.session = None;
                 self.key = None;
                 self.cashier = CashierScreen::new();
@@ -262,6 +342,7 @@ impl App {
                 let allowed = match (&self.session, route) {
                     (Some(s), Route::AdminPrices) => s.has(Role::Admin),
                     (Some(s), Route::Cashier) => s.has(Role::Cashier),
+                    (Some(s), Route::Users) => s.has(Role::Admin),
                     (Some(_), Route::PriceBrowser) => true,
                     _ => false,
                 };
@@ -303,6 +384,20 @@ impl App {
                 supervisor,
                 pin,
             } => self.cashier_shift_close(&cash, &supervisor, &pin),
+            Command::UserAdd { name, roles, pin } => self.user_op(|store, session, clock| {
+                crate::auth::users::add_user(store, session, clock, &name, &roles, &pin)
+            }),
+            Command::UserSetRoles { name, roles } => self.user_op(|store, session, clock| {
+                crate::auth::users::set_roles(store, session, clock, &name, &roles)
+            }),
+            Command::UserResetPin { name, pin } => self.user_op(|store, session, clock| {
+                crate::auth::users::reset_pin(store, session, clock, &name, &pin)
+            }),
+            Command::UserSetDisabled { name, disabled } => self.user_op(|store, session, clock| {
+                crate::auth::users::set_disabled(store, session, clock, &name, disabled)
+            }),
+            Command::Unlock(pin) => self.unlock(ctx, &pin),
+            Command::DismissVerify => self.verify_problems.clear(),
             Command::DismissFailure => self.failure = None,
             Command::DismissNotice => self.notice = None,
         }
@@ -525,6 +620,30 @@ impl App {
 
     /// Picks up finished work; called once per frame before drawing.
     fn poll_jobs(&mut self, ctx: &egui::Context) {
+        if let Some(job) = &self.jobs.verify {
+            match job.poll(ctx) {
+                Poll::Running => {}
+                Poll::Done(result) => {
+                    self.jobs.verify = None;
+                    match result {
+                        Ok(report) => {
+                            if !report.ok {
+                                tracing::warn!(
+                                    problems = report.problems.len(),
+                                    "verify failed at start"
+                                );
+                            }
+                            self.verify_problems = report.problems;
+                        }
+                        Err(f) => self.failure = Some(f),
+                    }
+                }
+                Poll::Lost => {
+                    self.jobs.verify = None;
+                    self.failure = Some(lost());
+                }
+            }
+        }
         if let Some((id, job)) = &self.jobs.index {
             let id = *id;
             match job.poll(ctx) {
@@ -655,6 +774,7 @@ impl App {
                 // Hidden, not just disabled, for people without the role.
                 if session.has(Role::Admin) {
                     nav(ui, Route::AdminPrices, "nav.admin_prices");
+                    nav(ui, Route::Users, "nav.users");
                 }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -996,6 +1116,154 @@ impl App {
     }
 }
 
+/// The red banner of a failed start-up verify; true when dismissed.
+fn verify_banner(ui: &mut egui::Ui, lang: Lang, problems: &[crate::verify::Problem]) -> bool {
+    let mut dismissed = false;
+    egui::Frame::new()
+        .fill(widgets::RED)
+        .inner_margin(8.0)
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(
+                    egui::RichText::new(format!(
+                        "{} ({})",
+                        tr(lang, "verify.banner"),
+                        problems.len()
+                    ))
+                    .color(egui::Color32::WHITE)
+                    .strong(),
+                );
+                if ui.small_button(tr(lang, "common.close")).clicked() {
+                    dismissed = true;
+                }
+            });
+            for p in problems.iter().take(12) {
+                ui.label(egui::RichText::new(p.line(lang)).color(egui::Color32::WHITE));
+            }
+            if problems.len() > 12 {
+                ui.label(
+                    egui::RichText::new(format!("… {}", tr(lang, "verify.more")))
+                        .color(egui::Color32::WHITE),
+                );
+            }
+        });
+    dismissed
+}
+
+impl App {
+    fn user_op(
+        &mut self,
+        op: impl FnOnce(
+            &mut Store,
+            &Session,
+            &dyn Clock,
+        ) -> Result<crate::auth::users::UserInfo, crate::auth::AuthError>,
+    ) {
+        let (Some(store), Some(session)) = (self.store.as_mut(), &self.session) else {
+            return;
+        };
+        match op(store, session, self.clock.as_ref()) {
+            Ok(u) => {
+                self.failure = None;
+                self.notice = Some((
+                    format!("已保存用户 {}", u.name),
+                    format!("Saved user {}", u.name),
+                ));
+                self.refresh_status();
+                self.users.changed();
+            }
+            Err(e) => self.failure = Some(e.into()),
+        }
+    }
+
+    /// Locks the screen after the configured idle time; wakes the window
+    /// in time to do so even when nothing else repaints it.
+    fn track_idle(&mut self, ctx: &egui::Context) {
+        let (now, active) = ctx.input(|i| {
+            let active = i.events.iter().any(|e| {
+                matches!(
+                    e,
+                    egui::Event::Key { .. }
+                        | egui::Event::Text(_)
+                        | egui::Event::PointerButton { .. }
+                        | egui::Event::MouseWheel { .. }
+                )
+            });
+            (i.time, active)
+        });
+        if self.session.is_none() || self.idle_lock_secs <= 0.0 {
+            self.last_activity = now;
+            return;
+        }
+        if active && !self.locked {
+            self.last_activity = now;
+        }
+        let idle = now - self.last_activity;
+        if !self.locked && idle >= self.idle_lock_secs {
+            tracing::info!("idle lock");
+            self.locked = true;
+            self.lock_focus = true;
+            self.unlock_pin.clear();
+        }
+        if !self.locked {
+            ctx.request_repaint_after(std::time::Duration::from_secs_f64(
+                (self.idle_lock_secs - idle).max(1.0),
+            ));
+        }
+    }
+
+    fn lock_ui(&mut self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
+        let lang = self.lang;
+        let user = self
+            .session
+            .as_ref()
+            .map(|s| s.user.to_string())
+            .unwrap_or_default();
+        ui.vertical_centered(|ui| {
+            ui.add_space(40.0);
+            ui.heading(tr(lang, "lock.title"));
+            ui.label(format!("{} {}", tr(lang, "lock.user"), user));
+            ui.add_space(8.0);
+            let l = ui.label(tr(lang, "lock.pin"));
+            let r = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.unlock_pin)
+                        .password(true)
+                        .id(egui::Id::unique("unlock_pin"))
+                        .desired_width(160.0),
+                )
+                .labelled_by(l.id);
+            // Once per lock: the field is the only thing on screen.
+            if std::mem::take(&mut self.lock_focus) {
+                r.request_focus();
+            }
+            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if ui.button(tr(lang, "lock.unlock")).clicked() || enter {
+                cmds.push(Command::Unlock(std::mem::take(&mut self.unlock_pin)));
+            }
+            if ui.button(tr(lang, "nav.logout")).clicked() {
+                cmds.push(Command::Logout);
+            }
+        });
+    }
+
+    fn unlock(&mut self, ctx: &egui::Context, pin: &str) {
+        let (Some(store), Some(session)) = (self.store.as_mut(), &self.session) else {
+            return;
+        };
+        match crate::auth::unlock(store.conn_mut(), session, pin, self.clock.as_ref()) {
+            Ok(fresh) => {
+                self.session = Some(fresh);
+                self.locked = false;
+                self.failure = None;
+                self.last_activity = ctx.input(|i| i.time);
+                self.refresh_status();
+            }
+            Err(e) => self.failure = Some(e.into()),
+        }
+    }
+}
+
 fn lost() -> Failure {
     Failure::new(
         ErrorKind::Internal,
@@ -1024,11 +1292,24 @@ impl eframe::App for App {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.poll_jobs(&ctx);
+        self.track_idle(&ctx);
         let lang = self.lang;
         let mut cmds = Vec::new();
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui, &mut cmds));
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status.ui(ui, lang));
         egui::CentralPanel::default().show(ui, |ui| {
+            if !self.verify_problems.is_empty() && verify_banner(ui, lang, &self.verify_problems) {
+                cmds.push(Command::DismissVerify);
+            }
+            if self.locked {
+                // The screens keep their state underneath; only the PIN
+                // of the same person opens them again.
+                if let Some(f) = &self.failure {
+                    widgets::failure_banner(ui, lang, f, tr(lang, "common.close"));
+                }
+                self.lock_ui(ui, &mut cmds);
+                return;
+            }
             if let Some(f) = &self.failure
                 && widgets::failure_banner(ui, lang, f, tr(lang, "common.close"))
             {
@@ -1050,6 +1331,7 @@ impl eframe::App for App {
                 Route::Cashier => self.cashier.ui(ui, lang, &mut cmds),
                 Route::PriceBrowser => self.browser.ui(ui, lang, &mut cmds),
                 Route::AdminPrices => self.admin.ui(ui, lang, &mut cmds),
+                Route::Users => self.users.ui(ui, lang, &mut cmds),
             }
         });
         for cmd in cmds {

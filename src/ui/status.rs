@@ -26,6 +26,8 @@ pub struct StatusLine {
     pub next_number: Option<(String, u64)>,
     /// The newest backup's time (RFC 3339).
     pub last_backup: Option<String>,
+    /// No backup, or the last is older than `backup.max_age_hours`.
+    pub backup_stale: bool,
     /// Read at the same time, for "open for 2 h 05 min".
     pub now: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
@@ -47,6 +49,7 @@ impl StatusLine {
         });
         let next = ranges::next_number(store.conn(), &terminal)?.map(|n| (n.number, n.left));
         let last_backup = crate::backup::last_backup(store.conn())?.map(|b| b.at);
+        let backup_stale = crate::backup::backup_is_stale(store.conn(), clock)?;
         Ok(StatusLine {
             snapshot: in_force
                 .as_ref()
@@ -58,6 +61,7 @@ impl StatusLine {
             episode,
             next_number: next,
             last_backup,
+            backup_stale,
             now: Some(now),
         })
     }
@@ -132,11 +136,14 @@ impl StatusLine {
                     ui.separator();
                 }
             }
-            show(
-                ui,
-                "status.last_backup",
-                self.last_backup.as_ref().unwrap_or(&dash),
-            );
+            ui.label(egui::RichText::new(tr(lang, "status.last_backup")).weak());
+            let text = self.last_backup.as_ref().unwrap_or(&dash);
+            if self.backup_stale {
+                // Red: no backup yet, or older than the configured age.
+                ui.colored_label(super::widgets::RED, text);
+            } else {
+                ui.strong(text);
+            }
         });
     }
 }
