@@ -2,7 +2,7 @@
 //! 5-item cash receipt with the key events counted, and a void approved by
 //! a supervisor's PIN.
 
-use downtime_billing::auth::{Role, Session, insert_user};
+use downtime_billing::auth::{Role, Session};
 use downtime_billing::clock::FixedClock;
 use downtime_billing::domain::{Month, TerminalCode, UserName};
 use downtime_billing::i18n::Lang;
@@ -63,16 +63,15 @@ fn ready_terminal() -> (tempfile::TempDir, DataDir) {
         false,
     )
     .unwrap();
-    let tx = store.write().unwrap();
-    insert_user(
-        &tx,
-        &UserName::parse("boss").unwrap(),
+    downtime_billing::auth::users::add_user(
+        &mut store,
+        &session,
+        &clock,
+        "boss",
         &[Role::Admin, Role::Cashier],
         "135790",
-        &clock,
     )
     .unwrap();
-    tx.commit().unwrap();
     (tmp, dir)
 }
 
@@ -142,7 +141,13 @@ fn a_cashier_issues_a_five_item_cash_receipt_without_the_mouse() {
         "{:?}",
         k.h.state().failure()
     );
-    assert_eq!(k.h.state().route(), Route::Cashier);
+    assert_eq!(
+        k.h.state().route(),
+        Route::Cashier,
+        "{:?} {:?}",
+        k.h.state().failure(),
+        k.h.state().verify_problems()
+    );
     assert!(
         k.h.state().cashier().index.is_some(),
         "the list in force is loaded"

@@ -276,15 +276,25 @@ fn a_bad_file_lists_its_problems_by_row_and_column_and_cannot_be_imported() {
 
 #[test]
 fn admin_screen_is_hidden_from_a_cashier() {
-    use downtime_billing::auth::{Role, insert_user};
+    use downtime_billing::auth::Role;
     use downtime_billing::store::Store;
     let (_tmp, dir) = set_up_with_sample();
     {
         let mut store = Store::open(&dir).unwrap();
-        let tx = store.write().unwrap();
-        let name = downtime_billing::domain::UserName::parse("zhang").unwrap();
-        insert_user(&tx, &name, &[Role::Cashier], "246810", &FixedClock::at(NOW)).unwrap();
-        tx.commit().unwrap();
+        let admin = downtime_billing::auth::Session {
+            user: downtime_billing::domain::UserName::parse("admin").unwrap(),
+            roles: Role::ALL.to_vec(),
+            terminal: downtime_billing::domain::TerminalCode::parse("MZ01").unwrap(),
+        };
+        downtime_billing::auth::users::add_user(
+            &mut store,
+            &admin,
+            &FixedClock::at(NOW),
+            "zhang",
+            &[Role::Cashier],
+            "246810",
+        )
+        .unwrap();
     }
     let mut h = harness(&dir, Lang::Zh);
     h.run();
