@@ -21,7 +21,7 @@ pub fn labelled_text(
     let l = ui.label(label);
     // An id of its own: an automatic one would shift whenever something
     // (a banner) appears above, and the cursor would leave the field.
-    let id = ui.id().with(("field", label));
+    let id = ui.scope_id().with(("field", label));
     ui.add(
         egui::TextEdit::singleline(value)
             .id(id)
