@@ -954,13 +954,23 @@ impl App {
         }
     }
 
-    /// F5: prints the receipt just issued when its printing failed. A
+    /// F5: prints the receipt just issued when its printing failed; with
+    /// no print command configured, opens its saved PDF in the viewer. A
     /// receipt already printed is printed again only as a counted copy (F9).
     fn cashier_print(&mut self) {
         let Some(last) = &self.cashier.last else {
             return;
         };
-        if last.printed.is_some() {
+        if let Some(path) = &last.printed {
+            let command = self
+                .store
+                .as_ref()
+                .and_then(|s| s.setting("print.command").ok().flatten())
+                .filter(|c| !c.trim().is_empty());
+            if command.is_none() {
+                open_in_viewer(std::path::Path::new(path));
+                return;
+            }
             self.notice = Some((
                 "该票据已打印；如需再打印请用 F9 重打（标注“重打”）".into(),
                 "This receipt was printed; use F9 to reprint a copy marked COPY".into(),
@@ -1261,6 +1271,24 @@ impl App {
             }
             Err(e) => self.failure = Some(e.into()),
         }
+    }
+}
+
+/// Opens a saved PDF with the desktop's viewer, without waiting for it.
+fn open_in_viewer(path: &std::path::Path) {
+    let opener = if cfg!(target_os = "windows") {
+        "explorer"
+    } else if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    match std::process::Command::new(opener).arg(path).spawn() {
+        // Reaped on a thread of its own so no zombie is left behind.
+        Ok(mut child) => {
+            std::thread::spawn(move || child.wait());
+        }
+        Err(e) => tracing::warn!(%e, "cannot open {}", path.display()),
     }
 }
 

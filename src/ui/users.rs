@@ -108,7 +108,7 @@ impl UsersScreen {
                                     .filter(|r| u.roles.iter().any(|c| c == r.code()))
                                     .map(|r| r.label(lang))
                                     .collect();
-                                ui.label(roles.join("、"));
+                                ui.label(roles.join(lang.pick("、", ", ")));
                             });
                             row.col(|ui| {
                                 if u.disabled {
