@@ -272,3 +272,51 @@ fn a_void_needs_a_supervisor_pin_and_marks_the_receipt() {
     assert!(v.is_voided());
     assert!(h.get_all_by_label_contains("作废").next().is_some());
 }
+
+#[test]
+fn a_deposit_then_the_shift_close_with_its_backup() {
+    let (_tmp, dir) = ready_terminal();
+    let mut h = harness(&dir);
+    h.run();
+    let mut k = Keys {
+        h: &mut h,
+        count: 0,
+    };
+    k.type_text("admin");
+    k.press(egui::Key::Enter);
+    k.type_text("123456");
+    k.press(egui::Key::Enter);
+    // The kind buttons are on the form; a deposit has an amount, no lines.
+    k.h.get_by_label("住院预交金").click();
+    k.settle();
+    k.h.get_by_label("患者姓名").focus();
+    k.settle();
+    k.type_text("周七");
+    k.h.get_by_label("预交金额").focus();
+    k.settle();
+    k.type_text("2000");
+    k.press(egui::Key::F4);
+    k.type_text("2000");
+    k.press(egui::Key::Enter);
+    assert!(
+        k.h.state().failure().is_none(),
+        "{:?}",
+        k.h.state().failure()
+    );
+    let last =
+        k.h.state()
+            .cashier()
+            .last
+            .clone()
+            .expect("the deposit was issued");
+    assert_eq!(last.total.to_string(), "2000.00");
+
+    k.press(egui::Key::F10);
+    k.type_text("2000");
+    k.h.get_by_label("确认交班").click();
+    k.settle();
+    assert!(h.state().failure().is_none(), "{:?}", h.state().failure());
+    h.get_by_label_contains("已交班：1 张");
+    // A backup was taken at the shift close: the status bar shows its time.
+    assert!(h.state().status().last_backup.is_some());
+}

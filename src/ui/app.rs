@@ -756,8 +756,10 @@ impl App {
         ui.horizontal(|ui| {
             ui.strong(tr(lang, "app.title"));
             ui.separator();
+            // Locked: nothing to navigate to until the PIN is given again.
             if let Some(session) = &self.session
                 && self.route != Route::OfferSample
+                && !self.locked
             {
                 let mut nav = |ui: &mut egui::Ui, route: Route, key: &str| {
                     if ui
