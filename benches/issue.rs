@@ -58,11 +58,18 @@ fn prepare() -> Bench {
         &clock,
     )
     .unwrap();
-    let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/price_list_2026-12_30k.csv");
+    let shared = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/data/price_list_2026-12_30k.csv"
+    );
     let text = std::fs::read_to_string(shared).unwrap();
     let mut lines = text.lines();
     let mut out = vec![lines.next().unwrap().to_string()];
-    out.extend(lines.filter(|l| CODES.iter().any(|c| l.starts_with(&format!("{c},")))).map(str::to_string));
+    out.extend(
+        lines
+            .filter(|l| CODES.iter().any(|c| l.starts_with(&format!("{c},"))))
+            .map(str::to_string),
+    );
     let list = root.join("list.csv");
     std::fs::write(&list, out.join("\n")).unwrap();
     let mut store = Store::open(&dd).unwrap();
@@ -128,7 +135,14 @@ fn prepare() -> Bench {
 
 impl Bench {
     fn issue(&mut self) {
-        receipts::issue(&mut self.store, &self.session, &self.clock, &self.key, &self.req).unwrap();
+        receipts::issue(
+            &mut self.store,
+            &self.session,
+            &self.clock,
+            &self.key,
+            &self.req,
+        )
+        .unwrap();
     }
     /// The floor: 4 KiB appended then fsync'd (the file grows, as the WAL
     /// does while issuing).
@@ -151,7 +165,9 @@ fn side_by_side(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(6));
     g.bench_function("issue_5_lines", |x| x.iter(|| b.issue()));
     g.bench_function("floor_append_4k_fsync", |x| x.iter(|| b.fsync_4k()));
-    g.bench_function("floor_overwrite_4k_fsync", |x| x.iter(|| b.fsync_4k_in_place()));
+    g.bench_function("floor_overwrite_4k_fsync", |x| {
+        x.iter(|| b.fsync_4k_in_place())
+    });
     g.finish();
     let _ = receipts::checkpoint(b.store.conn());
 }
@@ -243,7 +259,10 @@ fn strace_count(b: &mut Bench) {
         .lines()
         .filter(|l| l.contains("fsync(") || l.contains("fdatasync("))
         .count();
-    println!("strace: {n} fsync/fdatasync calls for {N} durable issues ({:.2} per receipt)", n as f64 / N as f64);
+    println!(
+        "strace: {n} fsync/fdatasync calls for {N} durable issues ({:.2} per receipt)",
+        n as f64 / N as f64
+    );
 }
 
 fn main() {

@@ -49,7 +49,11 @@ fn a_full_disk_refuses_and_consumes_no_number() {
         }
     };
     assert_eq!(err.kind(), ErrorKind::Conflict, "{err:?}");
-    assert!(err.message(Lang::En).contains("disk holding the database is full"), "{err:?}");
+    assert!(
+        err.message(Lang::En)
+            .contains("disk holding the database is full"),
+        "{err:?}"
+    );
     assert!(err.message(Lang::Zh).contains("磁盘已满"));
     let stored: i64 = store
         .conn()
@@ -73,11 +77,17 @@ fn a_read_only_database_refuses_and_consumes_no_number() {
     let key = SigningKey::load(&env.data_dir().key_path()).unwrap();
     let clock = FixedClock::at(NOW);
     // The connection may read but not write, as on a read-only disk.
-    store.conn().execute_batch("PRAGMA query_only = ON").unwrap();
+    store
+        .conn()
+        .execute_batch("PRAGMA query_only = ON")
+        .unwrap();
     let err = receipts::issue(&mut store, &session, &clock, &key, &request()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict, "{err:?}");
     assert!(err.message(Lang::En).contains("read-only"), "{err:?}");
-    store.conn().execute_batch("PRAGMA query_only = OFF").unwrap();
+    store
+        .conn()
+        .execute_batch("PRAGMA query_only = OFF")
+        .unwrap();
     let r = receipts::issue(&mut store, &session, &clock, &key, &request()).unwrap();
     assert_eq!(r.receipt.number, "MZ01-00000001");
 }
@@ -97,14 +107,19 @@ fn a_read_only_file_refuses_over_the_cli() {
     if writable {
         set(&root, 0o755);
         set(&db, 0o644);
-        eprintln!("note: running as root, file permissions do not bind; the read-only case is covered by the library test");
+        eprintln!(
+            "note: running as root, file permissions do not bind; the read-only case is covered by the library test"
+        );
         return;
     }
     let (code, _, err) = env.issue("cash1", &simple());
     set(&root, 0o755);
     set(&db, 0o644);
     assert_ne!(code, 0);
-    assert!(err.contains("read-only") || err.contains("readonly"), "{err}");
+    assert!(
+        err.contains("read-only") || err.contains("readonly"),
+        "{err}"
+    );
     let (code, v, err) = env.issue("cash1", &simple());
     assert_eq!(code, 0, "{err}");
     assert_eq!(v["number"], "MZ01-00000001");
@@ -127,7 +142,10 @@ fn preview_prices_lines_without_writing() {
     let e = receipts::preview(store.conn(), &FixedClock::at(NOW), &bad).unwrap_err();
     assert!(e.message(Lang::En).contains("lines[0].code"));
     assert_eq!(
-        ranges::next_number(store.conn(), "MZ01").unwrap().unwrap().number,
+        ranges::next_number(store.conn(), "MZ01")
+            .unwrap()
+            .unwrap()
+            .number,
         "MZ01-00000001"
     );
 }

@@ -4,10 +4,10 @@
 //! (see `docs` in README: 0 done, 2 invalid, 3 not allowed, 4 verification,
 //! 5 conflict, 1 internal).
 
-mod calendar;
 mod backup;
-mod key;
+mod calendar;
 mod episode;
+mod key;
 mod range;
 mod receipt;
 mod setup;

@@ -4,7 +4,7 @@
 use super::{Ctx, ENV_SUPERVISOR_PIN, print_json, read_pin};
 use crate::error::{ErrorKind, Failure};
 use crate::keys::SigningKey;
-use crate::receipts::{self, IssueRequest, RefundLine, RefundRequest, ReceiptView};
+use crate::receipts::{self, IssueRequest, ReceiptView, RefundLine, RefundRequest};
 use crate::store::Store;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -236,7 +236,10 @@ fn run_in(
             supervisor,
             json,
         } => {
-            let pin = read_pin(ENV_SUPERVISOR_PIN, ctx.lang.pick("主管 PIN：", "Supervisor PIN: "))?;
+            let pin = read_pin(
+                ENV_SUPERVISOR_PIN,
+                ctx.lang.pick("主管 PIN：", "Supervisor PIN: "),
+            )?;
             let v = receipts::void(
                 store,
                 session,
@@ -263,7 +266,10 @@ fn run_in(
                 .iter()
                 .map(|l| RefundLine::parse(l))
                 .collect::<Result<Vec<_>, _>>()?;
-            let pin = read_pin(ENV_SUPERVISOR_PIN, ctx.lang.pick("主管 PIN：", "Supervisor PIN: "))?;
+            let pin = read_pin(
+                ENV_SUPERVISOR_PIN,
+                ctx.lang.pick("主管 PIN：", "Supervisor PIN: "),
+            )?;
             let key = key(ctx)?;
             let mut r = receipts::refund(
                 store,

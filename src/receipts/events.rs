@@ -31,32 +31,34 @@ fn need_reason(reason: &str) -> Result<&str, ReceiptError> {
     Ok(r)
 }
 
-fn insert_event(
-    tx: &Connection,
+/// One row of `receipt_events`.
+struct Event<'a> {
     receipt_id: i64,
-    kind: &str,
-    line: Option<u32>,
-    qty: Option<String>,
-    at: &str,
-    user: &str,
-    supervisor: Option<&str>,
-    reason: Option<&str>,
+    kind: &'a str,
+    at: &'a str,
+    user: &'a str,
+    supervisor: Option<&'a str>,
+    reason: Option<&'a str>,
     details: serde_json::Value,
-) -> Result<i64, ReceiptError> {
+}
+
+fn insert_event(tx: &Connection, e: Event<'_>) -> Result<i64, ReceiptError> {
     tx.prepare_cached(
         "INSERT INTO receipt_events(receipt_id, kind, line_no, qty, at, user, supervisor, reason, details)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(rusqlite::params![
-        receipt_id,
-        kind,
-        line,
-        qty,
-        at,
-        user,
-        supervisor,
-        reason,
-        details.to_string()
+        e.receipt_id,
+        e.kind,
+        // Line-level events (dispensed, return_confirmed) are the
+        // pharmacy's; the cashier's concern the whole receipt.
+        None::<u32>,
+        None::<String>,
+        e.at,
+        e.user,
+        e.supervisor,
+        e.reason,
+        e.details.to_string()
     ])?;
     Ok(tx.last_insert_rowid())
 }
@@ -114,15 +116,15 @@ pub fn void(
     let at = stamp(clock.now());
     insert_event(
         &tx,
-        v.id,
-        "void",
-        None,
-        None,
-        &at,
-        session.user.as_str(),
-        Some(supervisor.as_str()),
-        Some(reason),
-        serde_json::json!({}),
+        Event {
+            receipt_id: v.id,
+            kind: "void",
+            at: &at,
+            user: session.user.as_str(),
+            supervisor: Some(supervisor.as_str()),
+            reason: Some(reason),
+            details: serde_json::json!({}),
+        },
     )?;
     audit::record(
         &tx,
@@ -153,15 +155,15 @@ pub fn reprint(
     let at = stamp(clock.now());
     insert_event(
         &tx,
-        v.id,
-        "reprint",
-        None,
-        None,
-        &at,
-        session.user.as_str(),
-        None,
-        None,
-        serde_json::json!({"copy": v.reprints + 1}),
+        Event {
+            receipt_id: v.id,
+            kind: "reprint",
+            at: &at,
+            user: session.user.as_str(),
+            supervisor: None,
+            reason: None,
+            details: serde_json::json!({"copy": v.reprints + 1}),
+        },
     )?;
     audit::record(
         &tx,
@@ -417,15 +419,15 @@ pub fn refund(
     let (note, left) = super::issue::insert(&tx, session, clock, key, now, new)?;
     insert_event(
         &tx,
-        v.id,
-        "refund",
-        None,
-        None,
-        &stamp(now),
-        session.user.as_str(),
-        Some(supervisor.as_str()),
-        Some(reason),
-        serde_json::json!({"credit_note": note.number, "total": total.to_string()}),
+        Event {
+            receipt_id: v.id,
+            kind: "refund",
+            at: &stamp(now),
+            user: session.user.as_str(),
+            supervisor: Some(supervisor.as_str()),
+            reason: Some(reason),
+            details: serde_json::json!({"credit_note": note.number, "total": total.to_string()}),
+        },
     )?;
     tx.commit()?;
     Ok(super::issue::issued(note, left))

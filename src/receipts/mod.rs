@@ -20,8 +20,8 @@ pub mod query;
 pub mod ranges;
 pub mod shift;
 
-pub use error::ReceiptError;
 pub use doc::save_pdf;
+pub use error::ReceiptError;
 pub use events::{RefundLine, RefundRequest, refund, reprint, reprint_pdf, void};
 pub use issue::{
     IssueRequest, IssuedReceipt, LineRequest, PatientRequest, PayerRequest, PaymentRequest,
