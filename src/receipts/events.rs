@@ -432,3 +432,27 @@ pub fn refund(
     tx.commit()?;
     Ok(super::issue::issued(note, left))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RefundLine;
+    use rust_decimal::dec;
+
+    #[test]
+    fn refund_lines_parse() {
+        assert_eq!(
+            RefundLine::parse("2").unwrap(),
+            RefundLine { line: 2, qty: None }
+        );
+        assert_eq!(
+            RefundLine::parse("3:2.5").unwrap(),
+            RefundLine {
+                line: 3,
+                qty: Some(dec!(2.5))
+            }
+        );
+        for bad in ["", "x", "1:", "1:0", "1:-2", "1:1.234", "-1"] {
+            assert!(RefundLine::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
