@@ -10,6 +10,7 @@ mod episode;
 mod key;
 mod range;
 mod receipt;
+mod prices;
 mod setup;
 mod shift;
 mod user;
@@ -94,6 +95,8 @@ pub enum Command {
     /// The audit log (admin).
     #[command(subcommand)]
     Audit(backup::AuditCmd),
+    /// Monthly price lists: import, months, diff, search.
+    Prices(prices::Args),
 }
 
 /// What every command gets: where the data is, the language, who acts.
@@ -172,5 +175,6 @@ pub fn run(ctx: Ctx, command: Command) -> Result<(), Failure> {
         Command::Backup(a) => backup::run_backup(&ctx, a),
         Command::Restore(a) => backup::run_restore(&ctx, a),
         Command::Audit(c) => backup::run_audit(&ctx, c),
+        Command::Prices(a) => prices::run(&ctx, a),
     }
 }

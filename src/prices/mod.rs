@@ -68,6 +68,8 @@ pub enum PriceError {
     NoMonth { hint: Option<Month> },
     #[error("no price list is held for {0}")]
     NoSnapshot(Month),
+    #[error("no price list is in force on {0} (none for that month or before)")]
+    NoneInForce(chrono::NaiveDate),
     /// A stored record does not read back as it was written.
     #[error("the stored record {record} is not valid ({detail}): the database was altered")]
     BadRecord { record: String, detail: String },
@@ -89,7 +91,8 @@ impl UserFacing for PriceError {
             PriceError::Io { .. }
             | PriceError::Rejected { .. }
             | PriceError::NoMonth { .. }
-            | PriceError::NoSnapshot(_) => ErrorKind::Invalid,
+            | PriceError::NoSnapshot(_)
+            | PriceError::NoneInForce(_) => ErrorKind::Invalid,
             PriceError::MonthHeld { .. } => ErrorKind::Conflict,
             PriceError::BadRecord { .. } => ErrorKind::Verification,
             PriceError::Auth(e) => e.kind(),
@@ -134,6 +137,9 @@ impl UserFacing for PriceError {
                     .unwrap_or_default()
             ),
             (PriceError::NoSnapshot(m), Lang::Zh) => format!("没有 {m} 的价格表"),
+            (PriceError::NoneInForce(d), Lang::Zh) => {
+                format!("{d} 没有生效的价格表（该月及之前均未导入）")
+            }
             (PriceError::BadRecord { record, detail }, Lang::Zh) => {
                 format!("已存记录 {record} 无效（{detail}）：数据库被改动过")
             }

@@ -364,7 +364,7 @@ fn detect_encoding(bytes: &[u8]) -> &'static Encoding {
             invalid += 1;
         }
     }
-    if valid_multibyte >= 10 * invalid.max(1) {
+    if valid_multibyte >= 3 * invalid.max(1) {
         return encoding_rs::UTF_8;
     }
     let mut detector = chardetng::EncodingDetector::new();
@@ -507,7 +507,9 @@ fn read_json(bytes: &[u8]) -> Result<Table, (usize, ProblemKind)> {
         .iter()
         .enumerate()
         .map(|(i, o)| {
-            let mut cells = vec![Cell::Absent; header.len()];
+            // A key left out of one object reads as an empty value: required
+            // fields are then reported as missing, optional ones stay empty.
+            let mut cells = vec![Cell::Text(String::new()); header.len()];
             match o.as_object() {
                 Some(obj) => {
                     for (k, v) in obj {
@@ -847,4 +849,242 @@ pub fn parse_price(raw: &str) -> Result<UnitPrice, ProblemKind> {
         MoneyError::TooLarge(..) => ProblemKind::TooLarge { value },
         MoneyError::NotANumber(_) | MoneyError::NotPositive(_) => ProblemKind::NotANumber { value },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "code,name,pinyin,spec,unit,price,category,insurance_class,barcode\n";
+
+    fn analyse(name: &str, text: &str) -> Analysis {
+        analyse_bytes(name, text.as_bytes())
+    }
+
+    fn locations(a: &Analysis) -> Vec<String> {
+        a.problems.iter().map(|p| p.location()).collect()
+    }
+
+    fn only_problem(name: &str, text: &str) -> Problem {
+        let a = analyse(name, text);
+        assert_eq!(a.problems.len(), 1, "{:?}", a.problems);
+        assert!(a.list.items.is_empty());
+        a.problems[0].clone()
+    }
+
+    fn row_with_price(price: &str) -> String {
+        format!(
+            "{HEADER}A1,阿莫西林胶囊,AMXLJN,0.25g,盒,12.50,西药,甲,\nA2,布洛芬片,BLFP,0.2g,盒,{price},西药,乙,\n"
+        )
+    }
+
+    #[test]
+    fn a_good_utf8_file_with_bom_reads_every_field() {
+        let text = format!("\u{feff}{HEADER}A1,阿莫西林胶囊,,0.25g*24粒,盒,12.50,西药,甲,690001\n");
+        let a = analyse("list.csv", &text);
+        assert!(a.is_valid(), "{:?}", a.problems);
+        let l = a.list;
+        assert_eq!(l.encoding, "UTF-8");
+        assert_eq!(l.items.len(), 1);
+        assert_eq!(l.rows, [2]);
+        let i = &l.items[0];
+        assert_eq!(i.code, "A1");
+        assert_eq!(i.spec, "0.25g*24粒");
+        assert_eq!(i.unit_price.as_text(), "12.50");
+        assert_eq!(i.category, Category::WesternDrug);
+        assert_eq!(i.barcode, "690001");
+        assert!(i.pinyin.split(' ').any(|p| p == "AMXLJN"), "{}", i.pinyin);
+        assert_eq!(l.pinyin_computed, 1);
+    }
+
+    #[test]
+    fn gbk_with_chinese_headers_is_detected() {
+        let text = "项目编码,项目名称,规格,单位,单价,类别,医保类别\nZ1,人参片,1g,袋,3.1000,中草药,乙\nZ2,重组人胰岛素注射液,3ml,支,45.6,西药,甲\n";
+        let (bytes, _, _) = encoding_rs::GBK.encode(text);
+        let a = analyse_bytes("价格表.csv", &bytes);
+        assert!(a.is_valid(), "{:?}", a.problems);
+        assert_eq!(a.list.encoding, "GB18030");
+        assert_eq!(a.list.items[0].name, "人参片");
+        assert_eq!(a.list.items[0].unit_price.as_text(), "3.1000");
+        assert!(a.list.items[0].pinyin.split(' ').any(|p| p == "RSP"));
+        assert!(
+            a.list.items[1]
+                .pinyin
+                .split(' ')
+                .any(|p| p.starts_with("CZ"))
+        );
+    }
+
+    #[test]
+    fn undecodable_bytes_are_named_by_row_and_column() {
+        let mut bytes = HEADER.as_bytes().to_vec();
+        bytes.extend_from_slice("A1,阿莫西林胶囊,,0.25g,盒,12.50,西药,甲,\nA2,布洛芬".as_bytes());
+        bytes.extend_from_slice(&[0xFF, 0xFE]);
+        bytes.extend_from_slice("片,,0.2g,盒,3.00,西药,乙,\n".as_bytes());
+        let a = analyse_bytes("u.csv", &bytes);
+        assert_eq!(locations(&a), ["u.csv:3:name"]);
+        assert!(matches!(
+            a.problems[0].kind,
+            ProblemKind::Undecodable { .. }
+        ));
+        // The same in a GBK file: a lead byte followed by a comma.
+        let text =
+            "项目编码,项目名称,单位,单价,类别\nZ1,人参片,袋,3.10,中草药\nZ2,参麦,袋,2.00,中草药\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        let mut gbk = gbk.into_owned();
+        let pos = gbk.iter().rposition(|&b| b == b',').unwrap();
+        gbk.insert(pos, 0x81);
+        let a = analyse_bytes("g.csv", &gbk);
+        assert_eq!(locations(&a), ["g.csv:3:单价"]);
+    }
+
+    #[test]
+    fn json_array_of_objects() {
+        let text = r#"[{"code":"A1","name":"阿莫西林胶囊","unit":"盒","unit_price":"12.50","category":"西药"},
+                       {"code":"A2","name":"布洛芬片","unit":"盒","unit_price":3.25,"category":"西药","barcode":"69"}]"#;
+        let a = analyse("list.json", text);
+        assert!(a.is_valid(), "{:?}", a.problems);
+        assert_eq!(a.list.format, SourceFormat::Json);
+        assert_eq!(a.list.items[1].unit_price.as_text(), "3.25");
+        assert_eq!(a.list.items[0].unit_price.as_text(), "12.50");
+        assert_eq!(a.list.items[1].barcode, "69");
+
+        let bad = r#"[{"code":"A1","name":"x","unit":"盒","price":"-1","category":"西药"},
+                      {"code":"A2","name":"y","price":"1","category":"西药"}]"#;
+        let a = analyse("bad.json", bad);
+        assert_eq!(locations(&a), ["bad.json:1:price", "bad.json:2:unit"]);
+
+        let missing = r#"[{"code":"A1","name":"x","unit":"盒","category":"西药"}]"#;
+        assert_eq!(only_problem("m.json", missing).location(), "m.json:1:price");
+        assert!(matches!(
+            only_problem("s.json", "{\"code\": 1}").kind,
+            ProblemKind::Unreadable { .. }
+        ));
+        assert!(matches!(
+            only_problem("s.json", "[{\"code\": ").kind,
+            ProblemKind::Unreadable { .. }
+        ));
+    }
+
+    #[test]
+    fn price_problems_each_named() {
+        let cases: &[(&str, fn(&ProblemKind) -> bool)] = &[
+            ("-3.20", |k| matches!(k, ProblemKind::NegativePrice { .. })),
+            ("abc", |k| matches!(k, ProblemKind::NotANumber { .. })),
+            ("NaN", |k| matches!(k, ProblemKind::NanOrInfinity { .. })),
+            ("-inf", |k| matches!(k, ProblemKind::NanOrInfinity { .. })),
+            ("Infinity", |k| {
+                matches!(k, ProblemKind::NanOrInfinity { .. })
+            }),
+            ("1e3", |k| matches!(k, ProblemKind::Exponent { .. })),
+            ("1.5E+02", |k| matches!(k, ProblemKind::Exponent { .. })),
+            ("1.23456", |k| {
+                matches!(k, ProblemKind::TooManyDecimals { .. })
+            }),
+            ("1000000.01", |k| matches!(k, ProblemKind::TooLarge { .. })),
+            ("", |k| matches!(k, ProblemKind::Missing)),
+        ];
+        for (price, is) in cases {
+            let p = only_problem("p.csv", &row_with_price(price));
+            assert_eq!(p.location(), "p.csv:3:price", "{price}");
+            assert!(is(&p.kind), "{price}: {:?}", p.kind);
+        }
+        for ok in ["1000000", "0.0001", "\"1,234.5\"", "¥8"] {
+            let a = analyse("p.csv", &row_with_price(ok));
+            assert!(a.is_valid(), "{ok}: {:?}", a.problems);
+        }
+    }
+
+    #[test]
+    fn zero_price_is_a_warning_not_a_problem() {
+        let a = analyse("z.csv", &row_with_price("0.00"));
+        assert!(a.is_valid());
+        assert_eq!(a.list.items.len(), 2);
+        assert_eq!(a.list.warnings.len(), 1);
+        assert_eq!(a.list.warnings[0].location(), "z.csv:3:price");
+        assert_eq!(a.list.warnings[0].kind, ProblemKind::ZeroPrice);
+    }
+
+    #[test]
+    fn every_problem_is_listed_not_just_the_first() {
+        let text = format!(
+            "{HEADER}A1,阿莫西林胶囊,,0.25g,盒,12.50,西药,甲,\n,无编码,,x,盒,1,西药,,\nA3,,,x,盒,1,西药,,\nA1,重复,,x,盒,1,西药,,\nA5,未知类别,,x,盒,1,保健品,,\nA6,短行\nA7,长行,,x,盒,1,西药,,,多余\n"
+        );
+        let a = analyse("many.csv", &text);
+        assert_eq!(
+            locations(&a),
+            [
+                "many.csv:3:code",
+                "many.csv:4:name",
+                "many.csv:5:code",
+                "many.csv:6:category",
+                "many.csv:7:pinyin",
+                "many.csv:8:#10",
+            ]
+        );
+        assert_eq!(
+            a.problems[2].kind,
+            ProblemKind::DuplicateCode {
+                code: "A1".into(),
+                first_row: 2
+            }
+        );
+        assert!(a.list.items.is_empty());
+    }
+
+    #[test]
+    fn file_level_problems() {
+        assert_eq!(only_problem("e.csv", "").kind, ProblemKind::EmptyFile);
+        assert_eq!(
+            only_problem("e.csv", "\n\n  \n").kind,
+            ProblemKind::EmptyFile
+        );
+        let p = only_problem("h.csv", HEADER);
+        assert_eq!(
+            (p.location(), p.kind),
+            ("h.csv:2:-".to_string(), ProblemKind::HeaderOnly)
+        );
+        let p = only_problem("h.csv", &format!("{HEADER},,,,,,,,\n"));
+        assert_eq!(p.kind, ProblemKind::HeaderOnly);
+        let p = only_problem("n.csv", "hello,world\n1,2\n");
+        assert!(matches!(p.kind, ProblemKind::NoHeader { .. }));
+        let a = analyse("c.csv", "code,name,spec,unit,category\nA1,x,y,盒,西药\n");
+        assert_eq!(locations(&a), ["c.csv:1:price"]);
+        let a = analyse("c.csv", "项目编码,项目名称,规格,单价\nA1,x,y,1\n");
+        assert_eq!(locations(&a), ["c.csv:1:单位", "c.csv:1:类别"]);
+        let a = analyse(
+            "d.csv",
+            "code,name,unit,price,unit_price,category\nA,x,盒,1,1,西药\n",
+        );
+        assert_eq!(locations(&a), ["d.csv:1:unit_price"]);
+    }
+
+    #[test]
+    fn title_rows_above_the_header_are_skipped_and_counted() {
+        let text =
+            format!("某医院 2026年11月 价格表\n\n{HEADER}A1,阿莫西林胶囊,,0.25g,盒,-1,西药,甲,\n");
+        let a = analyse("t.csv", &text);
+        assert_eq!(locations(&a), ["t.csv:4:price"]);
+        assert_eq!(a.list.month_hint, Month::parse("2026-11").ok());
+    }
+
+    #[test]
+    fn months_in_file_names() {
+        let m = |s: &str| month_in_text(s).map(|m| m.to_string());
+        assert_eq!(m("price_list_2026-12_30k.csv").as_deref(), Some("2026-12"));
+        assert_eq!(m("价格表202701.xlsx").as_deref(), Some("2027-01"));
+        assert_eq!(m("2026年3月价格.csv").as_deref(), Some("2026-03"));
+        assert_eq!(m("list_2026-13.csv"), None);
+        assert_eq!(m("good_title_row.xlsx"), None);
+        assert_eq!(m("12026-12.csv"), None);
+    }
+
+    #[test]
+    fn spreadsheet_numbers_read_as_typed() {
+        assert_eq!(float_text(79.569_999_999_999_99), "79.57");
+        assert_eq!(float_text(6_942_648_009_393.0), "6942648009393");
+        assert_eq!(float_text(0.1850), "0.185");
+        assert_eq!(float_text(1.23456), "1.23456");
+        assert_eq!(float_text(f64::NAN), "NaN");
+    }
 }
