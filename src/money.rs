@@ -269,13 +269,30 @@ impl serde::Serialize for Quantity {
 
 const DIGITS: [char; 10] = ['零', '壹', '贰', '叁', '肆', '伍', '陆', '柒', '捌', '玖'];
 const SMALL_UNITS: [&str; 4] = ["", "拾", "佰", "仟"];
-const BIG_UNITS: [&str; 4] = ["", "万", "亿", "万亿"];
+const BIG_UNITS: [&str; 2] = ["", "万"];
+const YI: u128 = 100_000_000;
 
 /// Writes the integer part (in yuan) in capitals. One 零 stands for any run
 /// of zero digits inside the number; a leading ten is 壹拾.
 fn integer_words(mut n: u128) -> String {
     if n == 0 {
         return String::new();
+    }
+    // 亿 groups: above it the count of 亿 is itself a number (壹万零壹亿, not
+    // 壹万亿零壹亿), below it the same rules apply again.
+    if n >= YI {
+        let (high, low) = (n / YI, n % YI);
+        let mut out = integer_words(high);
+        out.push('亿');
+        if low > 0 {
+            // zero digits between: the 千万 digit, or the whole section
+            // just above 亿 (壹万亿零壹仟万)
+            if low < YI / 10 || high % 10_000 == 0 {
+                out.push('零');
+            }
+            out.push_str(&integer_words(low));
+        }
+        return out;
     }
     // split into 4-digit sections, least significant first
     let mut sections = Vec::new();
@@ -314,7 +331,7 @@ fn integer_words(mut n: u128) -> String {
             out.push(DIGITS[d as usize]);
             out.push_str(SMALL_UNITS[3 - pos]);
         }
-        out.push_str(BIG_UNITS[i.min(3)]);
+        out.push_str(BIG_UNITS[i.min(1)]);
     }
     out
 }
@@ -387,6 +404,10 @@ mod tests {
         assert_eq!(w("100000000.00"), "壹亿元整");
         assert_eq!(w("100001000.00"), "壹亿零壹仟元整");
         assert_eq!(w("-12.30"), "负壹拾贰元叁角整");
+        // above 亿 the count of 亿 is a number of its own
+        assert_eq!(w("1000100000000.00"), "壹万零壹亿元整");
+        assert_eq!(w("1000010000000.00"), "壹万亿零壹仟万元整");
+        assert_eq!(w("1200000000000.00"), "壹万贰仟亿元整");
     }
 
     #[test]

@@ -74,6 +74,18 @@ fn weekday_zh(w: Weekday) -> &'static str {
     }
 }
 
+fn weekday_en(w: Weekday) -> &'static str {
+    match w {
+        Weekday::Mon => "Monday",
+        Weekday::Tue => "Tuesday",
+        Weekday::Wed => "Wednesday",
+        Weekday::Thu => "Thursday",
+        Weekday::Fri => "Friday",
+        Weekday::Sat => "Saturday",
+        Weekday::Sun => "Sunday",
+    }
+}
+
 impl EntryProblem {
     fn message(&self, lang: Lang) -> String {
         use EntryProblem::*;
@@ -103,7 +115,10 @@ impl EntryProblem {
                 weekday_zh(*weekday)
             ),
             (NotAWeekend { date, weekday }, Lang::En) => {
-                format!("{date} is a {weekday}: a make-up working day must be a Saturday or Sunday")
+                format!(
+                    "{date} is a {}: a make-up working day must be a Saturday or Sunday",
+                    weekday_en(*weekday)
+                )
             }
             (OverlapsHoliday { date, other }, Lang::Zh) => {
                 format!("{date} 已在假期“{other}”中")
@@ -331,7 +346,12 @@ impl YearCalendar {
             file: file.to_string(),
             line: e.line(),
             column: e.column(),
-            detail: e.to_string(),
+            // The position is already in line:column; keep only what is wrong.
+            detail: {
+                let full = e.to_string();
+                let suffix = format!(" at line {} column {}", e.line(), e.column());
+                full.strip_suffix(&suffix).unwrap_or(&full).to_string()
+            },
         })?;
         let fail = |entry: String, problem: EntryProblem| CalendarError::Entry {
             file: file.to_string(),
@@ -501,14 +521,16 @@ impl Deadline {
                 )
             }
             (Deadline::Date(d), Lang::En) => format!(
-                "Exchange this receipt for an official invoice at the cashier window before {}",
+                "Exchange this receipt for an official invoice at the cashier window by {}",
                 d.format("%Y-%m-%d")
             ),
+            // For the patient: the rule they can act on now, and why the
+            // date itself is not printed.
             (Deadline::Unconfirmed { missing_year }, Lang::Zh) => format!(
-                "换取正式发票的截止日期待确认（开具后第 {WORKING_DAYS} 个工作日，{missing_year} 年节假日安排尚未导入），请留意收费窗口通知"
+                "请于开票后 {WORKING_DAYS} 个工作日内凭本票据到收费窗口换取正式发票（截止日期待确认，取决于 {missing_year} 年节假日安排）"
             ),
             (Deadline::Unconfirmed { missing_year }, Lang::En) => format!(
-                "Deadline to exchange this receipt for an official invoice: to be confirmed ({WORKING_DAYS}th working day after issue; the {missing_year} holiday schedule is not loaded yet), ask at the cashier window"
+                "Exchange this receipt for an official invoice at the cashier window within {WORKING_DAYS} working days of issue (exact deadline to be confirmed: it depends on the {missing_year} holiday schedule)"
             ),
         }
     }
@@ -896,6 +918,47 @@ pub fn load_bundled(
         out.push(import_in(conn, actor, clock, file, &cal, false)?);
     }
     Ok(out)
+}
+
+/// One recorded import of a year's schedule.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImportRecord {
+    pub id: i64,
+    pub year: i32,
+    pub source: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub imported_by: String,
+    pub imported_at: String,
+    /// The import this one superseded (`--replace`).
+    pub replaces: Option<i64>,
+    /// Whether this is the schedule in force for its year (the newest).
+    pub in_force: bool,
+}
+
+/// Every import ever recorded, by year then in order (`calendar show`
+/// without a year): which schedule a printed deadline came from stays
+/// visible after a correction.
+pub fn history(conn: &Connection) -> Result<Vec<ImportRecord>, CalendarError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, year, source, file_name, sha256, imported_by, imported_at, replaces,
+                id = (SELECT MAX(id) FROM calendar_imports AS n WHERE n.year = i.year)
+           FROM calendar_imports AS i ORDER BY year, id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(ImportRecord {
+            id: r.get(0)?,
+            year: r.get(1)?,
+            source: r.get(2)?,
+            file_name: r.get(3)?,
+            sha256: r.get(4)?,
+            imported_by: r.get(5)?,
+            imported_at: r.get(6)?,
+            replaces: r.get(7)?,
+            in_force: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// The schedule in force for `year`, as recorded (`calendar show`).

@@ -24,9 +24,9 @@ pub enum Args {
         #[arg(long)]
         json: bool,
     },
-    /// The schedule held for YEAR.
+    /// The schedule in force for YEAR; without YEAR, every import recorded.
     Show {
-        year: i32,
+        year: Option<i32>,
         #[arg(long)]
         json: bool,
     },
@@ -84,8 +84,27 @@ fn deadline(ctx: &Ctx, date: &str, json: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-fn show(ctx: &Ctx, year: i32, json: bool) -> Result<(), Failure> {
+fn show(ctx: &Ctx, year: Option<i32>, json: bool) -> Result<(), Failure> {
     let store = ctx.open_store()?;
+    let Some(year) = year else {
+        let records = calendar::history(store.conn())?;
+        if json {
+            return print_json(&records);
+        }
+        for r in &records {
+            let state = match (r.in_force, ctx.lang) {
+                (true, Lang::Zh) => "现行",
+                (false, Lang::Zh) => "已被更正",
+                (true, Lang::En) => "in force",
+                (false, Lang::En) => "superseded",
+            };
+            println!(
+                "{}\t{state}\t{}\t{}\t{} {}",
+                r.year, r.source, r.file_name, r.imported_by, r.imported_at
+            );
+        }
+        return Ok(());
+    };
     let cal: YearCalendar = calendar::year_calendar(store.conn(), year)?;
     if json {
         return print_json(&cal);

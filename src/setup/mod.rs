@@ -123,7 +123,6 @@ pub fn setup(
     store::put_setting(&tx, "setup.at", &stamp(clock.now()))?;
     store::put_setting(&tx, "key.fingerprint", &key.fingerprint())?;
     auth::insert_user(&tx, &admin, &Role::ALL, &params.admin_pin, clock)?;
-    crate::calendar::load_bundled(&tx, &Actor::system(admin.as_str(), &terminal), clock)?;
     audit::record(
         &tx,
         &Actor::system(admin.as_str(), &terminal),
@@ -136,6 +135,7 @@ pub fn setup(
             "key_imported": imported,
         }),
     )?;
+    crate::calendar::load_bundled(&tx, &Actor::system(admin.as_str(), &terminal), clock)?;
     tx.commit()?;
     tracing::info!(terminal = %terminal, admin = %admin, "terminal set up");
     Ok(SetupReport {
