@@ -15,7 +15,7 @@ pub enum Layout {
 }
 
 /// One printed line, all text ready to show.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DocLine {
     pub name: String,
     pub spec: String,
@@ -26,8 +26,9 @@ pub struct DocLine {
 }
 
 /// Everything printed on a receipt, display-ready (Chinese, amounts with two
-/// decimals).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// decimals). Serializable so the same receipt can be handed to other
+/// tools (the reportlab benchmark peer, a reprint from JSON).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReceiptDoc {
     pub hospital: String,
     /// 门诊收费票据（应急手工）, 挂号收费票据（应急手工）, 住院预交金收据（应急手工）,
@@ -93,7 +94,9 @@ impl Geometry {
                 body: 7.5,
                 head: 11.0,
                 title: 9.5,
-                qr: 30.0,
+                // Larger than on A5: a 203 dpi thermal head needs ~4 dots
+                // per module for a long signed payload to scan.
+                qr: 36.0,
                 watermark: 26.0,
             },
             Layout::A5 => Geometry {
@@ -261,7 +264,7 @@ pub fn render(doc: &ReceiptDoc, layout: Layout) -> Result<Vec<u8>, PrintError> {
             number: doc.number.clone(),
         });
     }
-    let qr = kit::qr_code(&doc.qr_payload).ok_or_else(|| PrintError::QrTooLong {
+    let qr = kit::QrMark::new(&doc.qr_payload).ok_or_else(|| PrintError::QrTooLong {
         number: doc.number.clone(),
         len: doc.qr_payload.len(),
     })?;
@@ -287,12 +290,23 @@ pub fn render(doc: &ReceiptDoc, layout: Layout) -> Result<Vec<u8>, PrintError> {
     kit::to_pdf(&format!("{} {}", doc.title, doc.number), &sheets)
 }
 
-fn copy_body(flow: &mut Flow, doc: &ReceiptDoc, layout: Layout, copy: &str, qr: &qrcode::QrCode) {
+fn copy_body(
+    flow: &mut Flow,
+    doc: &ReceiptDoc,
+    layout: Layout,
+    copy: &str,
+    qr: &std::sync::Arc<kit::QrMark>,
+) {
     let (body, font) = (flow.g.body, flow.font);
     let (m, right, content) = (flow.g.margin, flow.g.right(), flow.g.content());
     let head = flow.g.head;
     flow.para_centered(head, &doc.hospital);
     flow.para_centered(flow.g.title, &doc.title);
+    // Thermal printers drop light grey, so the mark is also printed in black
+    // under the title, where it cannot fade away.
+    if let Some(mark) = doc.watermark.as_deref().filter(|m| !m.is_empty()) {
+        flow.line(flow.g.body + 1.5, Align::Center, &format!("【{mark}】"));
+    }
     flow.y += 1.0;
     let number = format!("No. {}", doc.number);
     let label = format!("【{copy}】");
@@ -320,8 +334,19 @@ fn copy_body(flow: &mut Flow, doc: &ReceiptDoc, layout: Layout, copy: &str, qr: 
     }
     if layout == Layout::A5 {
         let size = flow.g.qr;
-        flow.sheet().qr(qr, right - size, qr_top, size);
-        flow.y = flow.y.max(qr_top + size);
+        let caption = flow.g.body - 1.0;
+        let sheet = flow.sheet();
+        sheet.qr(qr, right - size, qr_top, size);
+        let below = qr_top + size + Geometry::lh(caption) * 0.6;
+        sheet.text(
+            font,
+            right - size / 2.0,
+            below,
+            caption,
+            Align::Center,
+            QR_CAPTION,
+        );
+        flow.y = flow.y.max(below + 1.0);
     }
     flow.rule(0.3);
 
@@ -358,9 +383,8 @@ fn copy_body(flow: &mut Flow, doc: &ReceiptDoc, layout: Layout, copy: &str, qr: 
     let per_row = if layout == Layout::A5 { 3 } else { 2 };
     let cell = content / per_row as f32;
     for chunk in doc.subtotals.chunks(per_row) {
-        let texts: Vec<(String, String)> = chunk.iter().cloned().collect();
         let mut cells = Vec::new();
-        for (i, (name, amount)) in texts.iter().enumerate() {
+        for (i, (name, amount)) in chunk.iter().enumerate() {
             let x0 = m + cell * i as f32;
             cells.push((x0, Align::Left, name.as_str()));
             cells.push((x0 + cell - 3.0, Align::Right, amount.as_str()));
@@ -390,10 +414,11 @@ fn copy_body(flow: &mut Flow, doc: &ReceiptDoc, layout: Layout, copy: &str, qr: 
         let (x, y) = ((flow.g.width - size) / 2.0, flow.y);
         flow.sheet().qr(qr, x, y, size);
         flow.y += size;
+        flow.line(body - 1.0, Align::Center, QR_CAPTION);
     }
-    flow.line(body - 1.0, Align::Center, "扫码核验本票据");
-    let _ = font;
 }
+
+const QR_CAPTION: &str = "扫码核验本票据";
 
 /// One item: on the roll the name takes the full width and spec, quantity,
 /// price and amount follow on the next row; on A5 each field has a column
@@ -432,11 +457,28 @@ fn item_rows(flow: &mut Flow, cols: &Columns, line: &DocLine) {
             }
         }
         None => {
+            let qty = format!("{}{}", line.qty, line.unit);
+            let small = body - 0.5;
+            // Without a spec, a short name shares its row with the figures.
+            let last = names.last().map(String::as_str).unwrap_or("");
+            if line.spec.trim().is_empty() && kit::text_width(font, last, body) <= cols.spec.1 {
+                for name in &names[..names.len().saturating_sub(1)] {
+                    flow.row(body, &[(cols.name.0, Align::Left, name)]);
+                }
+                flow.row(
+                    body,
+                    &[
+                        (cols.name.0, Align::Left, last),
+                        (cols.qty, Align::Right, &qty),
+                        (cols.price, Align::Right, &line.unit_price),
+                        (cols.amount, Align::Right, &line.amount),
+                    ],
+                );
+                return;
+            }
             for name in &names {
                 flow.row(body, &[(cols.name.0, Align::Left, name)]);
             }
-            let qty = format!("{}{}", line.qty, line.unit);
-            let small = body - 0.5;
             let first = specs.first().map(String::as_str).unwrap_or("");
             flow.row(
                 small,

@@ -117,8 +117,7 @@ fn draw_row(p: &mut Pages, cols: &[(f32, f32, Align)], cells: &[Vec<String>]) {
     let top = p.y;
     let font = p.font;
     let sheet = p.sheet();
-    for (i, ((x, w, align), lines)) in cols.iter().zip(cells).enumerate() {
-        let _ = i;
+    for ((x, w, align), lines) in cols.iter().zip(cells) {
         let ax = match align {
             Align::Left => *x + 1.0,
             Align::Center => *x + w / 2.0,
