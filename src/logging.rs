@@ -1,5 +1,9 @@
 //! A rolling log file in the data directory. Logs name records and actions,
-//! never PINs, keys or full ID numbers.
+//! never PINs, keys or full ID numbers: PINs are never passed to `tracing`
+//! (they live only in the login call), the signing key's `Debug` shows its
+//! fingerprint only, and every line goes through
+//! [`crate::mask::redact_identifiers`] on its way to the file, so an ID or
+//! phone number that slips into a message is masked anyway.
 
 use crate::store::DataDir;
 
@@ -18,6 +22,7 @@ pub fn init(data_dir: &DataDir) -> Option<tracing_appender::non_blocking::Worker
         .build(&dir)
         .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
+    let writer = move || Redacting(writer.clone());
     let filter = tracing_subscriber::EnvFilter::try_from_env("DOWNTIME_BILLING_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
@@ -27,4 +32,21 @@ pub fn init(data_dir: &DataDir) -> Option<tracing_appender::non_blocking::Worker
         .try_init()
         .ok()?;
     Some(guard)
+}
+
+/// Masks personal identifiers in each formatted log line before it is
+/// written (the formatter hands over one whole event per write).
+struct Redacting<W: std::io::Write>(W);
+
+impl<W: std::io::Write> std::io::Write for Redacting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        self.0
+            .write_all(crate::mask::redact_identifiers(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }

@@ -53,6 +53,51 @@ pub fn mask_tail(s: &str, keep: usize) -> String {
     mask_middle(s, 0, keep.min(n / 2))
 }
 
+/// Masks anything in free text shaped like a resident ID number (18
+/// characters: 17 digits and a digit or X; or 15 digits) or a mobile phone
+/// number (11 digits starting with 1). The log writer passes every line
+/// through it, so an identifier that slips into a message never reaches the
+/// log file in full.
+pub fn redact_identifiers(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut out: Option<String> = None;
+    let mut last = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        let run = &text[start..i];
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        let masked = match run.len() {
+            18 if digits(&run[..17]) && matches!(run.as_bytes()[17], b'0'..=b'9' | b'X' | b'x') => {
+                Some(mask_id_number(run))
+            }
+            15 if digits(run) => Some(mask_id_number(run)),
+            11 if digits(run) && run.starts_with('1') => Some(mask_phone(run)),
+            _ => None,
+        };
+        if let Some(m) = masked {
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            o.push_str(&text[last..start]);
+            o.push_str(&m);
+            last = i;
+        }
+    }
+    match out {
+        None => std::borrow::Cow::Borrowed(text),
+        Some(mut o) => {
+            o.push_str(&text[last..]);
+            std::borrow::Cow::Owned(o)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,6 +118,29 @@ mod tests {
         assert_eq!(mask_phone("13812345678"), "138****5678");
         assert_eq!(mask_phone(" 13812345678 "), "138****5678");
         assert_eq!(mask_phone("5678"), "***8");
+    }
+
+    #[test]
+    fn free_text() {
+        assert_eq!(
+            redact_identifiers("patient 330102199001011234 phone 13812345678, ok"),
+            "patient 330102********1234 phone 138****5678, ok"
+        );
+        assert_eq!(
+            redact_identifiers("id=33010219900101123X;"),
+            "id=330102********123X;"
+        );
+        // Receipt numbers, item codes, amounts and hashes stay as they are.
+        let plain = "receipt MZ01-00000017 item XA01AB001A00001 250101015 total 125.40 seq 12";
+        assert_eq!(redact_identifiers(plain), plain);
+        assert!(matches!(
+            redact_identifiers(plain),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            redact_identifiers("中文 13812345678。"),
+            "中文 138****5678。"
+        );
     }
 
     #[test]

@@ -485,6 +485,19 @@ pub fn approve_by_supervisor(
     Ok(Approval { supervisor: sup })
 }
 
+/// Unlocks a GUI that locked itself after `ui.idle_lock_minutes`: the same
+/// user's PIN again, counted towards the lock-out like any login. Returns a
+/// fresh session, so roles changed meanwhile (or a user disabled) take
+/// effect at once; the screen's state is the GUI's to keep.
+pub fn unlock(
+    conn: &mut Connection,
+    session: &Session,
+    pin: &str,
+    clock: &dyn Clock,
+) -> Result<Session, AuthError> {
+    login(conn, session.user.as_str(), pin, &session.terminal, clock)
+}
+
 /// Checks a PIN without writing anything. Only for `restore` when the
 /// current database cannot be opened at all: the admin then proves who they
 /// are against the users of the (already verified) backup, which is opened

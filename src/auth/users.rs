@@ -83,13 +83,31 @@ pub fn add_user(
         return Err(AuthError::UnknownRole(String::new()));
     }
     let tx = store.write()?;
-    super::insert_user(&tx, &name, roles, pin, clock)?;
-    let phc = find_user(&tx, name.as_str())?
+    let info = insert_user_audited(&tx, &Actor::of(session), clock, &name, roles, pin)?;
+    tx.commit()?;
+    tracing::info!(user = %name, by = %session.user, "user added");
+    Ok(info)
+}
+
+/// Inserts a user and writes the `user.add` audit entry `verify` checks
+/// users against, inside the caller's transaction. For code that creates
+/// users on the program's behalf (a demo terminal); people go through
+/// [`add_user`], which checks the role first.
+pub fn insert_user_audited(
+    conn: &Connection,
+    actor: &Actor,
+    clock: &dyn Clock,
+    name: &UserName,
+    roles: &[Role],
+    pin: &str,
+) -> Result<UserInfo, AuthError> {
+    super::insert_user(conn, name, roles, pin, clock)?;
+    let phc = find_user(conn, name.as_str())?
         .map(|u| u.pin_hash)
         .unwrap_or_default();
     audit::record(
-        &tx,
-        &Actor::of(session),
+        conn,
+        actor,
         clock,
         "user.add",
         &[format!("user:{name}")],
@@ -98,10 +116,7 @@ pub fn add_user(
             "pin_hash_sha256": crate::verify::pin_hash_digest(&phc),
         }),
     )?;
-    let info = user_info(&tx, name.as_str())?;
-    tx.commit()?;
-    tracing::info!(user = %name, by = %session.user, "user added");
-    Ok(info)
+    user_info(conn, name.as_str())
 }
 
 /// Enabled admins other than `except`.

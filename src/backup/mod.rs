@@ -100,6 +100,14 @@ pub enum BackupError {
     },
     #[error("the database stayed busy; the backup was not taken. Try again")]
     Busy,
+    #[error(
+        "the backup {file} belongs to terminal {backup}, not to this terminal {current}: restoring it would give two terminals the same receipt numbers"
+    )]
+    OtherTerminal {
+        file: PathBuf,
+        backup: String,
+        current: String,
+    },
     #[error(transparent)]
     Auth(#[from] AuthError),
     #[error(transparent)]
@@ -126,7 +134,7 @@ impl UserFacing for BackupError {
             BackupError::Io { .. } => ErrorKind::Internal,
             BackupError::NoFile(_) => ErrorKind::Invalid,
             BackupError::Corrupt { .. } | BackupError::Rejected { .. } => ErrorKind::Verification,
-            BackupError::Busy => ErrorKind::Conflict,
+            BackupError::Busy | BackupError::OtherTerminal { .. } => ErrorKind::Conflict,
             BackupError::Auth(e) => e.kind(),
             BackupError::Store(e) => e.kind(),
         }
@@ -148,6 +156,14 @@ impl UserFacing for BackupError {
                 problems_text(problems, Lang::Zh)
             ),
             BackupError::Busy => "数据库一直忙，未能备份。请重试".into(),
+            BackupError::OtherTerminal {
+                file,
+                backup,
+                current,
+            } => format!(
+                "备份 {} 属于终端 {backup}，不是本终端 {current}：恢复它会让两个终端使用相同的票据号",
+                file.display()
+            ),
             BackupError::Auth(e) => e.message(lang),
             BackupError::Store(e) => e.message(lang),
         }
@@ -188,6 +204,26 @@ fn copy_database(src: &Connection, dst: &mut Connection) -> Result<(), BackupErr
             _ => std::thread::sleep(std::time::Duration::from_millis(25)),
         }
     }
+}
+
+/// Runs `f` in a write transaction that waits longer for the lock than an
+/// ordinary write (30 s instead of 5): giving up would lose the record of
+/// a backup already safely on disk.
+fn write_patiently<T>(
+    store: &mut Store,
+    f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, BackupError>,
+) -> Result<T, BackupError> {
+    const PATIENT: std::time::Duration = std::time::Duration::from_secs(30);
+    const USUAL: std::time::Duration = std::time::Duration::from_secs(5);
+    store.conn().busy_timeout(PATIENT)?;
+    let result = (|| {
+        let tx = store.write()?;
+        let v = f(&tx)?;
+        tx.commit()?;
+        Ok(v)
+    })();
+    store.conn().busy_timeout(USUAL)?;
+    result
 }
 
 fn sync_dir(dir: &Path) {
@@ -284,38 +320,39 @@ fn take(
     };
 
     let at = stamp(now);
-    let tx = store.write()?;
-    tx.execute(
-        "INSERT INTO backups(at, file, reason, bytes, sha256, audit_entries, receipts_seen)
+    write_patiently(store, |tx| {
+        tx.execute(
+            "INSERT INTO backups(at, file, reason, bytes, sha256, audit_entries, receipts_seen)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        rusqlite::params![
-            at,
-            file.display().to_string(),
-            reason.code(),
-            bytes as i64,
-            sha256,
-            audit_entries,
-            receipts_seen.map(|n| n as i64),
-        ],
-    )?;
-    let backup_id = tx.last_insert_rowid();
-    audit::record(
-        &tx,
-        actor,
-        clock,
-        "backup",
-        &[format!("backup:{backup_id}")],
-        serde_json::json!({
-            "file": file.display().to_string(),
-            "reason": reason.code(),
-            "bytes": bytes,
-            "sha256": sha256,
-            "audit_entries": audit_entries,
-            "pruned": pruned.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-            "problems": report.problems.len(),
-        }),
-    )?;
-    tx.commit()?;
+            rusqlite::params![
+                at,
+                file.display().to_string(),
+                reason.code(),
+                bytes as i64,
+                sha256,
+                audit_entries,
+                receipts_seen.map(|n| n as i64),
+            ],
+        )?;
+        let backup_id = tx.last_insert_rowid();
+        audit::record(
+            tx,
+            actor,
+            clock,
+            "backup",
+            &[format!("backup:{backup_id}")],
+            serde_json::json!({
+                "file": file.display().to_string(),
+                "reason": reason.code(),
+                "bytes": bytes,
+                "sha256": sha256,
+                "audit_entries": audit_entries,
+                "pruned": pruned.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+                "problems": report.problems.len(),
+            }),
+        )?;
+        Ok(())
+    })?;
     tracing::info!(file = %file.display(), reason = reason.code(), bytes, "backup taken");
     Ok(BackupInfo {
         file,
@@ -495,11 +532,28 @@ pub fn restore(
         });
     }
 
+    let backup_terminal = {
+        let src = Connection::open_with_flags(file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        src.query_row(
+            "SELECT value FROM settings WHERE key = 'terminal.code'",
+            [],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .unwrap_or_default()
+    };
     let session = match Store::open(data_dir) {
         Ok(mut current) => {
             let terminal = crate::setup::terminal_code(&current)?;
             let s = auth::login(current.conn_mut(), user, pin, &terminal, clock)?;
             s.require(Role::Admin, "restore a backup")?;
+            if backup_terminal != terminal.as_str() {
+                return Err(BackupError::OtherTerminal {
+                    file: file.to_path_buf(),
+                    backup: backup_terminal,
+                    current: terminal.to_string(),
+                });
+            }
             // Fold the WAL into the main file so the copy moved aside is
             // complete on its own.
             let _ = current
@@ -511,15 +565,7 @@ pub fn restore(
             tracing::warn!(error = %e, "current database does not open; authenticating against the backup");
             let src =
                 Connection::open_with_flags(file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-            let code: String = src
-                .query_row(
-                    "SELECT value FROM settings WHERE key = 'terminal.code'",
-                    [],
-                    |r| r.get(0),
-                )
-                .optional()?
-                .unwrap_or_default();
-            let terminal = TerminalCode::parse(&code).map_err(AuthError::from)?;
+            let terminal = TerminalCode::parse(&backup_terminal).map_err(AuthError::from)?;
             let s = auth::authenticate_readonly(&src, user, pin, &terminal, clock)?;
             s.require(Role::Admin, "restore a backup")?;
             s
@@ -612,4 +658,38 @@ fn copy_into_place(file: &Path, db: &Path) -> Result<(), BackupError> {
         sync_dir(dir);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pruning_keeps_the_newest_of_this_terminal_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = TerminalCode::parse("MZ01").unwrap();
+        let names = [
+            "downtime-billing-MZ01-20261120-080000-000001.sqlite3",
+            "downtime-billing-MZ01-20261121-080000-000002.sqlite3",
+            "downtime-billing-MZ01-20261122-080000-000003.sqlite3",
+            "downtime-billing-MZ01-20261122-080000-000004.sqlite3",
+            "downtime-billing-YF01-20261101-080000-000001.sqlite3",
+            "notes.txt",
+        ];
+        for n in names {
+            std::fs::write(dir.path().join(n), b"x").unwrap();
+        }
+        let removed = prune_old(dir.path(), &t, 2);
+        let removed: Vec<String> = removed
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(removed, [names[0], names[1]]);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [names[2], names[3], names[4], names[5]]);
+    }
 }

@@ -181,14 +181,14 @@ pub fn import_key(
             source,
         })?;
     }
-    if held.is_none() || old_file.is_some() {
-        if let Err(e) = new_key.save_new(&key_path) {
-            // Put the held key back so the terminal keeps signing as before.
-            if let Some(old) = &old_file {
-                let _ = std::fs::rename(old, &key_path);
-            }
-            return Err(e.into());
+    if (held.is_none() || old_file.is_some())
+        && let Err(e) = new_key.save_new(&key_path)
+    {
+        // Put the held key back so the terminal keeps signing as before.
+        if let Some(old) = &old_file {
+            let _ = std::fs::rename(old, &key_path);
         }
+        return Err(e.into());
     }
     tx.commit()?;
     tracing::info!(

@@ -3,9 +3,10 @@
 //! sure every append-only table still has both of its refusing triggers,
 //! checks the signing key file against the fingerprint recorded at setup,
 //! and runs every per-record check in [`CHECKS`] (receipt signatures, price
-//! snapshot contents, users against their audit trail). Each problem names
-//! the record (table and key, or audit seq) and what is wrong, so an edit
-//! made behind the program's back is found and named, not only suspected.
+//! snapshot contents, users against their audit trail, the audit log's tail
+//! against the newest backup). Each problem names the record (table and
+//! key, or audit seq) and what is wrong, so an edit made behind the
+//! program's back is found and named, not only suspected.
 //!
 //! The CLI runs it as `verify` (exit 4 when anything is wrong), the GUI at
 //! every start (red banner), and `backup`/`restore` on every backup file.
@@ -17,7 +18,7 @@
 mod records;
 
 pub(crate) use records::pin_hash_digest;
-pub use records::{price_items_digest, users_against_audit};
+pub use records::{audit_tail_against_backups, price_items_digest, users_against_audit};
 
 use crate::keys::{KeyError, SigningKey};
 use crate::store::{Store, StoreError, migrations};
@@ -77,6 +78,7 @@ pub type RecordCheck = fn(&Connection, &SigningKey) -> Result<Checked, StoreErro
 pub const CHECKS: &[(&str, RecordCheck)] = &[
     ("price_snapshots", records::price_snapshots),
     ("users", records::users_against_audit),
+    ("backups", records::audit_tail_against_backups),
 ];
 
 /// One check's summary line.
