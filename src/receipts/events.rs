@@ -8,7 +8,7 @@
 
 use super::issue::{Line, NewReceipt, PayerRequest, Payment};
 use super::query::{self, Kind, ReceiptView, dec, qty_text};
-use super::{IssuedReceipt, ReceiptError, doc, episodes, shift};
+use super::{IssuedReceipt, ReceiptError, doc, episodes, integrity, shift};
 use crate::audit::{self, Actor};
 use crate::auth::{self, Approval, Role, Session};
 use crate::clock::{Clock, stamp};
@@ -114,7 +114,7 @@ pub fn void(
     let v = query::show(&tx, number)?;
     check_voidable(&tx, session, &v)?;
     let at = stamp(clock.now());
-    insert_event(
+    let event = insert_event(
         &tx,
         Event {
             receipt_id: v.id,
@@ -132,7 +132,12 @@ pub fn void(
         clock,
         "receipt.void",
         &[format!("receipt:{}", v.number)],
-        serde_json::json!({"reason": reason, "supervisor": supervisor.as_str()}),
+        serde_json::json!({
+            "reason": reason,
+            "supervisor": supervisor.as_str(),
+            "event_id": event,
+            "event_sha256": integrity::event_digest(&tx, event)?,
+        }),
     )?;
     let v = query::show(&tx, number)?;
     tx.commit()?;
@@ -153,7 +158,7 @@ pub fn reprint(
     let tx = store.write()?;
     let v = query::show(&tx, number)?;
     let at = stamp(clock.now());
-    insert_event(
+    let event = insert_event(
         &tx,
         Event {
             receipt_id: v.id,
@@ -171,7 +176,11 @@ pub fn reprint(
         clock,
         "receipt.reprint",
         &[format!("receipt:{}", v.number)],
-        serde_json::json!({"copy": v.reprints + 1}),
+        serde_json::json!({
+            "copy": v.reprints + 1,
+            "event_id": event,
+            "event_sha256": integrity::event_digest(&tx, event)?,
+        }),
     )?;
     let v = query::show(&tx, number)?;
     let hospital = crate::store::get_setting(&tx, "hospital.name")?.unwrap_or_default();
@@ -417,7 +426,7 @@ pub fn refund(
         supervisor: Some(supervisor.as_str()),
     };
     let (note, left) = super::issue::insert(&tx, session, clock, key, now, new)?;
-    insert_event(
+    let event = insert_event(
         &tx,
         Event {
             receipt_id: v.id,
@@ -428,6 +437,18 @@ pub fn refund(
             reason: Some(reason),
             details: serde_json::json!({"credit_note": note.number, "total": total.to_string()}),
         },
+    )?;
+    audit::record(
+        &tx,
+        &Actor::of(session),
+        clock,
+        "receipt.refund.event",
+        &[format!("receipt:{}", v.number)],
+        serde_json::json!({
+            "credit_note": note.number,
+            "event_id": event,
+            "event_sha256": integrity::event_digest(&tx, event)?,
+        }),
     )?;
     tx.commit()?;
     Ok(super::issue::issued(note, left))

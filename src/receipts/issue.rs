@@ -661,6 +661,7 @@ pub(crate) fn insert(
             p.reference,
         ])?;
     }
+    let digest = super::integrity::receipt_digest(tx, id)?;
     audit::record(
         tx,
         &Actor::of(session),
@@ -677,6 +678,7 @@ pub(crate) fn insert(
             "episode": r.episode_id,
             "drill": r.drill,
             "original": r.original_number,
+            "content_sha256": digest,
         }),
     )?;
     let view = query::load(tx, &next.number)?

@@ -13,6 +13,7 @@ pub mod doc;
 pub mod episodes;
 mod error;
 pub mod events;
+pub mod integrity;
 pub mod issue;
 mod links;
 pub mod qr;
@@ -23,6 +24,7 @@ pub mod shift;
 pub use doc::save_pdf;
 pub use error::ReceiptError;
 pub use events::{RefundLine, RefundRequest, refund, reprint, reprint_pdf, void};
+pub use integrity::verify_records;
 pub use issue::{
     IssueRequest, IssuedReceipt, LineRequest, PatientRequest, PayerRequest, PaymentRequest,
     Preview, PreviewLine, issue, preview,
