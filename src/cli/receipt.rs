@@ -143,6 +143,9 @@ fn key(ctx: &Ctx) -> Result<SigningKey, Failure> {
 
 pub fn run(ctx: &Ctx, cmd: ReceiptCmd) -> Result<(), Failure> {
     let mut store = ctx.open_store()?;
+    // A window killed before it could checkpoint leaves a long WAL behind;
+    // fold it in now, before the hot path (which never checkpoints).
+    let _ = receipts::checkpoint(store.conn());
     let session = ctx.session(&mut store)?;
     let result = run_in(ctx, &mut store, &session, cmd);
     // Idle now: move the WAL into the database (the hot path never does).
