@@ -350,5 +350,5 @@ fn shift_close_totals_variance_and_supervisor() {
     assert_eq!(code, 0);
     let s: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(s["count"], 0);
-    assert_eq!(s["since"].is_string(), true);
+    assert!(s["since"].is_string());
 }

@@ -62,8 +62,6 @@ pub struct Cli {
 pub enum Command {
     /// First run: database, terminal, hospital, admin user, signing key.
     Setup(setup::Args),
-    /// Monthly price lists: import, months, diff, search.
-    Prices(prices::Args),
     /// Outage episodes: open, close, list.
     #[command(subcommand)]
     Episode(episode::EpisodeCmd),
@@ -97,6 +95,8 @@ pub enum Command {
     /// The audit log (admin).
     #[command(subcommand)]
     Audit(backup::AuditCmd),
+    /// Monthly price lists: import, months, diff, search.
+    Prices(prices::Args),
 }
 
 /// What every command gets: where the data is, the language, who acts.
@@ -163,7 +163,6 @@ pub fn print_json<T: serde::Serialize>(v: &T) -> Result<(), Failure> {
 pub fn run(ctx: Ctx, command: Command) -> Result<(), Failure> {
     match command {
         Command::Setup(a) => setup::run(&ctx, a),
-        Command::Prices(a) => prices::run(&ctx, a),
         Command::Episode(c) => episode::run(&ctx, c),
         Command::Range(c) => range::run(&ctx, c),
         Command::Receipt(c) => receipt::run(&ctx, c),
@@ -176,5 +175,6 @@ pub fn run(ctx: Ctx, command: Command) -> Result<(), Failure> {
         Command::Backup(a) => backup::run_backup(&ctx, a),
         Command::Restore(a) => backup::run_restore(&ctx, a),
         Command::Audit(c) => backup::run_audit(&ctx, c),
+        Command::Prices(a) => prices::run(&ctx, a),
     }
 }

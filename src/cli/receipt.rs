@@ -95,14 +95,7 @@ fn write_out(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
 /// The backup policy after each receipt; a failed backup is reported but
 /// never undoes a committed receipt.
 fn after_receipt(ctx: &Ctx, store: &mut Store, terminal: &str) {
-    let n = match receipts::query::count_issued(store.conn(), terminal) {
-        Ok(n) => n,
-        Err(e) => {
-            eprintln!("{}", Failure::from(e).message(ctx.lang));
-            return;
-        }
-    };
-    if let Err(e) = crate::backup::maybe_backup_after_receipt(store, &ctx.clock, n) {
+    if let Err(e) = receipts::backup_if_due(store, &ctx.clock, terminal) {
         eprintln!("{}", Failure::from(e).message(ctx.lang));
     }
 }
@@ -150,6 +143,9 @@ fn key(ctx: &Ctx) -> Result<SigningKey, Failure> {
 
 pub fn run(ctx: &Ctx, cmd: ReceiptCmd) -> Result<(), Failure> {
     let mut store = ctx.open_store()?;
+    // A window killed before it could checkpoint leaves a long WAL behind;
+    // fold it in now, before the hot path (which never checkpoints).
+    let _ = receipts::checkpoint(store.conn());
     let session = ctx.session(&mut store)?;
     let result = run_in(ctx, &mut store, &session, cmd);
     // Idle now: move the WAL into the database (the hot path never does).
