@@ -2,16 +2,23 @@
 """The benchmark peer: the same two-copy 80 mm roll receipt rendered with
 reportlab 5, CJK text in the same Droid Sans Fallback TTF (subset by
 reportlab), Latin text in the standard Helvetica, and a level-M QR code of
-the same payload, 36 mm square.
+the same payload, 36 mm square, encoded once per render and drawn as merged
+runs of modules (reportlab's own QR widget re-encodes on every draw and
+draws one rectangle per module, which made it 30 times slower).
 
 The font is registered (parsed) once per process, as in the Rust renderer;
 each timed render builds the whole PDF in memory, like `print::render`.
+Install reportlab's C accelerator too (`pip install reportlab rl_accel`),
+otherwise number formatting runs in pure Python.
 
     python3 benches/reportlab_receipt.py RECEIPT.json FONT.ttf --runs 500 [--out r.pdf]
         prints {"ns": [...], "size": N} for that many renders
     python3 benches/reportlab_receipt.py RECEIPT.json FONT.ttf --serve
         reads a count per line on stdin and answers each with the same JSON,
-        so the Rust benchmark can interleave rounds of both renderers
+        so the Rust benchmark can interleave rounds of both renderers;
+        "N cached" renders with the QR code encoded once beforehand (the
+        pure-Python QR encoder is most of reportlab's time: this shows the
+        rest of the peer on its own)
 
 RECEIPT.json is a serialized `ReceiptDoc` (the Rust bench writes it).
 """
@@ -21,9 +28,8 @@ import json
 import sys
 import time
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab import rl_config
+from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -56,14 +62,37 @@ def width(text, size):
 
 
 def wrap(text, size, limit):
-    lines, line = [], ""
+    lines, line, w = [], "", 0.0
     for ch in text:
-        if line and width(line + ch, size) > limit:
+        cw = width(ch, size)
+        if line and w + cw > limit:
             lines.append(line)
-            line = ""
+            line, w = "", 0.0
         line += ch
+        w += cw
     lines.append(line)
     return lines
+
+
+def qr_runs(payload):
+    """Encodes once (level M) and merges dark modules into horizontal runs,
+    as the Rust renderer does."""
+    q = QRCode(None, QRErrorCorrectLevel.M)
+    q.addData(payload)
+    q.make()
+    n = q.getModuleCount()
+    runs = []
+    for r in range(n):
+        c = 0
+        while c < n:
+            if not q.isDark(r, c):
+                c += 1
+                continue
+            start = c
+            while c < n and q.isDark(r, c):
+                c += 1
+            runs.append((r, start, c - start))
+    return n, runs
 
 
 class Layout:
@@ -153,10 +182,12 @@ def layout_copy(doc, copy):
     return lay, qr_top
 
 
-def render(doc):
+def render(doc, qr_cached=None):
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pageCompression=1)
     c.setTitle("%s %s" % (doc["title"], doc["number"]))
+    n, qr = qr_cached or qr_runs(doc["qr_payload"])
+    module = QR / (n + 8)
     for copy in ("患者联", "存根联"):
         lay, qr_top = layout_copy(doc, copy)
         height = lay.y + MARGIN + 6 * mm
@@ -171,21 +202,22 @@ def render(doc):
             else:
                 _, x, y, w, t = it
                 c.rect(x, height - y - t / 2, w, t, stroke=0, fill=1)
-        widget = QrCodeWidget(doc["qr_payload"], barLevel="M", barBorder=4)
-        x0, y0, x1, y1 = widget.getBounds()
-        d = Drawing(QR, QR, transform=[QR / (x1 - x0), 0, 0, QR / (y1 - y0), 0, 0])
-        d.add(widget)
-        renderPDF.draw(d, c, (PAGE_W - QR) / 2, height - qr_top - QR)
+        x0 = (PAGE_W - QR) / 2 + 4 * module
+        top = height - qr_top - 4 * module
+        path = c.beginPath()
+        for r, col, length in qr:
+            path.rect(x0 + col * module, top - (r + 1) * module, length * module, module)
+        c.drawPath(path, stroke=0, fill=1)
         c.showPage()
     c.save()
     return buf.getvalue()
 
 
-def timed(doc, n):
+def timed(doc, n, qr_cached=None):
     ns, size = [], 0
     for _ in range(n):
         t = time.perf_counter_ns()
-        pdf = render(doc)
+        pdf = render(doc, qr_cached)
         ns.append(time.perf_counter_ns() - t)
         size = len(pdf)
     return {"ns": ns, "size": size}
@@ -197,14 +229,18 @@ def main(argv):
         return 2
     with open(argv[1], encoding="utf-8") as f:
         doc = json.load(f)
+    # Binary (not ASCII85) streams, as printpdf writes them: smaller and faster.
+    rl_config.useA85 = 0
     pdfmetrics.registerFont(TTFont(CJK, argv[2]))
     args = argv[3:]
     if "--serve" in args:
+        cached = qr_runs(doc["qr_payload"])
         for line in sys.stdin:
-            line = line.strip()
-            if not line or line == "q":
+            words = line.split()
+            if not words or words[0] == "q":
                 break
-            print(json.dumps(timed(doc, int(line))), flush=True)
+            qr = cached if "cached" in words[1:] else None
+            print(json.dumps(timed(doc, int(words[0]), qr)), flush=True)
         return 0
     n = int(args[args.index("--runs") + 1]) if "--runs" in args else 200
     result = timed(doc, n)

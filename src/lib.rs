@@ -34,8 +34,8 @@
 
 pub mod audit;
 pub mod auth;
-pub mod calendar;
 pub mod backup;
+pub mod calendar;
 pub mod cli;
 pub mod clock;
 pub mod domain;

@@ -47,7 +47,9 @@ fn check_store(env: &Env, reported: &BTreeSet<String>) -> usize {
     // Store::open runs integrity_check and refuses a damaged file.
     let store = env.store();
     let c = store.conn();
-    let ok: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let ok: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(ok, "ok");
     let seqs: Vec<i64> = c
         .prepare("SELECT seq FROM receipts WHERE terminal = 'MZ01' ORDER BY seq")
@@ -96,10 +98,28 @@ fn check_store(env: &Env, reported: &BTreeSet<String>) -> usize {
 #[test]
 fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
     let env = setup();
-    env.ok("admin", &["episode", "open", "--level", "II", "--reason", "HIS down"]);
-    env.ok("admin", &["range", "add", "--terminal", "MZ01", "--from", "1", "--to", "99999999"]);
+    env.ok(
+        "admin",
+        &["episode", "open", "--level", "II", "--reason", "HIS down"],
+    );
+    env.ok(
+        "admin",
+        &[
+            "range",
+            "add",
+            "--terminal",
+            "MZ01",
+            "--from",
+            "1",
+            "--to",
+            "99999999",
+        ],
+    );
     // backups every N receipts would only slow the loop down
-    env.ok("admin", &["settings", "set", "backup.every_receipts", "100000"]);
+    env.ok(
+        "admin",
+        &["settings", "set", "backup.every_receipts", "100000"],
+    );
     let body = env.write("body.json", &simple().to_string());
     let cycles: u32 = std::env::var("CRASH_CYCLES")
         .ok()
@@ -127,10 +147,18 @@ fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         let mut out = String::new();
-        child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
         let before = reported.len();
         for line in out.lines() {
-            assert!(reported.insert(line.trim().to_string()), "{line} reported twice");
+            assert!(
+                reported.insert(line.trim().to_string()),
+                "{line} reported twice"
+            );
         }
         if reported.len() > before {
             killed_while_issuing += 1;

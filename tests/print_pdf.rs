@@ -72,6 +72,12 @@ fn squeeze(s: &str) -> String {
 fn receipt_text_font_and_size_in_both_layouts() {
     let doc = print_sample::receipt();
     let dir = tempfile::tempdir().unwrap();
+    // The receipt as JSON, for running the reportlab peer by hand.
+    save(
+        dir.path(),
+        "receipt.json",
+        &serde_json::to_vec(&doc).unwrap(),
+    );
     for (layout, name) in [(Layout::Roll80, "roll80.pdf"), (Layout::A5, "a5.pdf")] {
         let pdf = render(&doc, layout).unwrap();
         assert!(pdf.starts_with(b"%PDF"));
@@ -329,4 +335,45 @@ fn report_breaks_pages_repeats_headers_and_numbers_pages() {
     let text = pdftotext(&path);
     assert!(text.contains("MZ01-00000001") && text.contains("MZ01-00000110"));
     assert!(text.contains("收款员签字"));
+}
+
+#[test]
+fn qr_codes_of_other_lengths_scan_too() {
+    if !have("pdftoppm") || !have("zbarimg") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let long = format!(
+        "{}:{}",
+        print_sample::PAYLOAD,
+        "XA01AB001A00001*2+".repeat(12)
+    );
+    for (i, payload) in ["DB1:MZ01-00000001:0.50:ABCDEF", long.as_str()]
+        .into_iter()
+        .enumerate()
+    {
+        let mut doc = print_sample::receipt();
+        doc.qr_payload = payload.to_string();
+        let pdf = render(&doc, Layout::Roll80).unwrap();
+        let path = save(dir.path(), &format!("qr_len_{i}.pdf"), &pdf);
+        let prefix = dir.path().join(format!("qr_len_{i}"));
+        run(
+            "pdftoppm",
+            &[
+                "-r",
+                "300",
+                "-png",
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-singlefile",
+                path.to_str().unwrap(),
+                prefix.to_str().unwrap(),
+            ],
+        );
+        let png = format!("{}.png", prefix.display());
+        let decoded = run("zbarimg", &["--raw", "-q", &png]);
+        assert_eq!(decoded.trim_end_matches('\n'), payload, "payload {i}");
+    }
 }

@@ -10,8 +10,23 @@ use serde_json::json;
 #[test]
 fn numbers_in_order_warning_and_exhaustion() {
     let env = setup();
-    env.ok("admin", &["episode", "open", "--level", "I", "--reason", "HIS down"]);
-    env.ok("admin", &["range", "add", "--terminal", "MZ01", "--from", "1", "--to", "22"]);
+    env.ok(
+        "admin",
+        &["episode", "open", "--level", "I", "--reason", "HIS down"],
+    );
+    env.ok(
+        "admin",
+        &[
+            "range",
+            "add",
+            "--terminal",
+            "MZ01",
+            "--from",
+            "1",
+            "--to",
+            "22",
+        ],
+    );
     let mut seen = vec![];
     for i in 1..=22u64 {
         let (code, v, err) = env.issue("cash1", &simple());
@@ -27,7 +42,19 @@ fn numbers_in_order_warning_and_exhaustion() {
     assert_eq!(code, 5, "{err}");
     assert!(err.contains("no receipt numbers left"), "{err}");
     // a new book continues where it starts
-    env.ok("admin", &["range", "add", "--terminal", "MZ01", "--from", "501", "--to", "600"]);
+    env.ok(
+        "admin",
+        &[
+            "range",
+            "add",
+            "--terminal",
+            "MZ01",
+            "--from",
+            "501",
+            "--to",
+            "600",
+        ],
+    );
     let (code, v, _) = env.issue("cash1", &simple());
     assert_eq!(code, 0);
     assert_eq!(v["number"], "MZ01-00000501");
@@ -39,64 +66,163 @@ fn numbers_in_order_warning_and_exhaustion() {
 #[test]
 fn ranges_refuse_overlaps_bad_bounds_and_non_admins() {
     let env = setup();
-    env.ok("admin", &["range", "add", "--terminal", "MZ01", "--from", "100", "--to", "199"]);
-    let (code, _, err) = env.run("admin", &["range", "add", "--terminal", "MZ01", "--from", "150", "--to", "250"]);
+    env.ok(
+        "admin",
+        &[
+            "range",
+            "add",
+            "--terminal",
+            "MZ01",
+            "--from",
+            "100",
+            "--to",
+            "199",
+        ],
+    );
+    let (code, _, err) = env.run(
+        "admin",
+        &[
+            "range",
+            "add",
+            "--terminal",
+            "MZ01",
+            "--from",
+            "150",
+            "--to",
+            "250",
+        ],
+    );
     assert_eq!(code, 5, "{err}");
     assert!(err.contains("overlaps") && err.contains("100"), "{err}");
-    let (code, _, _) = env.run("admin", &["range", "add", "--terminal", "MZ01", "--from", "20", "--to", "10"]);
+    let (code, _, _) = env.run(
+        "admin",
+        &[
+            "range",
+            "add",
+            "--terminal",
+            "MZ01",
+            "--from",
+            "20",
+            "--to",
+            "10",
+        ],
+    );
     assert_eq!(code, 2);
-    let (code, _, _) = env.run("cash1", &["range", "add", "--terminal", "MZ01", "--from", "1", "--to", "10"]);
+    let (code, _, _) = env.run(
+        "cash1",
+        &[
+            "range",
+            "add",
+            "--terminal",
+            "MZ01",
+            "--from",
+            "1",
+            "--to",
+            "10",
+        ],
+    );
     assert_eq!(code, 3);
     // another terminal's book may use the same numbers
-    env.ok("admin", &["range", "add", "--terminal", "MZ02", "--from", "100", "--to", "199"]);
+    env.ok(
+        "admin",
+        &[
+            "range",
+            "add",
+            "--terminal",
+            "MZ02",
+            "--from",
+            "100",
+            "--to",
+            "199",
+        ],
+    );
 }
 
 #[test]
 fn every_refusal_is_named_and_consumes_no_number() {
     let env = setup();
     // no open episode
-    env.ok("admin", &["range", "add", "--terminal", "MZ01", "--from", "1", "--to", "100"]);
+    env.ok(
+        "admin",
+        &[
+            "range",
+            "add",
+            "--terminal",
+            "MZ01",
+            "--from",
+            "1",
+            "--to",
+            "100",
+        ],
+    );
     let (code, _, err) = env.issue("cash1", &simple());
     assert_eq!(code, 5, "{err}");
     assert!(err.contains("no open outage episode"), "{err}");
-    env.ok("admin", &["episode", "open", "--level", "II", "--reason", "HIS down"]);
+    env.ok(
+        "admin",
+        &["episode", "open", "--level", "II", "--reason", "HIS down"],
+    );
     // a second open episode on the same terminal is a conflict
-    let (code, _, _) = env.run("admin", &["episode", "open", "--level", "II", "--reason", "again"]);
+    let (code, _, _) = env.run(
+        "admin",
+        &["episode", "open", "--level", "II", "--reason", "again"],
+    );
     assert_eq!(code, 5);
 
     let cases: Vec<(serde_json::Value, i32, &str)> = vec![
         (
-            body(&[("XA88DF322F52065", "1"), ("NOPE", "1")], json!([{"method": "cash", "amount": "7.30"}])),
+            body(
+                &[("XA88DF322F52065", "1"), ("NOPE", "1")],
+                json!([{"method": "cash", "amount": "7.30"}]),
+            ),
             2,
             "lines[1].code",
         ),
         (
-            body(&[("XA88DF322F52065", "2")], json!([{"method": "cash", "amount": "7.30"}])),
+            body(
+                &[("XA88DF322F52065", "2")],
+                json!([{"method": "cash", "amount": "7.30"}]),
+            ),
             2,
             "expected 14.60, got 7.30",
         ),
         (
-            body(&[("XA88DF322F52065", "1.5")], json!([{"method": "cash", "amount": "10.95"}])),
+            body(
+                &[("XA88DF322F52065", "1.5")],
+                json!([{"method": "cash", "amount": "10.95"}]),
+            ),
             2,
             "lines[0].qty",
         ),
         (
-            body(&[("XA88DF322F52065", "0")], json!([{"method": "cash", "amount": "7.30"}])),
+            body(
+                &[("XA88DF322F52065", "0")],
+                json!([{"method": "cash", "amount": "7.30"}]),
+            ),
             2,
             "lines[0].qty",
         ),
         (
-            body(&[("XA88DF322F52065", "1")], json!([{"method": "card", "amount": "7.30"}])),
+            body(
+                &[("XA88DF322F52065", "1")],
+                json!([{"method": "card", "amount": "7.30"}]),
+            ),
             2,
             "payments[0].reference",
         ),
         (
-            body(&[("XA88DF322F52065", "1")], json!([{"method": "cash", "amount": "7.30", "tendered": "5"}])),
+            body(
+                &[("XA88DF322F52065", "1")],
+                json!([{"method": "cash", "amount": "7.30", "tendered": "5"}]),
+            ),
             2,
             "payments[0].tendered",
         ),
         (
-            body(&[("XA88DF322F52065", "1")], json!([{"method": "cheque", "amount": "7.30"}])),
+            body(
+                &[("XA88DF322F52065", "1")],
+                json!([{"method": "cheque", "amount": "7.30"}]),
+            ),
             2,
             "payments[0].method",
         ),
@@ -145,7 +271,10 @@ fn every_refusal_is_named_and_consumes_no_number() {
     // no snapshot in force (the only list is 2026-01)
     let (code, _, err) = env.issue_at("cash1", "2025-12-30T09:00:00+08:00", &simple());
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("no price list is in force on 2025-12-30"), "{err}");
+    assert!(
+        err.contains("no price list is in force on 2025-12-30"),
+        "{err}"
+    );
     // missing role
     let (code, _, err) = env.issue("pharm", &simple());
     assert_eq!(code, 3, "{err}");
@@ -175,7 +304,12 @@ fn totals_and_words_on_real_rows() {
     assert_eq!(v["total"], "509.88");
     assert_eq!(v["total_in_words"], "伍佰零玖元捌角捌分");
     assert_eq!(v["change"], "100.00");
-    let amounts: Vec<&str> = v["lines"].as_array().unwrap().iter().map(|l| l["amount"].as_str().unwrap()).collect();
+    let amounts: Vec<&str> = v["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["amount"].as_str().unwrap())
+        .collect();
     assert_eq!(amounts, ["136.77", "340.15", "32.96"]);
     let l = &v["lines"][2];
     assert_eq!(l["name"], "百合(饮片)");
@@ -193,7 +327,10 @@ fn totals_and_words_on_real_rows() {
     assert_eq!(v["cashier"], "cash1");
     assert_eq!(v["deadline"], "2026-12-11");
     let qr = v["qr_payload"].as_str().unwrap();
-    assert!(qr.starts_with("DB1:MZ01-00000001:MZ01:20261122101503+0800:"), "{qr}");
+    assert!(
+        qr.starts_with("DB1:MZ01-00000001:MZ01:20261122101503+0800:"),
+        "{qr}"
+    );
     assert!(qr.contains("430161610-%64*1"), "{qr}");
     let key = downtime_billing::keys::SigningKey::load(&env.data_dir().key_path()).unwrap();
     let p = downtime_billing::receipts::qr::parse_and_verify(qr, &key).unwrap();
@@ -208,12 +345,18 @@ fn totals_and_words_on_real_rows() {
 fn registration_gets_a_temporary_patient_number() {
     let env = ready();
     let reg = |outpatient: Option<&str>| {
-        let mut b = body(&[("110275556-d", "1")], json!([{"method": "mobile", "amount": "91.98", "reference": "WX1"}]));
+        let mut b = body(
+            &[("110275556-d", "1")],
+            json!([{"method": "mobile", "amount": "91.98", "reference": "WX1"}]),
+        );
         b["kind"] = json!("registration");
         match outpatient {
             Some(o) => b["patient"]["outpatient_no"] = json!(o),
             None => {
-                b["patient"].as_object_mut().unwrap().remove("outpatient_no");
+                b["patient"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("outpatient_no");
             }
         }
         b
@@ -254,19 +397,51 @@ fn deposit_has_an_amount_and_no_lines() {
 #[test]
 fn drill_receipts_are_marked() {
     let env = setup();
-    env.ok("admin", &["range", "add", "--terminal", "MZ01", "--from", "1", "--to", "10"]);
-    env.ok("admin", &["episode", "open", "--level", "IV", "--reason", "演练", "--drill"]);
+    env.ok(
+        "admin",
+        &[
+            "range",
+            "add",
+            "--terminal",
+            "MZ01",
+            "--from",
+            "1",
+            "--to",
+            "10",
+        ],
+    );
+    env.ok(
+        "admin",
+        &[
+            "episode", "open", "--level", "IV", "--reason", "演练", "--drill",
+        ],
+    );
     let pdf = env.root().join("d.pdf");
     let p = env.write("b.json", &simple().to_string());
-    let out = env.ok("cash1", &["receipt", "issue", "--json", p.to_str().unwrap(), "--pdf", pdf.to_str().unwrap()]);
+    let out = env.ok(
+        "cash1",
+        &[
+            "receipt",
+            "issue",
+            "--json",
+            p.to_str().unwrap(),
+            "--pdf",
+            pdf.to_str().unwrap(),
+        ],
+    );
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["drill"], true);
     assert_eq!(v["pdf"], pdf.to_str().unwrap());
-    let eps: serde_json::Value = serde_json::from_str(&env.ok("admin", &["episode", "list", "--json"])).unwrap();
+    let eps: serde_json::Value =
+        serde_json::from_str(&env.ok("admin", &["episode", "list", "--json"])).unwrap();
     assert_eq!(eps[0]["drill"], true);
     assert!(std::fs::metadata(&pdf).unwrap().len() > 1000);
     if has_tool("pdftotext") {
-        let t = std::process::Command::new("pdftotext").arg(&pdf).arg("-").output().unwrap();
+        let t = std::process::Command::new("pdftotext")
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .unwrap();
         let t = String::from_utf8_lossy(&t.stdout);
         assert!(t.contains("演练"), "{t}");
     }

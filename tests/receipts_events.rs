@@ -7,7 +7,11 @@ use serde_json::json;
 
 fn three_lines() -> serde_json::Value {
     body(
-        &[("XN72DG587P95754", "2"), ("430161610-d", "1"), ("T65124405", "12.5")],
+        &[
+            ("XN72DG587P95754", "2"),
+            ("430161610-d", "1"),
+            ("T65124405", "12.5"),
+        ],
         json!([{"method": "cash", "amount": "509.88", "tendered": "510"}]),
     )
 }
@@ -18,21 +22,57 @@ fn void_rules() {
     let (_, a, _) = env.issue("cash1", &simple());
     let n = a["number"].as_str().unwrap();
     let void = |user: &str, number: &str, reason: &str| {
-        env.run(user, &["receipt", "void", number, "--reason", reason, "--supervisor", "boss"])
+        env.run(
+            user,
+            &[
+                "receipt",
+                "void",
+                number,
+                "--reason",
+                reason,
+                "--supervisor",
+                "boss",
+            ],
+        )
     };
     // someone else's receipt
     assert_eq!(void("cash2", n, "wrong").0, 3);
     // a reason is required
     assert_eq!(void("cash1", n, " ").0, 2);
     // the supervisor cannot be oneself, and the PIN must be right
-    let (code, _, _) = env.run("boss", &["receipt", "void", n, "--reason", "x", "--supervisor", "boss"]);
+    let (code, _, _) = env.run(
+        "boss",
+        &[
+            "receipt",
+            "void",
+            n,
+            "--reason",
+            "x",
+            "--supervisor",
+            "boss",
+        ],
+    );
     assert_eq!(code, 3);
     let (code, _, err) = env
         .cmd("cash1", CASH_PIN)
         .env("DOWNTIME_BILLING_SUPERVISOR_PIN", "000000")
-        .args(["receipt", "void", n, "--reason", "x", "--supervisor", "boss"])
+        .args([
+            "receipt",
+            "void",
+            n,
+            "--reason",
+            "x",
+            "--supervisor",
+            "boss",
+        ])
         .output()
-        .map(|o| (o.status.code().unwrap(), (), String::from_utf8_lossy(&o.stderr).into_owned()))
+        .map(|o| {
+            (
+                o.status.code().unwrap(),
+                (),
+                String::from_utf8_lossy(&o.stderr).into_owned(),
+            )
+        })
         .unwrap();
     assert_eq!(code, 3, "{err}");
     assert_eq!(env.show(n)["status"], "issued");
@@ -45,7 +85,20 @@ fn void_rules() {
     assert_eq!(v["events"][0]["supervisor"], "boss");
     // a second void, and refunding a voided receipt
     assert_eq!(void("cash1", n, "again").0, 5);
-    let (code, _, _) = env.run("cash1", &["receipt", "refund", n, "--line", "1", "--reason", "r", "--supervisor", "boss"]);
+    let (code, _, _) = env.run(
+        "cash1",
+        &[
+            "receipt",
+            "refund",
+            n,
+            "--line",
+            "1",
+            "--reason",
+            "r",
+            "--supervisor",
+            "boss",
+        ],
+    );
     assert_eq!(code, 5);
     // the number stays used
     let (_, b, _) = env.issue("cash1", &simple());
@@ -100,7 +153,18 @@ fn refunds_by_line_and_quantity() {
     assert_eq!(v["credit_notes"].as_array().unwrap().len(), 2);
     assert_eq!(refund(&["2"]).0, 5);
     // a credit note is neither voided nor refunded
-    let (code, _, _) = env.run("cash1", &["receipt", "void", "MZ01-00000002", "--reason", "x", "--supervisor", "boss"]);
+    let (code, _, _) = env.run(
+        "cash1",
+        &[
+            "receipt",
+            "void",
+            "MZ01-00000002",
+            "--reason",
+            "x",
+            "--supervisor",
+            "boss",
+        ],
+    );
     assert_eq!(code, 5);
 }
 
@@ -113,7 +177,9 @@ fn dispensed_drugs_need_the_pharmacys_return_confirmation() {
         let store = env.store();
         store
             .conn()
-            .query_row("SELECT id FROM receipts WHERE number = ?1", [&n], |r| r.get(0))
+            .query_row("SELECT id FROM receipts WHERE number = ?1", [&n], |r| {
+                r.get(0)
+            })
             .unwrap()
     };
     // The pharmacy's events, as its capability will write them.
@@ -131,7 +197,20 @@ fn dispensed_drugs_need_the_pharmacys_return_confirmation() {
     event("dispensed", 1, None);
     assert_eq!(env.show(&n)["status"], "dispensed");
     let refund = |line: &str| {
-        env.run("cash1", &["receipt", "refund", &n, "--line", line, "--reason", "r", "--supervisor", "boss"])
+        env.run(
+            "cash1",
+            &[
+                "receipt",
+                "refund",
+                &n,
+                "--line",
+                line,
+                "--reason",
+                "r",
+                "--supervisor",
+                "boss",
+            ],
+        )
     };
     let (code, _, err) = refund("1:1");
     assert_eq!(code, 5, "{err}");
@@ -143,7 +222,18 @@ fn dispensed_drugs_need_the_pharmacys_return_confirmation() {
     let (code, _, err) = refund("1:1");
     assert_eq!(code, 5, "{err}");
     // a dispensed receipt can no longer be voided
-    let (code, _, _) = env.run("cash1", &["receipt", "void", &n, "--reason", "x", "--supervisor", "boss"]);
+    let (code, _, _) = env.run(
+        "cash1",
+        &[
+            "receipt",
+            "void",
+            &n,
+            "--reason",
+            "x",
+            "--supervisor",
+            "boss",
+        ],
+    );
     assert_eq!(code, 5);
 }
 
@@ -154,17 +244,29 @@ fn reprints_are_counted_and_marked() {
     let n = a["number"].as_str().unwrap();
     for i in 1..=2 {
         let out = env.root().join(format!("copy{i}.pdf"));
-        env.ok("cash1", &["receipt", "pdf", n, "--out", out.to_str().unwrap()]);
+        env.ok(
+            "cash1",
+            &["receipt", "pdf", n, "--out", out.to_str().unwrap()],
+        );
         assert!(std::fs::metadata(&out).unwrap().len() > 1000);
         if i == 2 && has_tool("pdftotext") {
-            let t = std::process::Command::new("pdftotext").arg(&out).arg("-").output().unwrap();
+            let t = std::process::Command::new("pdftotext")
+                .arg(&out)
+                .arg("-")
+                .output()
+                .unwrap();
             assert!(String::from_utf8_lossy(&t.stdout).contains("重打"));
         }
     }
     let v = env.show(n);
     assert_eq!(v["reprints"], 2);
     assert_eq!(v["status"], "issued");
-    assert!(env.data_dir().receipts_dir().join(format!("{n}-copy2.pdf")).exists());
+    assert!(
+        env.data_dir()
+            .receipts_dir()
+            .join(format!("{n}-copy2.pdf"))
+            .exists()
+    );
 }
 
 #[test]
@@ -174,14 +276,52 @@ fn shift_close_totals_variance_and_supervisor() {
     env.issue("cash1", &simple());
     env.issue("cash1", &three_lines());
     let (_, v, _) = env.issue("cash1", &simple());
-    env.ok("cash1", &["receipt", "void", v["number"].as_str().unwrap(), "--reason", "x", "--supervisor", "boss"]);
-    env.issue("cash1", &body(&[("XA88DF322F52065", "1")], json!([{"method": "mobile", "amount": "7.30", "reference": "WX"}])));
-    env.ok("cash1", &["receipt", "refund", "MZ01-00000001", "--line", "1", "--reason", "r", "--supervisor", "boss"]);
+    env.ok(
+        "cash1",
+        &[
+            "receipt",
+            "void",
+            v["number"].as_str().unwrap(),
+            "--reason",
+            "x",
+            "--supervisor",
+            "boss",
+        ],
+    );
+    env.issue(
+        "cash1",
+        &body(
+            &[("XA88DF322F52065", "1")],
+            json!([{"method": "mobile", "amount": "7.30", "reference": "WX"}]),
+        ),
+    );
+    env.ok(
+        "cash1",
+        &[
+            "receipt",
+            "refund",
+            "MZ01-00000001",
+            "--line",
+            "1",
+            "--reason",
+            "r",
+            "--supervisor",
+            "boss",
+        ],
+    );
     // cash2's receipt is not in cash1's shift
     env.issue("cash2", &simple());
     let pdf = env.root().join("s.pdf");
     let close = |declared: &str, sup: bool| {
-        let mut args = vec!["shift", "close", "--cash-declared", declared, "--out", pdf.to_str().unwrap(), "--json"];
+        let mut args = vec![
+            "shift",
+            "close",
+            "--cash-declared",
+            declared,
+            "--out",
+            pdf.to_str().unwrap(),
+            "--json",
+        ];
         if sup {
             args.extend(["--supervisor", "boss"]);
         }
@@ -210,5 +350,5 @@ fn shift_close_totals_variance_and_supervisor() {
     assert_eq!(code, 0);
     let s: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(s["count"], 0);
-    assert_eq!(s["since"].is_string(), true);
+    assert!(s["since"].is_string());
 }

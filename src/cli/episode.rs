@@ -43,12 +43,7 @@ fn say(ctx: &Ctx, e: &Episode) {
     };
     println!(
         "{} {} {}{drill} {} [{}] {}",
-        e.id,
-        e.terminal,
-        e.level,
-        state,
-        e.opened_by,
-        e.reason
+        e.id, e.terminal, e.level, state, e.opened_by, e.reason
     );
 }
 

@@ -7,8 +7,10 @@
 mod calendar;
 mod prices;
 mod backup;
-mod key;
+mod calendar;
 mod episode;
+mod key;
+mod prices;
 mod range;
 mod receipt;
 mod setup;
@@ -97,6 +99,8 @@ pub enum Command {
     /// The audit log (admin).
     #[command(subcommand)]
     Audit(backup::AuditCmd),
+    /// Monthly price lists: import, months, diff, search.
+    Prices(prices::Args),
 }
 
 /// What every command gets: where the data is, the language, who acts.
@@ -176,5 +180,6 @@ pub fn run(ctx: Ctx, command: Command) -> Result<(), Failure> {
         Command::Backup(a) => backup::run_backup(&ctx, a),
         Command::Restore(a) => backup::run_restore(&ctx, a),
         Command::Audit(c) => backup::run_audit(&ctx, c),
+        Command::Prices(a) => prices::run(&ctx, a),
     }
 }

@@ -4,7 +4,7 @@
 use super::{Ctx, ENV_SUPERVISOR_PIN, print_json, read_pin};
 use crate::error::{ErrorKind, Failure};
 use crate::keys::SigningKey;
-use crate::receipts::{self, IssueRequest, RefundLine, RefundRequest, ReceiptView};
+use crate::receipts::{self, IssueRequest, ReceiptView, RefundLine, RefundRequest};
 use crate::store::Store;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -95,14 +95,7 @@ fn write_out(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
 /// The backup policy after each receipt; a failed backup is reported but
 /// never undoes a committed receipt.
 fn after_receipt(ctx: &Ctx, store: &mut Store, terminal: &str) {
-    let n = match receipts::query::count_issued(store.conn(), terminal) {
-        Ok(n) => n,
-        Err(e) => {
-            eprintln!("{}", Failure::from(e).message(ctx.lang));
-            return;
-        }
-    };
-    if let Err(e) = crate::backup::maybe_backup_after_receipt(store, &ctx.clock, n) {
+    if let Err(e) = receipts::backup_if_due(store, &ctx.clock, terminal) {
         eprintln!("{}", Failure::from(e).message(ctx.lang));
     }
 }
@@ -150,6 +143,9 @@ fn key(ctx: &Ctx) -> Result<SigningKey, Failure> {
 
 pub fn run(ctx: &Ctx, cmd: ReceiptCmd) -> Result<(), Failure> {
     let mut store = ctx.open_store()?;
+    // A window killed before it could checkpoint leaves a long WAL behind;
+    // fold it in now, before the hot path (which never checkpoints).
+    let _ = receipts::checkpoint(store.conn());
     let session = ctx.session(&mut store)?;
     let result = run_in(ctx, &mut store, &session, cmd);
     // Idle now: move the WAL into the database (the hot path never does).
@@ -236,7 +232,10 @@ fn run_in(
             supervisor,
             json,
         } => {
-            let pin = read_pin(ENV_SUPERVISOR_PIN, ctx.lang.pick("主管 PIN：", "Supervisor PIN: "))?;
+            let pin = read_pin(
+                ENV_SUPERVISOR_PIN,
+                ctx.lang.pick("主管 PIN：", "Supervisor PIN: "),
+            )?;
             let v = receipts::void(
                 store,
                 session,
@@ -263,7 +262,10 @@ fn run_in(
                 .iter()
                 .map(|l| RefundLine::parse(l))
                 .collect::<Result<Vec<_>, _>>()?;
-            let pin = read_pin(ENV_SUPERVISOR_PIN, ctx.lang.pick("主管 PIN：", "Supervisor PIN: "))?;
+            let pin = read_pin(
+                ENV_SUPERVISOR_PIN,
+                ctx.lang.pick("主管 PIN：", "Supervisor PIN: "),
+            )?;
             let key = key(ctx)?;
             let mut r = receipts::refund(
                 store,

@@ -89,7 +89,9 @@ pub fn run(ctx: &Ctx, cmd: ShiftCmd) -> Result<(), Failure> {
             ctx.lang.pick("应有现金", "cash expected"),
             s.cash_expected,
             ctx.lang.pick("差额", "variance"),
-            s.variance.map(|v| v.to_string()).unwrap_or_else(|| "—".into())
+            s.variance
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "—".into())
         );
     }
     // The shift is closed either way; a failed backup is said loudly.

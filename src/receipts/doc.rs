@@ -6,11 +6,11 @@
 
 use super::query::{Kind, ReceiptView};
 use super::{ReceiptError, links};
-use crate::store::Store;
-use std::path::PathBuf;
 use crate::money::Money;
 use crate::prices::Category;
 use crate::print::{DocLine, ReceiptDoc};
+use crate::store::Store;
+use std::path::PathBuf;
 
 /// Keeps the last four characters; everything before becomes `*`.
 pub fn mask(s: &str) -> String {
@@ -124,7 +124,10 @@ pub fn build(v: &ReceiptView, hospital: &str, copy: bool) -> ReceiptDoc {
         notes.push("演练票据，不入 HIS / DRILL receipt, never posted to the HIS".into());
     }
     if copy {
-        notes.push(format!("重打 COPY：第 {} 次重打 / copy no. {}", v.reprints, v.reprints));
+        notes.push(format!(
+            "重打 COPY：第 {} 次重打 / copy no. {}",
+            v.reprints, v.reprints
+        ));
     }
     if v.is_voided() {
         notes.push("作废 VOID：本票据已作废 / this receipt is void".into());

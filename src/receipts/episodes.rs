@@ -185,3 +185,15 @@ pub fn close(
     tx.commit()?;
     Ok(ep)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Level;
+
+    #[test]
+    fn levels() {
+        assert_eq!(Level::parse("iii").unwrap(), Level::III);
+        assert_eq!(Level::parse("4").unwrap().as_str(), "IV");
+        assert!(Level::parse("V").is_err());
+    }
+}

@@ -8,7 +8,7 @@
 
 use super::issue::{Line, NewReceipt, PayerRequest, Payment};
 use super::query::{self, Kind, ReceiptView, dec, qty_text};
-use super::{IssuedReceipt, ReceiptError, doc, episodes, shift};
+use super::{IssuedReceipt, ReceiptError, doc, episodes, integrity, shift};
 use crate::audit::{self, Actor};
 use crate::auth::{self, Approval, Role, Session};
 use crate::clock::{Clock, stamp};
@@ -31,32 +31,34 @@ fn need_reason(reason: &str) -> Result<&str, ReceiptError> {
     Ok(r)
 }
 
-fn insert_event(
-    tx: &Connection,
+/// One row of `receipt_events`.
+struct Event<'a> {
     receipt_id: i64,
-    kind: &str,
-    line: Option<u32>,
-    qty: Option<String>,
-    at: &str,
-    user: &str,
-    supervisor: Option<&str>,
-    reason: Option<&str>,
+    kind: &'a str,
+    at: &'a str,
+    user: &'a str,
+    supervisor: Option<&'a str>,
+    reason: Option<&'a str>,
     details: serde_json::Value,
-) -> Result<i64, ReceiptError> {
+}
+
+fn insert_event(tx: &Connection, e: Event<'_>) -> Result<i64, ReceiptError> {
     tx.prepare_cached(
         "INSERT INTO receipt_events(receipt_id, kind, line_no, qty, at, user, supervisor, reason, details)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(rusqlite::params![
-        receipt_id,
-        kind,
-        line,
-        qty,
-        at,
-        user,
-        supervisor,
-        reason,
-        details.to_string()
+        e.receipt_id,
+        e.kind,
+        // Line-level events (dispensed, return_confirmed) are the
+        // pharmacy's; the cashier's concern the whole receipt.
+        None::<u32>,
+        None::<String>,
+        e.at,
+        e.user,
+        e.supervisor,
+        e.reason,
+        e.details.to_string()
     ])?;
     Ok(tx.last_insert_rowid())
 }
@@ -112,17 +114,17 @@ pub fn void(
     let v = query::show(&tx, number)?;
     check_voidable(&tx, session, &v)?;
     let at = stamp(clock.now());
-    insert_event(
+    let event = insert_event(
         &tx,
-        v.id,
-        "void",
-        None,
-        None,
-        &at,
-        session.user.as_str(),
-        Some(supervisor.as_str()),
-        Some(reason),
-        serde_json::json!({}),
+        Event {
+            receipt_id: v.id,
+            kind: "void",
+            at: &at,
+            user: session.user.as_str(),
+            supervisor: Some(supervisor.as_str()),
+            reason: Some(reason),
+            details: serde_json::json!({}),
+        },
     )?;
     audit::record(
         &tx,
@@ -130,7 +132,12 @@ pub fn void(
         clock,
         "receipt.void",
         &[format!("receipt:{}", v.number)],
-        serde_json::json!({"reason": reason, "supervisor": supervisor.as_str()}),
+        serde_json::json!({
+            "reason": reason,
+            "supervisor": supervisor.as_str(),
+            "event_id": event,
+            "event_sha256": integrity::event_digest(&tx, event)?,
+        }),
     )?;
     let v = query::show(&tx, number)?;
     tx.commit()?;
@@ -151,17 +158,17 @@ pub fn reprint(
     let tx = store.write()?;
     let v = query::show(&tx, number)?;
     let at = stamp(clock.now());
-    insert_event(
+    let event = insert_event(
         &tx,
-        v.id,
-        "reprint",
-        None,
-        None,
-        &at,
-        session.user.as_str(),
-        None,
-        None,
-        serde_json::json!({"copy": v.reprints + 1}),
+        Event {
+            receipt_id: v.id,
+            kind: "reprint",
+            at: &at,
+            user: session.user.as_str(),
+            supervisor: None,
+            reason: None,
+            details: serde_json::json!({"copy": v.reprints + 1}),
+        },
     )?;
     audit::record(
         &tx,
@@ -169,7 +176,11 @@ pub fn reprint(
         clock,
         "receipt.reprint",
         &[format!("receipt:{}", v.number)],
-        serde_json::json!({"copy": v.reprints + 1}),
+        serde_json::json!({
+            "copy": v.reprints + 1,
+            "event_id": event,
+            "event_sha256": integrity::event_digest(&tx, event)?,
+        }),
     )?;
     let v = query::show(&tx, number)?;
     let hospital = crate::store::get_setting(&tx, "hospital.name")?.unwrap_or_default();
@@ -415,18 +426,54 @@ pub fn refund(
         supervisor: Some(supervisor.as_str()),
     };
     let (note, left) = super::issue::insert(&tx, session, clock, key, now, new)?;
-    insert_event(
+    let event = insert_event(
         &tx,
-        v.id,
-        "refund",
-        None,
-        None,
-        &stamp(now),
-        session.user.as_str(),
-        Some(supervisor.as_str()),
-        Some(reason),
-        serde_json::json!({"credit_note": note.number, "total": total.to_string()}),
+        Event {
+            receipt_id: v.id,
+            kind: "refund",
+            at: &stamp(now),
+            user: session.user.as_str(),
+            supervisor: Some(supervisor.as_str()),
+            reason: Some(reason),
+            details: serde_json::json!({"credit_note": note.number, "total": total.to_string()}),
+        },
+    )?;
+    audit::record(
+        &tx,
+        &Actor::of(session),
+        clock,
+        "receipt.refund.event",
+        &[format!("receipt:{}", v.number)],
+        serde_json::json!({
+            "credit_note": note.number,
+            "event_id": event,
+            "event_sha256": integrity::event_digest(&tx, event)?,
+        }),
     )?;
     tx.commit()?;
     Ok(super::issue::issued(note, left))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RefundLine;
+    use rust_decimal::dec;
+
+    #[test]
+    fn refund_lines_parse() {
+        assert_eq!(
+            RefundLine::parse("2").unwrap(),
+            RefundLine { line: 2, qty: None }
+        );
+        assert_eq!(
+            RefundLine::parse("3:2.5").unwrap(),
+            RefundLine {
+                line: 3,
+                qty: Some(dec!(2.5))
+            }
+        );
+        for bad in ["", "x", "1:", "1:0", "1:-2", "1:1.234", "-1"] {
+            assert!(RefundLine::parse(bad).is_err(), "{bad}");
+        }
+    }
 }

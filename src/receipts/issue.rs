@@ -661,6 +661,7 @@ pub(crate) fn insert(
             p.reference,
         ])?;
     }
+    let digest = super::integrity::receipt_digest(tx, id)?;
     audit::record(
         tx,
         &Actor::of(session),
@@ -677,9 +678,82 @@ pub(crate) fn insert(
             "episode": r.episode_id,
             "drill": r.drill,
             "original": r.original_number,
+            "content_sha256": digest,
         }),
     )?;
     let view = query::load(tx, &next.number)?
         .ok_or_else(|| ReceiptError::NotFound(next.number.clone()))?;
     Ok((view, next.left - 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pay(
+        method: &str,
+        amount: &str,
+        tendered: Option<&str>,
+        reference: Option<&str>,
+    ) -> PaymentRequest {
+        PaymentRequest {
+            method: method.into(),
+            amount: amount.into(),
+            tendered: tendered.map(Into::into),
+            reference: reference.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn payments_must_add_up_and_cash_may_be_over_tendered() {
+        let total = Money::parse("45.00").unwrap();
+        let (p, change) = check_payments(
+            &[
+                pay("cash", "25.00", Some("50"), None),
+                pay("mobile", "20", None, Some("WX1")),
+            ],
+            total,
+        )
+        .unwrap();
+        assert_eq!(change.to_string(), "25.00");
+        assert_eq!(p.len(), 2);
+        match check_payments(&[pay("cash", "44.99", None, None)], total) {
+            Err(ReceiptError::PaymentsMismatch { expected, got }) => {
+                assert_eq!((expected.as_str(), got.as_str()), ("45.00", "44.99"))
+            }
+            other => panic!("{other:?}"),
+        }
+        for (bad, field) in [
+            (pay("card", "45", None, None), "payments[0].reference"),
+            (
+                pay("card", "45", Some("50"), Some("R")),
+                "payments[0].tendered",
+            ),
+            (pay("cash", "45", Some("40"), None), "payments[0].tendered"),
+            (pay("cash", "-45", None, None), "payments[0].amount"),
+            (pay("cash", "45.001", None, None), "payments[0].amount"),
+            (pay("gold", "45", None, None), "payments[0].method"),
+        ] {
+            match check_payments(&[bad], total) {
+                Err(ReceiptError::Invalid { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+        // a free receipt needs no payment
+        assert!(check_payments(&[], Money::ZERO).is_ok());
+    }
+
+    #[test]
+    fn quantities_accept_numbers_and_strings() {
+        let r: IssueRequest = serde_json::from_str(
+            r#"{"kind":"outpatient","patient":{"name":"A","age":3},
+                "lines":[{"code":"X","qty":2},{"code":"Y","qty":"1.5"},{"code":"Z","qty":0.25}],
+                "payments":[]}"#,
+        )
+        .unwrap();
+        let q: Vec<String> = r.lines.iter().map(|l| l.qty.text()).collect();
+        assert_eq!(q, ["2", "1.5", "0.25"]);
+        assert_eq!(r.payer.kind, "self_pay");
+        assert!(IssueRequest::from_json(r#"{"kind":"outpatient"}"#).is_err());
+    }
 }

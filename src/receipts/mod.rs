@@ -13,6 +13,7 @@ pub mod doc;
 pub mod episodes;
 mod error;
 pub mod events;
+pub mod integrity;
 pub mod issue;
 mod links;
 pub mod qr;
@@ -20,9 +21,10 @@ pub mod query;
 pub mod ranges;
 pub mod shift;
 
-pub use error::ReceiptError;
 pub use doc::save_pdf;
+pub use error::ReceiptError;
 pub use events::{RefundLine, RefundRequest, refund, reprint, reprint_pdf, void};
+pub use integrity::verify_records;
 pub use issue::{
     IssueRequest, IssuedReceipt, LineRequest, PatientRequest, PayerRequest, PaymentRequest,
     Preview, PreviewLine, issue, preview,
@@ -48,4 +50,17 @@ pub fn checkpoint(conn: &Connection) -> Result<(), crate::store::StoreError> {
 /// Money stored as fen in SQLite.
 pub(crate) fn money(fen: i64) -> crate::money::Money {
     crate::money::Money::from_fen(fen)
+}
+
+/// The backup policy after each receipt (`backup.every_receipts`): call it
+/// once a receipt or credit note is committed. A failure here never undoes
+/// the receipt; show it to the cashier.
+pub fn backup_if_due(
+    store: &mut crate::store::Store,
+    clock: &dyn crate::clock::Clock,
+    terminal: &str,
+) -> Result<Option<crate::backup::BackupInfo>, ReceiptError> {
+    let n = query::count_issued(store.conn(), terminal)?;
+    crate::backup::maybe_backup_after_receipt(store, clock, n)
+        .map_err(|e| ReceiptError::Other(e.into()))
 }

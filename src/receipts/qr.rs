@@ -207,7 +207,7 @@ pub fn is_alphanumeric_set(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rust_decimal_macros::dec;
+    use rust_decimal::dec;
 
     fn sample() -> QrPayload {
         QrPayload {

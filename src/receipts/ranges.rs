@@ -164,3 +164,28 @@ pub fn add(
     tx.commit()?;
     Ok(range)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_have_eight_digits() {
+        assert_eq!(format_number("MZ01", 1), "MZ01-00000001");
+        assert_eq!(format_number("ZY01", MAX_SEQ), "ZY01-99999999");
+    }
+
+    #[test]
+    fn left_counts_what_is_unused() {
+        let g = Range {
+            id: 1,
+            terminal: "MZ01".into(),
+            from: 11,
+            to: 20,
+            used: 3,
+            added_at: String::new(),
+            added_by: String::new(),
+        };
+        assert_eq!(g.left(), 7);
+    }
+}

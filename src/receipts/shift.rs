@@ -324,9 +324,7 @@ pub fn report_doc(s: &ShiftSummary, hospital: &str) -> crate::print::ReportDoc {
                 ],
             },
         ],
-        notes: vec![
-            "收费员签字 Cashier：________    主管签字 Supervisor：________".into(),
-        ],
+        notes: vec!["收费员签字 Cashier：________    主管签字 Supervisor：________".into()],
         watermark: None,
     }
 }

@@ -6,18 +6,21 @@
 //! worker threads, each opening its own connection.
 
 use super::browser::BrowserScreen;
+use super::cashier::{self, CashierScreen, LastReceipt};
 use super::jobs::{Job, Poll};
 use super::login::LoginScreen;
 use super::prices_admin::{self, PricesAdminScreen};
 use super::sample::{self, SampleList};
 use super::setup::SetupScreen;
 use super::status::StatusLine;
+use super::users::UsersScreen;
 use super::widgets;
 use crate::auth::{self, Role, Session};
 use crate::clock::Clock;
 use crate::domain::Month;
 use crate::error::{ErrorKind, Failure};
 use crate::i18n::{Lang, tr};
+use crate::keys::SigningKey;
 use crate::prices::search::SearchIndex;
 use crate::prices::{self, ImportOutcome, ImportProgress, ImportReport, ImportStage};
 use crate::setup::SetupParams;
@@ -33,8 +36,10 @@ pub enum Route {
     /// Right after setup: offer the sample price list.
     OfferSample,
     Login,
+    Cashier,
     PriceBrowser,
     AdminPrices,
+    Users,
 }
 
 /// What a screen asks the app to do; applied after the frame is drawn.
@@ -44,15 +49,59 @@ pub enum Command {
     Setup(SetupParams),
     ImportSample,
     SkipSample,
-    Login { user: String, pin: String },
+    Login {
+        user: String,
+        pin: String,
+    },
     Logout,
     Go(Route),
     BrowseSnapshot(i64),
     PreviewPrices(PathBuf),
     RecheckPrices(String),
     ImportPrices,
+    OpenEpisode {
+        level: String,
+        reason: String,
+        drill: bool,
+    },
+    /// The cashier's lines changed: price them again.
+    CashierTotal,
+    CashierSettle,
+    CashierPrint,
+    CashierVoid {
+        number: String,
+        reason: String,
+        supervisor: String,
+        pin: String,
+    },
+    CashierReprint(String),
+    CashierShiftClose {
+        cash: String,
+        supervisor: String,
+        pin: String,
+    },
+    UserAdd {
+        name: String,
+        roles: Vec<Role>,
+        pin: String,
+    },
+    UserSetRoles {
+        name: String,
+        roles: Vec<Role>,
+    },
+    UserResetPin {
+        name: String,
+        pin: String,
+    },
+    UserSetDisabled {
+        name: String,
+        disabled: bool,
+    },
+    /// The PIN typed on the idle-lock screen.
+    Unlock(String),
     DismissFailure,
     DismissNotice,
+    DismissVerify,
 }
 
 type Outcome<T> = Result<T, Failure>;
@@ -62,6 +111,7 @@ type Outcome<T> = Result<T, Failure>;
 struct Jobs {
     index: Option<(i64, Job<Outcome<SearchIndex>>)>,
     preview: Option<Job<Outcome<prices_admin::Preview>>>,
+    verify: Option<Job<Outcome<crate::verify::Report>>>,
     import: Option<Job<Outcome<ImportReport>>>,
 }
 
@@ -81,6 +131,19 @@ pub struct App {
     login: LoginScreen,
     browser: BrowserScreen,
     admin: PricesAdminScreen,
+    cashier: CashierScreen,
+    users: UsersScreen,
+    /// What `verify` found wrong at start (shown as a red banner).
+    verify_problems: Vec<crate::verify::Problem>,
+    /// Idle lock: when the person last touched the window (egui input
+    /// time, seconds), whether the screen is locked, and the PIN typed.
+    last_activity: f64,
+    locked: bool,
+    unlock_pin: String,
+    lock_focus: bool,
+    idle_lock_secs: f64,
+    /// The hospital key receipts are signed with, loaded at login.
+    key: Option<SigningKey>,
     jobs: Jobs,
 }
 
@@ -112,13 +175,46 @@ impl App {
             login: LoginScreen::default(),
             browser: BrowserScreen::default(),
             admin: PricesAdminScreen::default(),
+            cashier: CashierScreen::new(),
+            users: UsersScreen::default(),
+            verify_problems: Vec::new(),
+            last_activity: 0.0,
+            locked: false,
+            unlock_pin: String::new(),
+            lock_focus: false,
+            idle_lock_secs: 300.0,
+            key: None,
             jobs: Jobs::default(),
         };
         if app.data_dir.is_set_up() {
             app.route = Route::Login;
             app.open_store();
+            app.start_verify(ctx);
         }
         app
+    }
+
+    /// Runs `verify` off the UI thread at start; anything wrong becomes a
+    /// red banner naming each record.
+    fn start_verify(&mut self, ctx: &egui::Context) {
+        if self.store.is_none() {
+            return;
+        }
+        let data_dir = self.data_dir.clone();
+        self.jobs.verify = Some(Job::spawn(ctx, move |_| {
+            let store = Store::open(&data_dir)?;
+            Ok(crate::verify::run(&store)?)
+        }));
+    }
+
+    /// True while the idle lock covers the screen.
+    pub fn locked(&self) -> bool {
+        self.locked
+    }
+
+    /// What verify found at start.
+    pub fn verify_problems(&self) -> &[crate::verify::Problem] {
+        &self.verify_problems
     }
 
     pub fn lang(&self) -> Lang {
@@ -143,7 +239,10 @@ impl App {
 
     /// True while any worker is running (tests wait on it).
     pub fn busy(&self) -> bool {
-        self.jobs.index.is_some() || self.jobs.preview.is_some() || self.jobs.import.is_some()
+        self.jobs.index.is_some()
+            || self.jobs.preview.is_some()
+            || self.jobs.import.is_some()
+            || self.jobs.verify.is_some()
     }
 
     /// The price browser's state (tests read its results).
@@ -153,6 +252,10 @@ impl App {
 
     pub fn prices_admin(&self) -> &PricesAdminScreen {
         &self.admin
+    }
+
+    pub fn cashier(&self) -> &CashierScreen {
+        &self.cashier
     }
 
     fn open_store(&mut self) {
@@ -180,6 +283,27 @@ impl App {
             Ok(s) => self.status = s,
             Err(f) => self.failure = Some(f),
         }
+        match crate::auth::settings::idle_lock_minutes(store.conn()) {
+            Ok(m) => self.idle_lock_secs = f64::from(m) * 60.0,
+            Err(e) => self.failure = Some(e.into()),
+        }
+        if let Some(session) = &self.session {
+            if session.has(Role::Admin) {
+                match crate::auth::users::list_users(store.conn(), session) {
+                    Ok(users) => {
+                        self.users.users = users;
+                    }
+                    Err(e) => self.failure = Some(e.into()),
+                }
+            }
+            match cashier_context(store, session) {
+                Ok((ctx, recent)) => {
+                    self.cashier.ctx = ctx;
+                    self.cashier.recent = recent;
+                }
+                Err(f) => self.failure = Some(f),
+            }
+        }
         match prices::snapshots(store.conn()) {
             Ok(mut list) => {
                 list.reverse();
@@ -203,7 +327,12 @@ impl App {
             Command::SkipSample => self.enter_home(ctx),
             Command::Login { user, pin } => self.run_login(ctx, &user, &pin),
             Command::Logout => {
+                self.locked = false;
                 self.session = None;
+                self.key = None;
+                self.cashier = CashierScreen::new();
+                self.notice = None;
+                self.failure = None;
                 self.login.reset();
                 self.admin = PricesAdminScreen::default();
                 self.route = Route::Login;
@@ -212,12 +341,14 @@ impl App {
             Command::Go(route) => {
                 let allowed = match (&self.session, route) {
                     (Some(s), Route::AdminPrices) => s.has(Role::Admin),
+                    (Some(s), Route::Cashier) => s.has(Role::Cashier),
+                    (Some(s), Route::Users) => s.has(Role::Admin),
                     (Some(_), Route::PriceBrowser) => true,
                     _ => false,
                 };
                 if allowed {
                     self.route = route;
-                    if route == Route::PriceBrowser {
+                    if route == Route::PriceBrowser || route == Route::Cashier {
                         self.ensure_index(ctx);
                     }
                 }
@@ -233,6 +364,40 @@ impl App {
                 Err(e) => self.failure = Some(e.into()),
             },
             Command::ImportPrices => self.import_prices(ctx),
+            Command::OpenEpisode {
+                level,
+                reason,
+                drill,
+            } => self.open_episode(&level, &reason, drill),
+            Command::CashierTotal => self.cashier_total(),
+            Command::CashierSettle => self.cashier_settle(),
+            Command::CashierPrint => self.cashier_print(),
+            Command::CashierVoid {
+                number,
+                reason,
+                supervisor,
+                pin,
+            } => self.cashier_void(&number, &reason, &supervisor, &pin),
+            Command::CashierReprint(number) => self.cashier_reprint(&number),
+            Command::CashierShiftClose {
+                cash,
+                supervisor,
+                pin,
+            } => self.cashier_shift_close(&cash, &supervisor, &pin),
+            Command::UserAdd { name, roles, pin } => self.user_op(|store, session, clock| {
+                crate::auth::users::add_user(store, session, clock, &name, &roles, &pin)
+            }),
+            Command::UserSetRoles { name, roles } => self.user_op(|store, session, clock| {
+                crate::auth::users::set_roles(store, session, clock, &name, &roles)
+            }),
+            Command::UserResetPin { name, pin } => self.user_op(|store, session, clock| {
+                crate::auth::users::reset_pin(store, session, clock, &name, &pin)
+            }),
+            Command::UserSetDisabled { name, disabled } => self.user_op(|store, session, clock| {
+                crate::auth::users::set_disabled(store, session, clock, &name, disabled)
+            }),
+            Command::Unlock(pin) => self.unlock(ctx, &pin),
+            Command::DismissVerify => self.verify_problems.clear(),
             Command::DismissFailure => self.failure = None,
             Command::DismissNotice => self.notice = None,
         }
@@ -283,6 +448,11 @@ impl App {
         match auth::login(store.conn_mut(), user, pin, &terminal, self.clock.as_ref()) {
             Ok(session) => {
                 tracing::info!(user = %session.user, "logged in");
+                match SigningKey::load(&self.data_dir.key_path()) {
+                    Ok(k) => self.key = Some(k),
+                    // Searching still works without it; issuing says why not.
+                    Err(e) => self.failure = Some(e.into()),
+                }
                 self.session = Some(session);
                 self.failure = None;
                 self.refresh_status();
@@ -301,15 +471,24 @@ impl App {
         }
     }
 
-    /// Where a person lands after logging in: the price browser.
+    /// Where a person lands after logging in: the cashier screen for a
+    /// cashier, else the price browser.
     fn enter_home(&mut self, ctx: &egui::Context) {
-        self.route = Route::PriceBrowser;
+        let cashier = self.session.as_ref().is_some_and(|s| s.has(Role::Cashier));
+        self.route = if cashier {
+            Route::Cashier
+        } else {
+            Route::PriceBrowser
+        };
+        self.cashier.new_receipt();
         self.ensure_index(ctx);
     }
 
-    /// Loads the month in force today unless a month is already loaded.
+    /// Loads the month in force today unless it is already loaded.
     fn ensure_index(&mut self, ctx: &egui::Context) {
-        if self.browser.index.is_some() || self.jobs.index.is_some() {
+        if self.jobs.index.is_some()
+            || (self.browser.index.is_some() && self.cashier.index.is_some())
+        {
             return;
         }
         let Some(store) = &self.store else { return };
@@ -346,6 +525,7 @@ impl App {
         let data_dir = self.data_dir.clone();
         let next_month = next_month(self.today());
         self.admin.preview = None;
+        self.notice = None;
         self.admin.busy = Some(("admin.prices.checking", None));
         self.jobs.preview = Some(Job::spawn(ctx, move |_| {
             let analysis = prices::analyse_file(&path).map_err(|source| {
@@ -440,6 +620,30 @@ impl App {
 
     /// Picks up finished work; called once per frame before drawing.
     fn poll_jobs(&mut self, ctx: &egui::Context) {
+        if let Some(job) = &self.jobs.verify {
+            match job.poll(ctx) {
+                Poll::Running => {}
+                Poll::Done(result) => {
+                    self.jobs.verify = None;
+                    match result {
+                        Ok(report) => {
+                            if !report.ok {
+                                tracing::warn!(
+                                    problems = report.problems.len(),
+                                    "verify failed at start"
+                                );
+                            }
+                            self.verify_problems = report.problems;
+                        }
+                        Err(f) => self.failure = Some(f),
+                    }
+                }
+                Poll::Lost => {
+                    self.jobs.verify = None;
+                    self.failure = Some(lost());
+                }
+            }
+        }
         if let Some((id, job)) = &self.jobs.index {
             let id = *id;
             match job.poll(ctx) {
@@ -448,7 +652,14 @@ impl App {
                     self.jobs.index = None;
                     self.browser.loading = None;
                     match result {
-                        Ok(index) => self.browser.set_index(id, Arc::new(index)),
+                        Ok(index) => {
+                            let index = Arc::new(index);
+                            // The cashier prices from the list in force today.
+                            if self.status.snapshot_id == Some(id) {
+                                self.cashier.index = Some(Arc::clone(&index));
+                            }
+                            self.browser.set_index(id, index);
+                        }
                         Err(f) => self.failure = Some(f),
                     }
                 }
@@ -530,6 +741,7 @@ impl App {
         self.admin.path.clear();
         // A new month may now be in force: re-read and re-index.
         self.browser.index = None;
+        self.cashier.index = None;
         self.refresh_status();
         if self.route == Route::OfferSample {
             self.sample = None;
@@ -544,8 +756,10 @@ impl App {
         ui.horizontal(|ui| {
             ui.strong(tr(lang, "app.title"));
             ui.separator();
+            // Locked: nothing to navigate to until the PIN is given again.
             if let Some(session) = &self.session
                 && self.route != Route::OfferSample
+                && !self.locked
             {
                 let mut nav = |ui: &mut egui::Ui, route: Route, key: &str| {
                     if ui
@@ -555,10 +769,14 @@ impl App {
                         cmds.push(Command::Go(route));
                     }
                 };
+                if session.has(Role::Cashier) {
+                    nav(ui, Route::Cashier, "nav.cashier");
+                }
                 nav(ui, Route::PriceBrowser, "nav.browser");
                 // Hidden, not just disabled, for people without the role.
                 if session.has(Role::Admin) {
                     nav(ui, Route::AdminPrices, "nav.admin_prices");
+                    nav(ui, Route::Users, "nav.users");
                 }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -580,14 +798,16 @@ impl App {
         let lang = self.lang;
         let Some(sample) = &self.sample else { return };
         ui.heading(tr(lang, "sample.title"));
-        ui.label(format!(
-            "{} {} : {}",
-            tr(lang, "sample.offer"),
+        ui.label(tr(lang, "sample.offer"));
+        ui.strong(format!(
+            "{}  ({} {})",
             sample.file_name,
+            tr(lang, "sample.as_month"),
             Month::of(self.today())
         ));
         if let Some(src) = &sample.source {
-            ui.weak(src.display().to_string());
+            let shown = std::fs::canonicalize(src).unwrap_or_else(|_| src.clone());
+            ui.weak(shown.display().to_string());
         } else {
             ui.weak(tr(lang, "sample.embedded"));
         }
@@ -610,6 +830,467 @@ impl App {
         if let Some((key, fraction)) = self.admin.busy {
             super::jobs::progress_bar(ui, fraction, tr(lang, key));
         }
+    }
+}
+
+/// The cashier's episode, next number and recent receipts.
+fn cashier_context(
+    store: &Store,
+    session: &Session,
+) -> Result<(cashier::Context, Vec<crate::receipts::query::ReceiptRow>), Failure> {
+    use crate::receipts::{episodes, query, ranges};
+    let terminal = session.terminal.as_str();
+    let episode = episodes::current(store.conn(), terminal)?;
+    let next = ranges::next_number(store.conn(), terminal)?;
+    let recent = query::recent(store.conn(), terminal, 12)?;
+    Ok((
+        cashier::Context {
+            episode: episode.map(|e| (e.level, e.reason, e.drill, e.opened_at)),
+            numbers_left: next.as_ref().map(|n| n.left).unwrap_or(0),
+            next_number: next.map(|n| n.number),
+        },
+        recent,
+    ))
+}
+
+impl App {
+    fn open_episode(&mut self, level: &str, reason: &str, drill: bool) {
+        use crate::receipts::episodes;
+        let (Some(store), Some(session)) = (self.store.as_mut(), &self.session) else {
+            return;
+        };
+        let result = episodes::Level::parse(level).and_then(|level| {
+            episodes::open(store, session, self.clock.as_ref(), level, reason, drill)
+        });
+        match result {
+            Ok(_) => {
+                self.failure = None;
+                self.cashier.new_receipt();
+            }
+            Err(e) => self.failure = Some(e.into()),
+        }
+        self.refresh_status();
+    }
+
+    fn cashier_total(&mut self) {
+        let Some(store) = &self.store else { return };
+        let lines = self.cashier.line_requests();
+        if lines.is_empty() {
+            self.cashier.total = None;
+            return;
+        }
+        match crate::receipts::issue::preview(store.conn(), self.clock.as_ref(), &lines) {
+            Ok(p) => {
+                self.cashier.total = Some((p.total, p.total_in_words));
+            }
+            Err(e) => {
+                self.cashier.total = None;
+                self.failure = Some(e.into());
+            }
+        }
+    }
+
+    /// Issues the receipt (one durable transaction), then prints it: the
+    /// receipt exists before any paper does.
+    fn cashier_settle(&mut self) {
+        let (Some(store), Some(session)) = (self.store.as_mut(), &self.session) else {
+            return;
+        };
+        let Some(key) = &self.key else {
+            self.failure = Some(Failure::new(
+                ErrorKind::Internal,
+                "未能载入医院签名密钥，不能开票",
+                "the hospital signing key could not be loaded: cannot issue",
+            ));
+            return;
+        };
+        let req = self.cashier.request();
+        let issued = match crate::receipts::issue(store, session, self.clock.as_ref(), key, &req) {
+            Ok(r) => r,
+            Err(e) => {
+                self.failure = Some(e.into());
+                return;
+            }
+        };
+        self.failure = None;
+        tracing::info!(number = %issued.receipt.number, "receipt issued");
+        // The backup policy counts receipts; a failed backup is said, the
+        // receipt stands.
+        let terminal = session.terminal.to_string();
+        let count = crate::receipts::query::count_issued(store.conn(), &terminal);
+        if let Ok(n) = count
+            && let Err(e) = crate::backup::maybe_backup_after_receipt(store, self.clock.as_ref(), n)
+        {
+            self.failure = Some(e.into());
+        }
+        self.cashier.new_receipt();
+        self.cashier.last = Some(LastReceipt {
+            number: issued.receipt.number.clone(),
+            total: issued.receipt.total,
+            change: issued.receipt.change,
+            warning: issued.warning.clone(),
+            printed: None,
+        });
+        self.print_receipt(&issued.receipt);
+        self.refresh_status();
+    }
+
+    /// Saves the receipt's PDF and hands it to the terminal's print command.
+    fn print_receipt(&mut self, v: &crate::receipts::ReceiptView) {
+        let Some(store) = &self.store else { return };
+        let saved = crate::receipts::save_pdf(store, v, false);
+        let command = store.setting("print.command");
+        match (saved, command) {
+            (Ok((_, path)), Ok(command)) => {
+                match crate::print::deliver(&path, command.as_deref()) {
+                    Ok(_) => {
+                        if let Some(last) = &mut self.cashier.last {
+                            last.printed = Some(path.display().to_string());
+                        }
+                    }
+                    Err(e) => self.failure = Some(e.into()),
+                }
+            }
+            (Err(e), _) => self.failure = Some(e.into()),
+            (_, Err(e)) => self.failure = Some(e.into()),
+        }
+    }
+
+    /// F5: prints the receipt just issued when its printing failed; with
+    /// no print command configured, opens its saved PDF in the viewer. A
+    /// receipt already printed is printed again only as a counted copy (F9).
+    fn cashier_print(&mut self) {
+        let Some(last) = &self.cashier.last else {
+            return;
+        };
+        if let Some(path) = &last.printed {
+            let command = self
+                .store
+                .as_ref()
+                .and_then(|s| s.setting("print.command").ok().flatten())
+                .filter(|c| !c.trim().is_empty());
+            if command.is_none() {
+                open_in_viewer(std::path::Path::new(path));
+                return;
+            }
+            self.notice = Some((
+                "该票据已打印；如需再打印请用 F9 重打（标注“重打”）".into(),
+                "This receipt was printed; use F9 to reprint a copy marked COPY".into(),
+            ));
+            return;
+        }
+        let number = last.number.clone();
+        let Some(store) = &self.store else { return };
+        match crate::receipts::show(store.conn(), &number) {
+            Ok(v) => self.print_receipt(&v),
+            Err(e) => self.failure = Some(e.into()),
+        }
+    }
+
+    fn cashier_void(&mut self, number: &str, reason: &str, supervisor: &str, pin: &str) {
+        let (Some(store), Some(session)) = (self.store.as_mut(), &self.session) else {
+            return;
+        };
+        match crate::receipts::void(
+            store,
+            session,
+            self.clock.as_ref(),
+            number,
+            reason,
+            supervisor,
+            pin,
+        ) {
+            Ok(v) => {
+                self.failure = None;
+                self.notice = Some((
+                    format!("已作废 {}（主管 {}）", v.number, supervisor),
+                    format!("Voided {} (supervisor {})", v.number, supervisor),
+                ));
+            }
+            Err(e) => self.failure = Some(e.into()),
+        }
+        self.refresh_status();
+    }
+
+    fn cashier_reprint(&mut self, number: &str) {
+        let (Some(store), Some(session)) = (self.store.as_mut(), &self.session) else {
+            return;
+        };
+        let result = crate::receipts::reprint_pdf(store, session, self.clock.as_ref(), number)
+            .map_err(Failure::from)
+            .and_then(|(v, _, path)| {
+                let command = store.setting("print.command")?;
+                crate::print::deliver(&path, command.as_deref())?;
+                Ok((v, path))
+            });
+        match result {
+            Ok((v, path)) => {
+                self.failure = None;
+                self.notice = Some((
+                    format!(
+                        "已重打 {}（第 {} 份副本）：{}",
+                        v.number,
+                        v.reprints,
+                        path.display()
+                    ),
+                    format!(
+                        "Reprinted {} (copy {}): {}",
+                        v.number,
+                        v.reprints,
+                        path.display()
+                    ),
+                ));
+            }
+            Err(f) => self.failure = Some(f),
+        }
+        self.refresh_status();
+    }
+
+    fn cashier_shift_close(&mut self, cash: &str, supervisor: &str, pin: &str) {
+        use crate::receipts::shift;
+        let (Some(store), Some(session)) = (self.store.as_mut(), &self.session) else {
+            return;
+        };
+        let declared = if cash.is_empty() {
+            None
+        } else {
+            match crate::money::Money::parse(cash) {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    self.failure = Some(Failure::new(
+                        ErrorKind::Invalid,
+                        format!("实收现金：{}", e.message(Lang::Zh)),
+                        format!("cash declared: {}", e.message(Lang::En)),
+                    ));
+                    return;
+                }
+            }
+        };
+        let sup = (!supervisor.is_empty()).then_some(shift::SupervisorPin {
+            name: supervisor,
+            pin,
+        });
+        let dir = store.data_dir().reports_dir();
+        let out = dir.join(format!(
+            "shift-{}-{}.pdf",
+            session.user,
+            self.clock.now().format("%Y%m%d-%H%M%S")
+        ));
+        let result = (|| -> Result<shift::ShiftSummary, Failure> {
+            let s = shift::close(
+                store,
+                session,
+                self.clock.as_ref(),
+                declared,
+                sup,
+                Some(&out),
+            )?;
+            let hospital = store.setting("hospital.name")?.unwrap_or_default();
+            let pdf = crate::print::render_report(&shift::report_doc(&s, &hospital))?;
+            std::fs::create_dir_all(&dir)
+                .and_then(|_| std::fs::write(&out, pdf))
+                .map_err(|e| {
+                    Failure::new(
+                        ErrorKind::Internal,
+                        format!("{}：{e}", out.display()),
+                        format!("{}: {e}", out.display()),
+                    )
+                })?;
+            // The procedures require a backup at every shift close.
+            crate::backup::backup_now(
+                store,
+                self.clock.as_ref(),
+                crate::backup::BackupReason::ShiftClose,
+            )?;
+            Ok(s)
+        })();
+        match result {
+            Ok(s) => {
+                self.failure = None;
+                self.notice = Some((
+                    format!(
+                        "已交班：{} 张，应有现金 {}；报表 {}",
+                        s.count,
+                        s.cash_expected,
+                        out.display()
+                    ),
+                    format!(
+                        "Shift closed: {} receipts, cash expected {}; report {}",
+                        s.count,
+                        s.cash_expected,
+                        out.display()
+                    ),
+                ));
+            }
+            Err(f) => self.failure = Some(f),
+        }
+        self.refresh_status();
+    }
+}
+
+/// The red banner of a failed start-up verify; true when dismissed.
+fn verify_banner(ui: &mut egui::Ui, lang: Lang, problems: &[crate::verify::Problem]) -> bool {
+    let mut dismissed = false;
+    egui::Frame::new()
+        .fill(widgets::RED)
+        .inner_margin(8.0)
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.label(
+                    egui::RichText::new(format!(
+                        "{} ({})",
+                        tr(lang, "verify.banner"),
+                        problems.len()
+                    ))
+                    .color(egui::Color32::WHITE)
+                    .strong(),
+                );
+                if ui.small_button(tr(lang, "common.close")).clicked() {
+                    dismissed = true;
+                }
+            });
+            for p in problems.iter().take(12) {
+                ui.label(egui::RichText::new(p.line(lang)).color(egui::Color32::WHITE));
+            }
+            if problems.len() > 12 {
+                ui.label(
+                    egui::RichText::new(format!("… {}", tr(lang, "verify.more")))
+                        .color(egui::Color32::WHITE),
+                );
+            }
+        });
+    dismissed
+}
+
+impl App {
+    fn user_op(
+        &mut self,
+        op: impl FnOnce(
+            &mut Store,
+            &Session,
+            &dyn Clock,
+        ) -> Result<crate::auth::users::UserInfo, crate::auth::AuthError>,
+    ) {
+        let (Some(store), Some(session)) = (self.store.as_mut(), &self.session) else {
+            return;
+        };
+        match op(store, session, self.clock.as_ref()) {
+            Ok(u) => {
+                self.failure = None;
+                self.notice = Some((
+                    format!("已保存用户 {}", u.name),
+                    format!("Saved user {}", u.name),
+                ));
+                self.refresh_status();
+                self.users.changed();
+            }
+            Err(e) => self.failure = Some(e.into()),
+        }
+    }
+
+    /// Locks the screen after the configured idle time; wakes the window
+    /// in time to do so even when nothing else repaints it.
+    fn track_idle(&mut self, ctx: &egui::Context) {
+        let (now, active) = ctx.input(|i| {
+            let active = i.events.iter().any(|e| {
+                matches!(
+                    e,
+                    egui::Event::Key { .. }
+                        | egui::Event::Text(_)
+                        | egui::Event::PointerButton { .. }
+                        | egui::Event::MouseWheel { .. }
+                )
+            });
+            (i.time, active)
+        });
+        if self.session.is_none() || self.idle_lock_secs <= 0.0 {
+            self.last_activity = now;
+            return;
+        }
+        if active && !self.locked {
+            self.last_activity = now;
+        }
+        let idle = now - self.last_activity;
+        if !self.locked && idle >= self.idle_lock_secs {
+            tracing::info!("idle lock");
+            self.locked = true;
+            self.lock_focus = true;
+            self.unlock_pin.clear();
+        }
+        if !self.locked {
+            ctx.request_repaint_after(std::time::Duration::from_secs_f64(
+                (self.idle_lock_secs - idle).max(1.0),
+            ));
+        }
+    }
+
+    fn lock_ui(&mut self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
+        let lang = self.lang;
+        let user = self
+            .session
+            .as_ref()
+            .map(|s| s.user.to_string())
+            .unwrap_or_default();
+        ui.vertical_centered(|ui| {
+            ui.add_space(40.0);
+            ui.heading(tr(lang, "lock.title"));
+            ui.label(format!("{} {}", tr(lang, "lock.user"), user));
+            ui.add_space(8.0);
+            let l = ui.label(tr(lang, "lock.pin"));
+            let r = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.unlock_pin)
+                        .password(true)
+                        .id(egui::Id::unique("unlock_pin"))
+                        .desired_width(160.0),
+                )
+                .labelled_by(l.id);
+            // Once per lock: the field is the only thing on screen.
+            if std::mem::take(&mut self.lock_focus) {
+                r.request_focus();
+            }
+            let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if ui.button(tr(lang, "lock.unlock")).clicked() || enter {
+                cmds.push(Command::Unlock(std::mem::take(&mut self.unlock_pin)));
+            }
+            if ui.button(tr(lang, "nav.logout")).clicked() {
+                cmds.push(Command::Logout);
+            }
+        });
+    }
+
+    fn unlock(&mut self, ctx: &egui::Context, pin: &str) {
+        let (Some(store), Some(session)) = (self.store.as_mut(), &self.session) else {
+            return;
+        };
+        match crate::auth::unlock(store.conn_mut(), session, pin, self.clock.as_ref()) {
+            Ok(fresh) => {
+                self.session = Some(fresh);
+                self.locked = false;
+                self.failure = None;
+                self.last_activity = ctx.input(|i| i.time);
+                self.refresh_status();
+            }
+            Err(e) => self.failure = Some(e.into()),
+        }
+    }
+}
+
+/// Opens a saved PDF with the desktop's viewer, without waiting for it.
+fn open_in_viewer(path: &std::path::Path) {
+    let opener = if cfg!(target_os = "windows") {
+        "explorer"
+    } else if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    match std::process::Command::new(opener).arg(path).spawn() {
+        // Reaped on a thread of its own so no zombie is left behind.
+        Ok(mut child) => {
+            std::thread::spawn(move || child.wait());
+        }
+        Err(e) => tracing::warn!(%e, "cannot open {}", path.display()),
     }
 }
 
@@ -641,11 +1322,24 @@ impl eframe::App for App {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.poll_jobs(&ctx);
+        self.track_idle(&ctx);
         let lang = self.lang;
         let mut cmds = Vec::new();
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui, &mut cmds));
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status.ui(ui, lang));
         egui::CentralPanel::default().show(ui, |ui| {
+            if !self.verify_problems.is_empty() && verify_banner(ui, lang, &self.verify_problems) {
+                cmds.push(Command::DismissVerify);
+            }
+            if self.locked {
+                // The screens keep their state underneath; only the PIN
+                // of the same person opens them again.
+                if let Some(f) = &self.failure {
+                    widgets::failure_banner(ui, lang, f, tr(lang, "common.close"));
+                }
+                self.lock_ui(ui, &mut cmds);
+                return;
+            }
             if let Some(f) = &self.failure
                 && widgets::failure_banner(ui, lang, f, tr(lang, "common.close"))
             {
@@ -664,8 +1358,10 @@ impl eframe::App for App {
                     self.login
                         .ui(ui, lang, &self.status.hospital, can_login, &mut cmds);
                 }
+                Route::Cashier => self.cashier.ui(ui, lang, &mut cmds),
                 Route::PriceBrowser => self.browser.ui(ui, lang, &mut cmds),
                 Route::AdminPrices => self.admin.ui(ui, lang, &mut cmds),
+                Route::Users => self.users.ui(ui, lang, &mut cmds),
             }
         });
         for cmd in cmds {

@@ -29,6 +29,8 @@ pub struct BrowserScreen {
     hits: Vec<Hit>,
     highlight: usize,
     scroll_to_highlight: bool,
+    /// Put the cursor in the search box once, when the screen first shows.
+    focused: bool,
 }
 
 impl BrowserScreen {
@@ -121,7 +123,8 @@ impl BrowserScreen {
                         .desired_width(320.0),
                 )
                 .labelled_by(l.id);
-            if self.query.is_empty() && !r.has_focus() && ui.memory(|m| m.focused().is_none()) {
+            if !self.focused {
+                self.focused = true;
                 r.request_focus();
             }
         });
@@ -141,11 +144,12 @@ impl BrowserScreen {
         let Some(index) = self.index.clone() else {
             return;
         };
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
         let mut table = TableBuilder::new(ui)
             .id_salt("browser_results")
             .striped(true)
             .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-            .column(Column::initial(110.0).resizable(true))
+            .column(Column::initial(150.0).resizable(true).clip(true))
             .column(Column::initial(240.0).resizable(true).clip(true))
             .column(Column::initial(170.0).resizable(true).clip(true))
             .column(Column::initial(50.0))

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod browser;
+pub mod cashier;
 pub mod fonts;
 pub mod jobs;
 pub mod login;
@@ -12,6 +13,7 @@ pub mod prices_admin;
 pub mod sample;
 pub mod setup;
 pub mod status;
+pub mod users;
 pub mod widgets;
 
 pub use app::{App, Command, Route};
@@ -96,9 +98,9 @@ mod tests {
     /// Literals shaped like a table key in a known namespace, wherever they
     /// appear (keys are also passed around before being translated).
     fn key_literals(dir: &Path, out: &mut Vec<(String, String)>) {
-        const NAMESPACES: [&str; 11] = [
-            "app", "common", "setup", "sample", "login", "nav", "status", "browser", "col",
-            "admin", "cashier",
+        const NAMESPACES: [&str; 14] = [
+            "users", "verify", "lock", "app", "common", "setup", "sample", "login", "nav",
+            "status", "browser", "col", "admin", "cashier",
         ];
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;

@@ -42,8 +42,16 @@ impl PricesAdminScreen {
         let idle = self.busy.is_none();
         ui.horizontal(|ui| {
             let l = ui.label(tr(lang, "admin.prices.file"));
-            ui.add(egui::TextEdit::singleline(&mut self.path).desired_width(420.0))
+            let field = ui
+                .add(egui::TextEdit::singleline(&mut self.path).desired_width(420.0))
                 .labelled_by(l.id);
+            if idle
+                && field.lost_focus()
+                && ui.input(|i| i.key_pressed(egui::Key::Enter))
+                && !self.path.trim().is_empty()
+            {
+                cmds.push(Command::PreviewPrices(PathBuf::from(self.path.trim())));
+            }
             if ui
                 .add_enabled(idle, egui::Button::new(tr(lang, "admin.prices.choose")))
                 .clicked()
@@ -214,15 +222,15 @@ impl PricesAdminScreen {
             .map(|s| s.month.to_string())
             .unwrap_or_default();
         ui.strong(format!(
-            "{} {}: +{} {} · -{} {} · {} {}",
+            "{} {}: {} {} · {} {} · {} {}",
             tr(lang, "admin.prices.diff_against"),
             against,
-            diff.added.len(),
             tr(lang, "admin.prices.added"),
-            diff.removed.len(),
+            diff.added.len(),
             tr(lang, "admin.prices.removed"),
-            diff.changed.len(),
+            diff.removed.len(),
             tr(lang, "admin.prices.changed"),
+            diff.changed.len(),
         ));
         let line = |i: &crate::prices::PriceItem| {
             format!(
@@ -280,12 +288,14 @@ impl PricesAdminScreen {
     fn items_ui(ui: &mut egui::Ui, lang: Lang, p: &Preview) {
         let items = &p.preview.analysis.list.items;
         let rows = &p.preview.analysis.list.rows;
+        // One line per row: long names are cut, not wrapped over the next.
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
         TableBuilder::new(ui)
             .id_salt("admin_items_table")
             .striped(true)
             .max_scroll_height(320.0)
             .column(Column::initial(50.0))
-            .column(Column::initial(110.0))
+            .column(Column::initial(150.0).clip(true))
             .column(Column::initial(220.0).clip(true))
             .column(Column::initial(150.0).clip(true))
             .column(Column::initial(50.0))
@@ -342,6 +352,7 @@ impl PricesAdminScreen {
 
     fn snapshots_ui(&self, ui: &mut egui::Ui, lang: Lang) {
         ui.strong(tr(lang, "admin.prices.snapshots"));
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
         TableBuilder::new(ui)
             .id_salt("admin_snapshots")
             .striped(true)

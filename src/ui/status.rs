@@ -1,5 +1,7 @@
-//! The status bar: who and where, and which price list is in force, so a
-//! cashier never has to wonder which terminal or month they are on.
+//! The status bar: who and where, which price list is in force, the open
+//! outage episode and how long it has run, the next receipt number and how
+//! many are left, and when the last backup was taken — what a cashier must
+//! never have to wonder about.
 
 use crate::auth::Session;
 use crate::clock::Clock;
@@ -17,6 +19,17 @@ pub struct StatusLine {
     pub user: Option<String>,
     /// The month of the snapshot in force today, with its item count.
     pub snapshot: Option<(String, i64)>,
+    pub snapshot_id: Option<i64>,
+    /// Open episode: level, drill, when it opened.
+    pub episode: Option<(String, bool, chrono::DateTime<chrono::FixedOffset>)>,
+    /// Next receipt number and numbers left (including it).
+    pub next_number: Option<(String, u64)>,
+    /// The newest backup's time (RFC 3339).
+    pub last_backup: Option<String>,
+    /// No backup, or the last is older than `backup.max_age_hours`.
+    pub backup_stale: bool,
+    /// Read at the same time, for "open for 2 h 05 min".
+    pub now: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 impl StatusLine {
@@ -25,17 +38,36 @@ impl StatusLine {
         session: Option<&Session>,
         clock: &dyn Clock,
     ) -> Result<StatusLine, Failure> {
-        let in_force = crate::prices::snapshot_in_force(store.conn(), clock.now().date_naive())?;
+        use crate::receipts::{episodes, ranges};
+        let now = clock.now();
+        let in_force = crate::prices::snapshot_in_force(store.conn(), now.date_naive())?;
+        let terminal = store.setting("terminal.code")?.unwrap_or_default();
+        let episode = episodes::current(store.conn(), &terminal)?.and_then(|e| {
+            chrono::DateTime::parse_from_rfc3339(&e.opened_at)
+                .ok()
+                .map(|t| (e.level, e.drill, t))
+        });
+        let next = ranges::next_number(store.conn(), &terminal)?.map(|n| (n.number, n.left));
+        let last_backup = crate::backup::last_backup(store.conn())?.map(|b| b.at);
+        let backup_stale = crate::backup::backup_is_stale(store.conn(), clock)?;
         Ok(StatusLine {
-            snapshot: in_force.map(|s| (s.month.to_string(), s.item_count)),
-            terminal: store.setting("terminal.code")?.unwrap_or_default(),
+            snapshot: in_force
+                .as_ref()
+                .map(|s| (s.month.to_string(), s.item_count)),
+            snapshot_id: in_force.map(|s| s.id),
             hospital: store.setting("hospital.name")?.unwrap_or_default(),
             user: session.map(|s| s.user.to_string()),
+            terminal,
+            episode,
+            next_number: next,
+            last_backup,
+            backup_stale,
+            now: Some(now),
         })
     }
 
     pub fn ui(&self, ui: &mut egui::Ui, lang: Lang) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let dash = "—".to_string();
             let show = |ui: &mut egui::Ui, key: &str, value: &str| {
                 ui.label(egui::RichText::new(tr(lang, key)).weak());
@@ -52,6 +84,10 @@ impl StatusLine {
                 },
             );
             show(ui, "status.user", self.user.as_ref().unwrap_or(&dash));
+            // Before setup there is no database to hold anything else.
+            if self.terminal.is_empty() {
+                return;
+            }
             match &self.snapshot {
                 Some((month, count)) => show(
                     ui,
@@ -63,6 +99,50 @@ impl StatusLine {
                     ui.colored_label(super::widgets::AMBER, tr(lang, "status.no_snapshot"));
                     ui.separator();
                 }
+            }
+            ui.label(egui::RichText::new(tr(lang, "status.episode")).weak());
+            match (&self.episode, self.now) {
+                (Some((level, drill, opened)), Some(now)) => {
+                    let minutes = (now - *opened).num_minutes().max(0);
+                    let text = format!(
+                        "{level}{} {} {} h {:02} min",
+                        if *drill { " 演练/DRILL" } else { "" },
+                        tr(lang, "status.open_for"),
+                        minutes / 60,
+                        minutes % 60
+                    );
+                    ui.colored_label(super::widgets::RED, text);
+                }
+                _ => {
+                    ui.label(tr(lang, "status.no_episode"));
+                }
+            }
+            ui.separator();
+            match &self.next_number {
+                Some((number, left)) => {
+                    show(ui, "status.next_number", number);
+                    let text = left.to_string();
+                    ui.label(egui::RichText::new(tr(lang, "status.left")).weak());
+                    if *left <= 20 {
+                        ui.colored_label(super::widgets::RED, text);
+                    } else {
+                        ui.strong(text);
+                    }
+                    ui.separator();
+                }
+                None => {
+                    ui.label(egui::RichText::new(tr(lang, "status.next_number")).weak());
+                    ui.colored_label(super::widgets::AMBER, tr(lang, "status.no_range"));
+                    ui.separator();
+                }
+            }
+            ui.label(egui::RichText::new(tr(lang, "status.last_backup")).weak());
+            let text = self.last_backup.as_ref().unwrap_or(&dash);
+            if self.backup_stale {
+                // Red: no backup yet, or older than the configured age.
+                ui.colored_label(super::widgets::RED, text);
+            } else {
+                ui.strong(text);
             }
         });
     }

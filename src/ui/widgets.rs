@@ -19,8 +19,12 @@ pub fn labelled_text(
     width: f32,
 ) -> egui::Response {
     let l = ui.label(label);
+    // An id of its own: an automatic one would shift whenever something
+    // (a banner) appears above, and the cursor would leave the field.
+    let id = ui.scope_id().with(("field", label));
     ui.add(
         egui::TextEdit::singleline(value)
+            .id(id)
             .password(password)
             .desired_width(width),
     )

@@ -79,6 +79,7 @@ pub const CHECKS: &[(&str, RecordCheck)] = &[
     ("price_snapshots", records::price_snapshots),
     ("users", records::users_against_audit),
     ("backups", records::audit_tail_against_backups),
+    ("receipts", crate::receipts::verify_records),
 ];
 
 /// One check's summary line.

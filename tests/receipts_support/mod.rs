@@ -39,7 +39,10 @@ pub fn bin() -> PathBuf {
         let src = assert_cmd::cargo::cargo_bin("downtime-billing");
         let dst = std::env::temp_dir().join(format!("dtb-receipts-test-{}", std::process::id()));
         std::fs::copy(&src, &dst).unwrap();
-        let help = std::process::Command::new(&dst).arg("--help").output().unwrap();
+        let help = std::process::Command::new(&dst)
+            .arg("--help")
+            .output()
+            .unwrap();
         assert!(
             String::from_utf8_lossy(&help.stdout).contains("receipt"),
             "{} is not this branch's build (another build replaced it): run the tests again",
@@ -120,8 +123,11 @@ impl Env {
         body: &serde_json::Value,
     ) -> (i32, serde_json::Value, String) {
         let p = self.write("body.json", &body.to_string());
-        let (code, out, err) =
-            self.run_at(user, now, &["receipt", "issue", "--json", p.to_str().unwrap()]);
+        let (code, out, err) = self.run_at(
+            user,
+            now,
+            &["receipt", "issue", "--json", p.to_str().unwrap()],
+        );
         let v = serde_json::from_str(&out).unwrap_or(serde_json::Value::Null);
         (code, v, err)
     }
@@ -220,7 +226,16 @@ pub fn ready() -> Env {
     );
     env.ok(
         "admin",
-        &["range", "add", "--terminal", "MZ01", "--from", "1", "--to", "100"],
+        &[
+            "range",
+            "add",
+            "--terminal",
+            "MZ01",
+            "--from",
+            "1",
+            "--to",
+            "100",
+        ],
     );
     env
 }

@@ -1,0 +1,268 @@
+//! Tamper evidence for receipts, for `verify`. The tables are append-only
+//! (triggers), but someone with the database file can drop a trigger, edit
+//! a row and put the trigger back. So every receipt's full content (row,
+//! lines, payments) and every cashier event is hashed into the details of
+//! its audit entry, which the audit hash chain protects; the QR payload is
+//! signed under the hospital key. [`verify_records`] recomputes both and
+//! also checks the numbering has no holes, naming each record that
+//! disagrees.
+
+use crate::keys::SigningKey;
+use crate::store::StoreError;
+use crate::verify::{Checked, Problem};
+use rusqlite::Connection;
+use rusqlite::types::ValueRef;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+const CHECK: &str = "receipts";
+
+fn feed(h: &mut Sha256, v: ValueRef<'_>) {
+    let (tag, bytes): (u8, Vec<u8>) = match v {
+        ValueRef::Null => (0, vec![]),
+        ValueRef::Integer(i) => (1, i.to_string().into_bytes()),
+        ValueRef::Real(f) => (2, f.to_string().into_bytes()),
+        ValueRef::Text(t) => (3, t.to_vec()),
+        ValueRef::Blob(b) => (4, b.to_vec()),
+    };
+    h.update([tag]);
+    h.update((bytes.len() as u64).to_be_bytes());
+    h.update(&bytes);
+}
+
+fn rows_into(h: &mut Sha256, conn: &Connection, sql: &str, id: i64) -> Result<(), StoreError> {
+    let mut st = conn.prepare_cached(sql)?;
+    let n = st.column_count();
+    let mut rows = st.query([id])?;
+    while let Some(r) = rows.next()? {
+        h.update(b"row");
+        for i in 0..n {
+            feed(h, r.get_ref(i)?);
+        }
+    }
+    Ok(())
+}
+
+/// SHA-256 over a receipt's row, its lines and its payments, every column,
+/// type-tagged and length-prefixed.
+pub fn receipt_digest(conn: &Connection, receipt_id: i64) -> Result<String, StoreError> {
+    let mut h = Sha256::new();
+    rows_into(
+        &mut h,
+        conn,
+        "SELECT * FROM receipts WHERE id = ?1",
+        receipt_id,
+    )?;
+    rows_into(
+        &mut h,
+        conn,
+        "SELECT * FROM receipt_lines WHERE receipt_id = ?1 ORDER BY line_no",
+        receipt_id,
+    )?;
+    rows_into(
+        &mut h,
+        conn,
+        "SELECT * FROM receipt_payments WHERE receipt_id = ?1 ORDER BY pay_no",
+        receipt_id,
+    )?;
+    Ok(hex::encode(h.finalize()))
+}
+
+/// SHA-256 over one `receipt_events` row.
+pub fn event_digest(conn: &Connection, event_id: i64) -> Result<String, StoreError> {
+    let mut h = Sha256::new();
+    rows_into(
+        &mut h,
+        conn,
+        "SELECT * FROM receipt_events WHERE id = ?1",
+        event_id,
+    )?;
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Event kinds the cashier writes (and audits with a digest); the
+/// pharmacy's and finance's events are checked by their capabilities.
+const CASHIER_EVENTS: [&str; 3] = ["void", "reprint", "refund"];
+
+/// The per-record check registered in `verify::CHECKS`.
+pub fn verify_records(conn: &Connection, key: &SigningKey) -> Result<Checked, StoreError> {
+    let mut out = Checked::default();
+    let mut problem = |record: String, en: String, zh: String| {
+        out.problems.push(Problem::new(CHECK, record, en, zh));
+    };
+    // What the audit trail says each receipt and event hashed to.
+    let mut receipt_audit: HashMap<String, Option<String>> = HashMap::new();
+    let mut event_audit: HashMap<i64, Option<String>> = HashMap::new();
+    {
+        let mut st = conn.prepare(
+            "SELECT seq, action, records, details FROM audit_log
+              WHERE action IN ('receipt.issue', 'receipt.refund', 'receipt.void',
+                               'receipt.reprint', 'receipt.refund.event')
+              ORDER BY seq",
+        )?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            let action: String = r.get(1)?;
+            let records: String = r.get(2)?;
+            let details: String = r.get(3)?;
+            let d: serde_json::Value = serde_json::from_str(&details).unwrap_or_default();
+            let recs: Vec<String> = serde_json::from_str(&records).unwrap_or_default();
+            let digest = |k: &str| d.get(k).and_then(|v| v.as_str()).map(str::to_string);
+            if action == "receipt.issue" || action == "receipt.refund" {
+                for rec in recs {
+                    if let Some(n) = rec.strip_prefix("receipt:") {
+                        receipt_audit.insert(n.to_string(), digest("content_sha256"));
+                    }
+                }
+            }
+            if let Some(id) = d.get("event_id").and_then(|v| v.as_i64()) {
+                event_audit.insert(id, digest("event_sha256"));
+            }
+        }
+    }
+    let mut st = conn.prepare(
+        "SELECT id, number, terminal, seq, range_id, qr_payload, issued_at, total_fen FROM receipts ORDER BY id",
+    )?;
+    let receipts: Vec<(i64, String, String, i64, i64, String, String, i64)> = st
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut seen = std::collections::HashSet::new();
+    for (id, number, terminal, _seq, _range, qr_text, issued_at, total_fen) in &receipts {
+        out.records += 1;
+        seen.insert(number.clone());
+        let rec = format!("receipts {number}");
+        match receipt_audit.get(number) {
+            None => problem(
+                rec.clone(),
+                "no audit entry records this receipt's issue: inserted behind the program's back"
+                    .into(),
+                "审计日志中没有开具此票据的记录：可能被绕过程序插入".into(),
+            ),
+            Some(None) => problem(
+                rec.clone(),
+                "its audit entry carries no content digest".into(),
+                "其审计记录缺少内容摘要".into(),
+            ),
+            Some(Some(want)) => {
+                if receipt_digest(conn, *id)? != *want {
+                    problem(
+                        rec.clone(),
+                        "its content (row, lines or payments) differs from what was issued".into(),
+                        "票据内容（主记录、明细或支付）与开具时不一致".into(),
+                    );
+                }
+            }
+        }
+        match super::qr::parse_and_verify(qr_text, key) {
+            Err(e) => problem(
+                rec.clone(),
+                format!("its QR code does not verify: {e}"),
+                format!(
+                    "票据二维码校验失败：{}",
+                    crate::error::UserFacing::message(&e, crate::i18n::Lang::Zh)
+                ),
+            ),
+            Ok(p) => {
+                let total = crate::money::Money::from_fen(*total_fen).decimal();
+                let time_ok = chrono::DateTime::parse_from_rfc3339(issued_at)
+                    .map(|t| t == p.issued_at)
+                    .unwrap_or(false);
+                if p.number != *number || p.terminal != *terminal || p.total != total || !time_ok {
+                    problem(
+                        rec.clone(),
+                        "its QR code names another number, terminal, time or total".into(),
+                        "票据二维码中的票据号、终端、时间或金额与记录不符".into(),
+                    );
+                }
+            }
+        }
+    }
+    for n in receipt_audit.keys() {
+        if !seen.contains(n) {
+            problem(
+                format!("receipts {n}"),
+                "issued (per the audit trail) but missing: deleted behind the program's back"
+                    .into(),
+                "审计日志记载已开具，但记录缺失：可能被绕过程序删除".into(),
+            );
+        }
+    }
+    // Numbers are taken in order: within each range the sequences used run
+    // from its first number without a hole.
+    let mut st = conn.prepare(
+        "SELECT g.terminal, g.first_seq, COUNT(r.id), MAX(r.seq)
+           FROM receipt_ranges g JOIN receipts r
+             ON r.terminal = g.terminal AND r.seq BETWEEN g.first_seq AND g.last_seq
+          GROUP BY g.id",
+    )?;
+    let holes: Vec<(String, i64, i64, i64)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    for (terminal, first, count, max) in holes {
+        if max - first + 1 != count {
+            problem(
+                format!("receipt_ranges {terminal} from {first}"),
+                format!(
+                    "{} numbers of the range are missing up to {}",
+                    max - first + 1 - count,
+                    super::ranges::format_number(&terminal, max as u64)
+                ),
+                format!(
+                    "号段中缺少 {} 个票据号（至 {}）",
+                    max - first + 1 - count,
+                    super::ranges::format_number(&terminal, max as u64)
+                ),
+            );
+        }
+    }
+    let mut st = conn.prepare("SELECT id, kind FROM receipt_events ORDER BY id")?;
+    let events: Vec<(i64, String)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, kind) in events {
+        if !CASHIER_EVENTS.contains(&kind.as_str()) {
+            continue;
+        }
+        out.records += 1;
+        let rec = format!("receipt_events {id}");
+        match event_audit.get(&id) {
+            Some(Some(want)) if event_digest(conn, id)? == *want => {}
+            Some(_) => problem(
+                rec,
+                format!("this {kind} event differs from what was recorded"),
+                format!("此{kind}事件与记录时不一致"),
+            ),
+            None => problem(
+                rec,
+                format!(
+                    "no audit entry records this {kind} event: inserted behind the program's back"
+                ),
+                format!("审计日志中没有此{kind}事件：可能被绕过程序插入"),
+            ),
+        }
+    }
+    for id in event_audit.keys() {
+        let exists = conn
+            .prepare_cached("SELECT 1 FROM receipt_events WHERE id = ?1")?
+            .exists([id])?;
+        if !exists {
+            problem(
+                format!("receipt_events {id}"),
+                "recorded in the audit trail but missing: deleted behind the program's back".into(),
+                "审计日志记载的事件缺失：可能被绕过程序删除".into(),
+            );
+        }
+    }
+    Ok(out)
+}

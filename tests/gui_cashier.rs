@@ -1,0 +1,322 @@
+//! The cashier screen driven by the keyboard alone (egui_kittest): a
+//! 5-item cash receipt with the key events counted, and a void approved by
+//! a supervisor's PIN.
+
+use downtime_billing::auth::{Role, Session};
+use downtime_billing::clock::FixedClock;
+use downtime_billing::domain::{Month, TerminalCode, UserName};
+use downtime_billing::i18n::Lang;
+use downtime_billing::prices;
+use downtime_billing::receipts::{self, episodes, ranges};
+use downtime_billing::setup::{SetupParams, setup};
+use downtime_billing::store::{DataDir, Store};
+use downtime_billing::ui::{App, Route};
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use std::sync::Arc;
+
+const NOW: &str = "2026-11-22T09:00:00+08:00";
+
+/// A terminal ready to issue: set up, the sample list in force, a receipt
+/// book, an open episode, and a second admin (a supervisor for voids).
+fn ready_terminal() -> (tempfile::TempDir, DataDir) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = DataDir::new(tmp.path().join("data"));
+    let clock = FixedClock::at(NOW);
+    setup(
+        &dir,
+        &SetupParams {
+            terminal: "MZ01".into(),
+            hospital: "测试医院".into(),
+            admin: "admin".into(),
+            admin_pin: "123456".into(),
+            signing_key_file: None,
+        },
+        &clock,
+    )
+    .unwrap();
+    let sample = downtime_billing::ui::sample::find();
+    let analysis = prices::analyse_bytes(&sample.file_name, &sample.bytes);
+    let mut store = Store::open(&dir).unwrap();
+    let session = Session {
+        user: UserName::parse("admin").unwrap(),
+        roles: Role::ALL.to_vec(),
+        terminal: TerminalCode::parse("MZ01").unwrap(),
+    };
+    prices::import_parsed(
+        &mut store,
+        &session,
+        &clock,
+        &analysis.list,
+        Month::parse("2026-11").unwrap(),
+        &mut |_| {},
+    )
+    .unwrap();
+    ranges::add(&mut store, &session, &clock, "MZ01", 1, 500).unwrap();
+    episodes::open(
+        &mut store,
+        &session,
+        &clock,
+        episodes::Level::parse("II").unwrap(),
+        "HIS 服务器宕机",
+        false,
+    )
+    .unwrap();
+    downtime_billing::auth::users::add_user(
+        &mut store,
+        &session,
+        &clock,
+        "boss",
+        &[Role::Admin, Role::Cashier],
+        "135790",
+    )
+    .unwrap();
+    (tmp, dir)
+}
+
+/// Sends key events and counts them: every key press and every typed
+/// character is one keystroke.
+struct Keys<'h> {
+    h: &'h mut Harness<'static, App>,
+    count: usize,
+}
+
+impl Keys<'_> {
+    fn press(&mut self, key: egui::Key) {
+        self.h.key_press(key);
+        self.count += 1;
+        self.settle();
+    }
+
+    fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.h.event(egui::Event::Text(c.to_string()));
+            self.count += 1;
+            self.h.step();
+        }
+        self.settle();
+    }
+
+    fn settle(&mut self) {
+        self.h.step();
+        while self.h.state().busy() {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            self.h.step();
+        }
+        self.h.run();
+    }
+}
+
+fn harness(dir: &DataDir) -> Harness<'static, App> {
+    let dir = dir.clone();
+    Harness::builder()
+        .with_size([1200.0, 800.0])
+        .build_eframe(move |cc| {
+            App::new(
+                &cc.egui_ctx,
+                dir,
+                Lang::Zh,
+                Arc::new(FixedClock::at("2026-11-22T10:30:00+08:00")),
+            )
+        })
+}
+
+#[test]
+fn a_cashier_issues_a_five_item_cash_receipt_without_the_mouse() {
+    let (_tmp, dir) = ready_terminal();
+    let mut h = harness(&dir);
+    h.run();
+    let mut k = Keys {
+        h: &mut h,
+        count: 0,
+    };
+    // Login: the cursor starts in the user field.
+    k.type_text("admin");
+    k.press(egui::Key::Enter);
+    k.type_text("123456");
+    k.press(egui::Key::Enter);
+    assert!(
+        k.h.state().failure().is_none(),
+        "{:?}",
+        k.h.state().failure()
+    );
+    assert_eq!(
+        k.h.state().route(),
+        Route::Cashier,
+        "{:?} {:?}",
+        k.h.state().failure(),
+        k.h.state().verify_problems()
+    );
+    assert!(
+        k.h.state().cashier().index.is_some(),
+        "the list in force is loaded"
+    );
+    let login_keys = k.count;
+
+    k.press(egui::Key::F2);
+    k.type_text("张三");
+    k.press(egui::Key::F3);
+    let items = [
+        ("amxljn", "2"),
+        ("tbfx", ""),
+        ("aqms", "3"),
+        ("blfh", ""),
+        ("xbdp", "2"),
+    ];
+    let mut expected = Vec::new();
+    for (query, qty) in items {
+        k.type_text(query);
+        let hit = k.h.state().cashier().hits()[0];
+        let index = k.h.state().cashier().index.clone().unwrap();
+        expected.push(index.item(hit.index).code.clone());
+        k.press(egui::Key::Enter);
+        if !qty.is_empty() {
+            k.type_text(qty);
+        }
+        k.press(egui::Key::Enter);
+    }
+    assert_eq!(k.h.state().cashier().lines.len(), 5);
+    let (total, words) =
+        k.h.state()
+            .cashier()
+            .total
+            .clone()
+            .expect("a running total");
+    // The running total and its 大写 are on screen before settling.
+    k.h.get_by_label_contains(&words);
+    k.press(egui::Key::F4);
+    k.type_text("1000");
+    k.press(egui::Key::Enter);
+    let receipt_keys = k.count - login_keys;
+    println!(
+        "keyboard-only 5-item cash receipt: {receipt_keys} keystrokes (+{login_keys} to log in)"
+    );
+
+    assert!(h.state().failure().is_none(), "{:?}", h.state().failure());
+    let last = h
+        .state()
+        .cashier()
+        .last
+        .clone()
+        .expect("a receipt was issued");
+    assert_eq!(last.number, "MZ01-00000001");
+    assert_eq!(last.total, total);
+    assert_eq!(
+        last.change.to_string(),
+        (downtime_billing::money::Money::parse("1000").unwrap() - total).to_string()
+    );
+    assert!(
+        last.printed.is_some(),
+        "the PDF was produced after the commit"
+    );
+    let store = Store::open(&dir).unwrap();
+    let v = receipts::show(store.conn(), "MZ01-00000001").unwrap();
+    let codes: Vec<String> = v.lines.iter().map(|l| l.code.clone()).collect();
+    assert_eq!(codes, expected);
+    assert_eq!(v.patient["name"], "张三");
+    // The status bar moved on to the next number.
+    h.get_by_label("MZ01-00000002");
+    // Counted, not timed: the count is the evidence, the bound keeps it honest.
+    assert!(receipt_keys <= 50, "{receipt_keys} keystrokes");
+}
+
+#[test]
+fn a_void_needs_a_supervisor_pin_and_marks_the_receipt() {
+    let (_tmp, dir) = ready_terminal();
+    let mut h = harness(&dir);
+    h.run();
+    let mut k = Keys {
+        h: &mut h,
+        count: 0,
+    };
+    k.type_text("admin");
+    k.press(egui::Key::Enter);
+    k.type_text("123456");
+    k.press(egui::Key::Enter);
+    k.press(egui::Key::F2);
+    k.type_text("李四");
+    k.press(egui::Key::F3);
+    k.type_text("aqms");
+    k.press(egui::Key::Enter);
+    k.press(egui::Key::Enter);
+    k.press(egui::Key::F4);
+    k.type_text("50");
+    k.press(egui::Key::Enter);
+    let number = k.h.state().cashier().last.clone().unwrap().number;
+
+    // F8 voids the highlighted recent receipt (the newest).
+    k.press(egui::Key::F8);
+    k.type_text("收错项目");
+    k.press(egui::Key::Tab);
+    k.type_text("boss");
+    k.press(egui::Key::Tab);
+    k.type_text("000000");
+    k.press(egui::Key::Enter);
+    let f =
+        k.h.state()
+            .failure()
+            .expect("a wrong supervisor PIN is refused");
+    assert!(f.zh.contains("boss"), "{}", f.zh);
+
+    k.press(egui::Key::F8);
+    k.type_text("收错项目");
+    k.press(egui::Key::Tab);
+    k.type_text("boss");
+    k.press(egui::Key::Tab);
+    k.type_text("135790");
+    k.press(egui::Key::Enter);
+    assert!(h.state().failure().is_none(), "{:?}", h.state().failure());
+    let store = Store::open(&dir).unwrap();
+    let v = receipts::show(store.conn(), &number).unwrap();
+    assert!(v.is_voided());
+    assert!(h.get_all_by_label_contains("作废").next().is_some());
+}
+
+#[test]
+fn a_deposit_then_the_shift_close_with_its_backup() {
+    let (_tmp, dir) = ready_terminal();
+    let mut h = harness(&dir);
+    h.run();
+    let mut k = Keys {
+        h: &mut h,
+        count: 0,
+    };
+    k.type_text("admin");
+    k.press(egui::Key::Enter);
+    k.type_text("123456");
+    k.press(egui::Key::Enter);
+    // The kind buttons are on the form; a deposit has an amount, no lines.
+    k.h.get_by_label("住院预交金").click();
+    k.settle();
+    k.h.get_by_label("患者姓名").focus();
+    k.settle();
+    k.type_text("周七");
+    k.h.get_by_label("预交金额").focus();
+    k.settle();
+    k.type_text("2000");
+    k.press(egui::Key::F4);
+    k.type_text("2000");
+    k.press(egui::Key::Enter);
+    assert!(
+        k.h.state().failure().is_none(),
+        "{:?}",
+        k.h.state().failure()
+    );
+    let last =
+        k.h.state()
+            .cashier()
+            .last
+            .clone()
+            .expect("the deposit was issued");
+    assert_eq!(last.total.to_string(), "2000.00");
+
+    k.press(egui::Key::F10);
+    k.type_text("2000");
+    k.h.get_by_label("确认交班").click();
+    k.settle();
+    assert!(h.state().failure().is_none(), "{:?}", h.state().failure());
+    h.get_by_label_contains("已交班：1 张");
+    // A backup was taken at the shift close: the status bar shows its time.
+    assert!(h.state().status().last_backup.is_some());
+}

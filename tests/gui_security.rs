@@ -1,0 +1,206 @@
+//! Security in the GUI (egui_kittest): the idle lock keeps the screen's
+//! state and opens only with the same person's PIN, the admin's users
+//! screen adds a user, and a database changed behind the program's back
+//! raises the red verify banner at start.
+
+use downtime_billing::auth::{Role, Session};
+use downtime_billing::clock::FixedClock;
+use downtime_billing::domain::{Month, TerminalCode, UserName};
+use downtime_billing::i18n::Lang;
+use downtime_billing::prices;
+use downtime_billing::receipts::{episodes, ranges};
+use downtime_billing::setup::{SetupParams, setup};
+use downtime_billing::store::{DataDir, Store};
+use downtime_billing::ui::{App, Route};
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use std::sync::Arc;
+
+const NOW: &str = "2026-11-22T09:00:00+08:00";
+
+fn admin() -> Session {
+    Session {
+        user: UserName::parse("admin").unwrap(),
+        roles: Role::ALL.to_vec(),
+        terminal: TerminalCode::parse("MZ01").unwrap(),
+    }
+}
+
+fn ready_terminal(idle_minutes: &str) -> (tempfile::TempDir, DataDir) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = DataDir::new(tmp.path().join("data"));
+    let clock = FixedClock::at(NOW);
+    setup(
+        &dir,
+        &SetupParams {
+            terminal: "MZ01".into(),
+            hospital: "测试医院".into(),
+            admin: "admin".into(),
+            admin_pin: "123456".into(),
+            signing_key_file: None,
+        },
+        &clock,
+    )
+    .unwrap();
+    let sample = downtime_billing::ui::sample::find();
+    let analysis = prices::analyse_bytes(&sample.file_name, &sample.bytes);
+    let mut store = Store::open(&dir).unwrap();
+    let s = admin();
+    prices::import_parsed(
+        &mut store,
+        &s,
+        &clock,
+        &analysis.list,
+        Month::parse("2026-11").unwrap(),
+        &mut |_| {},
+    )
+    .unwrap();
+    ranges::add(&mut store, &s, &clock, "MZ01", 1, 100).unwrap();
+    episodes::open(
+        &mut store,
+        &s,
+        &clock,
+        episodes::Level::parse("III").unwrap(),
+        "演练",
+        true,
+    )
+    .unwrap();
+    downtime_billing::auth::settings::set(
+        &mut store,
+        &s,
+        &clock,
+        "ui.idle_lock_minutes",
+        idle_minutes,
+    )
+    .unwrap();
+    (tmp, dir)
+}
+
+fn harness(dir: &DataDir, step_dt: f32) -> Harness<'static, App> {
+    let dir = dir.clone();
+    Harness::builder()
+        .with_size([1200.0, 800.0])
+        .with_step_dt(step_dt)
+        .build_eframe(move |cc| {
+            App::new(&cc.egui_ctx, dir, Lang::Zh, Arc::new(FixedClock::at(NOW)))
+        })
+}
+
+fn settle(h: &mut Harness<'static, App>) {
+    h.step();
+    while h.state().busy() {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        h.step();
+    }
+    h.run();
+}
+
+fn type_text(h: &mut Harness<'static, App>, text: &str) {
+    h.event(egui::Event::Text(text.to_string()));
+    h.run();
+}
+
+fn log_in(h: &mut Harness<'static, App>) {
+    type_text(h, "admin");
+    h.key_press(egui::Key::Enter);
+    h.run();
+    type_text(h, "123456");
+    h.key_press(egui::Key::Enter);
+    settle(h);
+    assert!(h.state().session().is_some(), "{:?}", h.state().failure());
+}
+
+#[test]
+fn idle_lock_keeps_the_screen_and_opens_with_the_same_pin() {
+    let (_tmp, dir) = ready_terminal("1");
+    // Each frame advances egui's clock by 5 s: 12 idle frames are a minute.
+    let mut h = harness(&dir, 5.0);
+    h.run();
+    log_in(&mut h);
+    assert_eq!(h.state().route(), Route::Cashier);
+    h.key_press(egui::Key::F2);
+    h.run();
+    type_text(&mut h, "赵六");
+    assert_eq!(h.get_by_label("患者姓名").value().as_deref(), Some("赵六"));
+    assert!(!h.state().locked());
+    for _ in 0..14 {
+        h.step();
+    }
+    assert!(h.state().locked(), "locked after a minute without input");
+    h.run();
+    h.get_by_label("屏幕已锁定");
+    assert!(
+        h.query_by_label("患者姓名").is_none(),
+        "the form is hidden while locked"
+    );
+
+    type_text(&mut h, "000000");
+    h.key_press(egui::Key::Enter);
+    h.run();
+    assert!(h.state().locked());
+    let f = h.state().failure().expect("a wrong PIN is refused");
+    assert!(f.zh.contains("PIN"), "{}", f.zh);
+
+    h.get_by_label("输入 PIN 解锁").focus();
+    h.run();
+    type_text(&mut h, "123456");
+    h.key_press(egui::Key::Enter);
+    h.run();
+    assert!(!h.state().locked(), "{:?}", h.state().failure());
+    // The half-written receipt is still there.
+    assert_eq!(h.get_by_label("患者姓名").value().as_deref(), Some("赵六"));
+}
+
+#[test]
+fn admin_adds_a_cashier_on_the_users_screen() {
+    let (_tmp, dir) = ready_terminal("5");
+    let mut h = harness(&dir, 0.25);
+    h.run();
+    log_in(&mut h);
+    h.get_by_label("用户管理").click();
+    settle(&mut h);
+    assert_eq!(h.state().route(), Route::Users);
+    for (label, text) in [
+        ("新用户名", "qian"),
+        ("初始 PIN", "246802"),
+        ("再次输入初始 PIN", "246802"),
+    ] {
+        h.get_by_label(label).focus();
+        h.run();
+        type_text(&mut h, text);
+    }
+    // The first role box of the add form is "cashier".
+    h.get_all_by_label("收费员").last().unwrap().click();
+    h.run();
+    h.get_by_label("添加").click();
+    settle(&mut h);
+    assert!(h.state().failure().is_none(), "{:?}", h.state().failure());
+    h.get_by_label("qian");
+    let store = Store::open(&dir).unwrap();
+    let u = downtime_billing::auth::find_user(store.conn(), "qian")
+        .unwrap()
+        .expect("the user was added");
+    assert_eq!(u.roles, vec![Role::Cashier]);
+}
+
+#[test]
+fn a_database_changed_behind_the_programs_back_shows_the_red_banner() {
+    let (_tmp, dir) = ready_terminal("5");
+    {
+        let conn = rusqlite::Connection::open(dir.db_path()).unwrap();
+        let trigger: String = conn
+            .query_row(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log' LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        conn.execute_batch(&format!("DROP TRIGGER {trigger}"))
+            .unwrap();
+    }
+    let mut h = harness(&dir, 0.25);
+    settle(&mut h);
+    assert!(!h.state().verify_problems().is_empty());
+    h.get_by_label_contains("数据校验发现问题");
+}

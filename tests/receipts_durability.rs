@@ -1,0 +1,151 @@
+//! Issuing when the disk is full or the database is read-only fails with a
+//! clear message and consumes no number; the library API end to end.
+
+mod receipts_support;
+
+use downtime_billing::clock::FixedClock;
+use downtime_billing::error::{ErrorKind, UserFacing};
+use downtime_billing::i18n::Lang;
+use downtime_billing::keys::SigningKey;
+use downtime_billing::receipts::{self, IssueRequest, ranges};
+use receipts_support::*;
+
+fn request() -> IssueRequest {
+    serde_json::from_value(simple()).unwrap()
+}
+
+#[test]
+fn a_full_disk_refuses_and_consumes_no_number() {
+    let env = ready();
+    let mut store = env.store();
+    let session = env.session(&mut store, "cash1", CASH_PIN);
+    let key = SigningKey::load(&env.data_dir().key_path()).unwrap();
+    let clock = FixedClock::at(NOW);
+    receipts::issue(&mut store, &session, &clock, &key, &request()).unwrap();
+    // The database may not grow beyond its present size: sooner or later a
+    // receipt needs a new page and the write fails like a full disk.
+    let pages: i64 = store
+        .conn()
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    store
+        .conn()
+        .query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))
+        .unwrap();
+    let mut issued = 1;
+    let err = loop {
+        let before = ranges::next_number(store.conn(), "MZ01").unwrap().unwrap();
+        match receipts::issue(&mut store, &session, &clock, &key, &request()) {
+            Ok(r) => {
+                assert_eq!(r.receipt.number, before.number);
+                issued += 1;
+                assert!(issued < 500, "the page limit never bit");
+            }
+            Err(e) => {
+                let after = ranges::next_number(store.conn(), "MZ01").unwrap().unwrap();
+                assert_eq!(after, before, "a failed issue used a number");
+                break e;
+            }
+        }
+    };
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err:?}");
+    assert!(
+        err.message(Lang::En)
+            .contains("disk holding the database is full"),
+        "{err:?}"
+    );
+    assert!(err.message(Lang::Zh).contains("磁盘已满"));
+    let stored: i64 = store
+        .conn()
+        .query_row("SELECT COUNT(*) FROM receipts", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, issued);
+    // space again: the very next number
+    store
+        .conn()
+        .query_row("PRAGMA max_page_count = 1073741823", [], |_| Ok(()))
+        .unwrap();
+    let r = receipts::issue(&mut store, &session, &clock, &key, &request()).unwrap();
+    assert_eq!(r.receipt.number, format!("MZ01-{:08}", issued + 1));
+}
+
+#[test]
+fn a_read_only_database_refuses_and_consumes_no_number() {
+    let env = ready();
+    let mut store = env.store();
+    let session = env.session(&mut store, "cash1", CASH_PIN);
+    let key = SigningKey::load(&env.data_dir().key_path()).unwrap();
+    let clock = FixedClock::at(NOW);
+    // The connection may read but not write, as on a read-only disk.
+    store
+        .conn()
+        .execute_batch("PRAGMA query_only = ON")
+        .unwrap();
+    let err = receipts::issue(&mut store, &session, &clock, &key, &request()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err:?}");
+    assert!(err.message(Lang::En).contains("read-only"), "{err:?}");
+    store
+        .conn()
+        .execute_batch("PRAGMA query_only = OFF")
+        .unwrap();
+    let r = receipts::issue(&mut store, &session, &clock, &key, &request()).unwrap();
+    assert_eq!(r.receipt.number, "MZ01-00000001");
+}
+
+#[test]
+fn a_read_only_file_refuses_over_the_cli() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = ready();
+    let db = env.data_dir().db_path();
+    let root = env.data_dir().root().to_path_buf();
+    let set = |p: &std::path::Path, mode| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    set(&db, 0o444);
+    set(&root, 0o555);
+    let writable = std::fs::OpenOptions::new().write(true).open(&db).is_ok();
+    if writable {
+        set(&root, 0o755);
+        set(&db, 0o644);
+        eprintln!(
+            "note: running as root, file permissions do not bind; the read-only case is covered by the library test"
+        );
+        return;
+    }
+    let (code, _, err) = env.issue("cash1", &simple());
+    set(&root, 0o755);
+    set(&db, 0o644);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("read-only") || err.contains("readonly"),
+        "{err}"
+    );
+    let (code, v, err) = env.issue("cash1", &simple());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["number"], "MZ01-00000001");
+}
+
+#[test]
+fn preview_prices_lines_without_writing() {
+    let env = ready();
+    let store = env.store();
+    let lines: Vec<receipts::LineRequest> = serde_json::from_value(serde_json::json!([
+        {"code": "XN72DG587P95754", "qty": "2"}, {"code": "T65124405", "qty": "12.5"}
+    ]))
+    .unwrap();
+    let p = receipts::preview(store.conn(), &FixedClock::at(NOW), &lines).unwrap();
+    assert_eq!(p.total.to_string(), "169.73");
+    assert_eq!(p.total_in_words, "壹佰陆拾玖元柒角叁分");
+    assert_eq!(p.snapshot_month, "2026-01");
+    let bad: Vec<receipts::LineRequest> =
+        serde_json::from_value(serde_json::json!([{"code": "NOPE", "qty": "1"}])).unwrap();
+    let e = receipts::preview(store.conn(), &FixedClock::at(NOW), &bad).unwrap_err();
+    assert!(e.message(Lang::En).contains("lines[0].code"));
+    assert_eq!(
+        ranges::next_number(store.conn(), "MZ01")
+            .unwrap()
+            .unwrap()
+            .number,
+        "MZ01-00000001"
+    );
+}
