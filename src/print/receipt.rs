@@ -14,6 +14,19 @@ pub enum Layout {
     A5,
 }
 
+impl std::str::FromStr for Layout {
+    type Err = PrintError;
+
+    /// Parses the per-terminal setting: `roll80` or `a5`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "roll80" | "80mm" | "roll" => Ok(Layout::Roll80),
+            "a5" => Ok(Layout::A5),
+            other => Err(PrintError::UnknownLayout(other.to_string())),
+        }
+    }
+}
+
 /// One printed line, all text ready to show.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DocLine {
@@ -502,5 +515,20 @@ impl Flow<'_> {
         for l in kit::wrap(self.font, text, size, self.g.content()) {
             self.line(size, Align::Center, &l);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_setting_parses_and_refuses_unknown_names() {
+        assert_eq!("roll80".parse::<Layout>().unwrap(), Layout::Roll80);
+        assert_eq!(" A5 ".parse::<Layout>().unwrap(), Layout::A5);
+        assert!(matches!(
+            "a4".parse::<Layout>(),
+            Err(PrintError::UnknownLayout(s)) if s == "a4"
+        ));
     }
 }
