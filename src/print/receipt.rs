@@ -149,6 +149,8 @@ struct Flow<'a> {
 }
 
 /// Height given to a roll sheet while it is being filled; trimmed at the end.
+/// Just under 200 inches, the largest page PDF 1.x readers are required to
+/// handle.
 const ROLL_MAX: f32 = 5000.0;
 
 impl<'a> Flow<'a> {
@@ -175,11 +177,12 @@ impl<'a> Flow<'a> {
         &mut self.sheets[last]
     }
 
-    /// Makes room for `h` mm, continuing on a new A5 sheet when needed.
+    /// Makes room for `h` mm, continuing on a new sheet when an A5 page is
+    /// full (or, for an absurdly long roll, when it would pass the largest
+    /// page size PDF readers accept).
     fn need(&mut self, h: f32) {
-        if let Some(page_h) = self.g.height
-            && self.y + h > page_h - self.g.margin
-        {
+        let page_h = self.g.height.unwrap_or(ROLL_MAX);
+        if self.y + h > page_h - self.g.margin {
             self.new_sheet();
         }
     }
