@@ -253,6 +253,18 @@ impl Sheet {
         if text.is_empty() {
             return;
         }
+        // Tabs or stray control characters from pasted data would print as
+        // boxes or nothing at all; show them as spaces.
+        let cleaned: String;
+        let text = if text.chars().any(char::is_control) {
+            cleaned = text
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            cleaned.as_str()
+        } else {
+            text
+        };
         let x = match align {
             Align::Left => x,
             Align::Center => x - text_width(font, text, size) / 2.0,
