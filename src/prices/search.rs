@@ -5,7 +5,8 @@
 //! and keeps each field in one contiguous buffer laid out in the order
 //! results are shown within a tier (shorter name first, then code). The
 //! tiers are searched best first (exact code, exact barcode, code prefix,
-//! pinyin-initials prefix, name substring, pinyin substring): prefix tiers
+//! pinyin-initials prefix, name substring, pinyin substring, and last code
+//! substring so that a digit always finds something): prefix tiers
 //! by binary search over sorted keys, substring tiers with `memchr::memmem`
 //! over the buffers. Because the buffers are already in display order, the
 //! scan stops as soon as `limit` hits are found: those are certain to be the
@@ -35,6 +36,9 @@ pub enum MatchKind {
     NameSubstring,
     /// One of the item's pinyin-initials readings contains the query.
     PinyinSubstring,
+    /// The item code contains the query (last resort, so that any digit
+    /// typed finds something).
+    CodeSubstring,
 }
 
 impl MatchKind {
@@ -47,6 +51,7 @@ impl MatchKind {
             MatchKind::PinyinPrefix => "pinyin_prefix",
             MatchKind::NameSubstring => "name_substring",
             MatchKind::PinyinSubstring => "pinyin_substring",
+            MatchKind::CodeSubstring => "code_substring",
         }
     }
 }
@@ -81,19 +86,18 @@ pub struct SearchIndex {
     /// hand-made list repeats one), in rank order.
     exact_code: HashMap<Box<str>, Vec<u32>>,
     exact_barcode: HashMap<Box<str>, Vec<u32>>,
-    /// Upper-cased codes, one buffer, `code_span[item]` into it.
+    /// Upper-cased codes in rank order separated by `SEP`, with their
+    /// starts (one extra entry at the end).
     code_buf: Vec<u8>,
-    code_span: Vec<(u32, u32)>,
+    code_starts: Vec<u32>,
     /// Item indices sorted by upper-cased code, then rank.
     code_sorted: Vec<u32>,
-    /// Every reading of every item, each `(start, len, item)` into
-    /// `py_buf`, sorted by reading then rank.
-    py_keys: Vec<(u32, u32, u32)>,
-    /// Readings of all items in rank order: readings of one item joined by
-    /// `READING_SEP`, items separated by `SEP`. `py_starts[rank]` is where
-    /// the item's readings begin (one extra entry at the end).
-    py_buf: Vec<u8>,
-    py_starts: Vec<u32>,
+    /// Pinyin readings in two layers: the likely ones (the file's column
+    /// and the first computed combination) and the other combinations of
+    /// polyphonic characters. Within a pinyin tier a likely reading beats
+    /// an unlikely one (导尿 read dǎo-suī must not push 丹参 out of "ds").
+    likely: Readings,
+    other: Readings,
     /// Upper-cased names in rank order separated by `SEP`, with their
     /// starts (one extra entry at the end).
     name_buf: Vec<u8>,
@@ -146,40 +150,33 @@ impl SearchIndex {
             }
         }
 
-        let mut code_buf = Vec::with_capacity(upper_codes.iter().map(String::len).sum());
-        let mut code_span = Vec::with_capacity(n);
-        for c in &upper_codes {
-            code_span.push((code_buf.len() as u32, c.len() as u32));
-            code_buf.extend_from_slice(c.as_bytes());
+        let mut code_buf = Vec::with_capacity(upper_codes.iter().map(|c| c.len() + 1).sum());
+        let mut code_starts = Vec::with_capacity(n + 1);
+        for &i in &order {
+            code_starts.push(code_buf.len() as u32);
+            code_buf.extend_from_slice(upper_codes[i as usize].as_bytes());
+            code_buf.push(SEP);
         }
+        code_starts.push(code_buf.len() as u32);
         let mut code_sorted: Vec<u32> = order.clone();
         code_sorted.sort_by(|&a, &b| upper_codes[a as usize].cmp(&upper_codes[b as usize]));
 
         let mut name_buf = Vec::with_capacity(upper_names.iter().map(|s| s.len() + 1).sum());
         let mut name_starts = Vec::with_capacity(n + 1);
-        let mut py_buf = Vec::new();
-        let mut py_starts = Vec::with_capacity(n + 1);
-        let mut py_keys = Vec::new();
+        let mut likely = Readings::default();
+        let mut other = Readings::default();
         for &i in &order {
             let idx = i as usize;
             name_starts.push(name_buf.len() as u32);
             name_buf.extend_from_slice(upper_names[idx].as_bytes());
             name_buf.push(SEP);
-
-            py_starts.push(py_buf.len() as u32);
-            for (k, reading) in readings(&items[idx]).iter().enumerate() {
-                if k > 0 {
-                    py_buf.push(READING_SEP);
-                }
-                py_keys.push((py_buf.len() as u32, reading.len() as u32, i));
-                py_buf.extend_from_slice(reading.as_bytes());
-            }
-            py_buf.push(SEP);
+            let (l, o) = readings(&items[idx]);
+            likely.push_item(i, &l);
+            other.push_item(i, &o);
         }
         name_starts.push(name_buf.len() as u32);
-        py_starts.push(py_buf.len() as u32);
-        // Stable sort: equal readings stay in rank order.
-        py_keys.sort_by(|a, b| slice(&py_buf, a.0, a.1).cmp(slice(&py_buf, b.0, b.1)));
+        likely.finish();
+        other.finish();
 
         SearchIndex {
             items,
@@ -188,11 +185,10 @@ impl SearchIndex {
             exact_code,
             exact_barcode,
             code_buf,
-            code_span,
+            code_starts,
             code_sorted,
-            py_keys,
-            py_buf,
-            py_starts,
+            likely,
+            other,
             name_buf,
             name_starts,
         }
@@ -253,7 +249,10 @@ impl SearchIndex {
         }
         // Readings hold only letters and digits: other queries cannot match.
         let pinyin_like = qb.iter().all(u8::is_ascii_alphanumeric);
-        if pinyin_like && self.pinyin_prefix(qb, &mut run) {
+        if pinyin_like
+            && (self.pinyin_prefix(&self.likely, qb, &mut run)
+                || self.pinyin_prefix(&self.other, qb, &mut run))
+        {
             return run.hits;
         }
         if Self::scan(
@@ -268,22 +267,36 @@ impl SearchIndex {
             return run.hits;
         }
         if pinyin_like {
-            Self::scan(
-                &self.py_buf,
-                &self.py_starts,
-                &self.order,
-                qb,
-                false,
-                MatchKind::PinyinSubstring,
-                &mut run,
-            );
+            for layer in [&self.likely, &self.other] {
+                if Self::scan(
+                    &layer.buf,
+                    &layer.starts,
+                    &self.order,
+                    qb,
+                    false,
+                    MatchKind::PinyinSubstring,
+                    &mut run,
+                ) {
+                    return run.hits;
+                }
+            }
         }
+        Self::scan(
+            &self.code_buf,
+            &self.code_starts,
+            &self.order,
+            qb,
+            false,
+            MatchKind::CodeSubstring,
+            &mut run,
+        );
         run.hits
     }
 
     fn code_of(&self, item: u32) -> &[u8] {
-        let (s, l) = self.code_span[item as usize];
-        slice(&self.code_buf, s, l)
+        let rank = self.rank_of[item as usize] as usize;
+        let (from, to) = (self.code_starts[rank], self.code_starts[rank + 1] - 1);
+        &self.code_buf[from as usize..to as usize]
     }
 
     /// Codes starting with the query, in code order. True when full.
@@ -305,17 +318,17 @@ impl SearchIndex {
     /// a long one (a one-letter query) means matches are dense, so scanning
     /// the rank-ordered buffer finds the best ones after a short way and
     /// stops. True when full.
-    fn pinyin_prefix(&self, q: &[u8], run: &mut Run) -> bool {
-        let key = |k: &(u32, u32, u32)| slice(&self.py_buf, k.0, k.1);
-        let from = self.py_keys.partition_point(|k| key(k) < q);
-        let to = from + self.py_keys[from..].partition_point(|k| key(k).starts_with(q));
+    fn pinyin_prefix(&self, layer: &Readings, q: &[u8], run: &mut Run) -> bool {
+        let key = |k: &(u32, u32, u32)| slice(&layer.buf, k.0, k.1);
+        let from = layer.keys.partition_point(|k| key(k) < q);
+        let to = from + layer.keys[from..].partition_point(|k| key(k).starts_with(q));
         if from == to {
             return false;
         }
         if to - from > DENSE_RANGE {
             return Self::scan(
-                &self.py_buf,
-                &self.py_starts,
+                &layer.buf,
+                &layer.starts,
                 &self.order,
                 q,
                 true,
@@ -323,7 +336,7 @@ impl SearchIndex {
                 run,
             );
         }
-        let mut ranks: Vec<u32> = self.py_keys[from..to]
+        let mut ranks: Vec<u32> = layer.keys[from..to]
             .iter()
             .filter(|k| !run.is_seen(k.2))
             .map(|k| self.rank_of[k.2 as usize])
@@ -378,6 +391,44 @@ impl SearchIndex {
     }
 }
 
+/// One layer of pinyin readings for all items.
+#[derive(Debug, Default)]
+struct Readings {
+    /// Readings of all items in rank order: readings of one item joined by
+    /// `READING_SEP`, items separated by `SEP`.
+    buf: Vec<u8>,
+    /// `starts[rank]`: where the item's readings begin (one extra entry at
+    /// the end).
+    starts: Vec<u32>,
+    /// Every reading as `(start, len, item)` into `buf`, sorted by reading
+    /// then rank.
+    keys: Vec<(u32, u32, u32)>,
+}
+
+impl Readings {
+    /// Appends the next item in rank order.
+    fn push_item(&mut self, item: u32, readings: &[String]) {
+        self.starts.push(self.buf.len() as u32);
+        for (k, r) in readings.iter().enumerate() {
+            if k > 0 {
+                self.buf.push(READING_SEP);
+            }
+            self.keys
+                .push((self.buf.len() as u32, r.len() as u32, item));
+            self.buf.extend_from_slice(r.as_bytes());
+        }
+        self.buf.push(SEP);
+    }
+
+    fn finish(&mut self) {
+        self.starts.push(self.buf.len() as u32);
+        let buf = &self.buf;
+        // Stable sort: equal readings stay in rank order.
+        self.keys
+            .sort_by(|a, b| slice(buf, a.0, a.1).cmp(slice(buf, b.0, b.1)));
+    }
+}
+
 /// The hits of one query and which items they already hold.
 struct Run {
     hits: Vec<Hit>,
@@ -423,12 +474,12 @@ fn clean_upper(s: &str) -> String {
         .collect()
 }
 
-/// Every pinyin-initials reading of an item, de-duplicated: the file's
-/// column first (split on whitespace, commas, semicolons or slashes), then
-/// the computed ones.
-fn readings(item: &PriceItem) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let from_file = item
+/// The pinyin-initials readings of an item, de-duplicated, as (likely,
+/// other): likely are the file's column (split on whitespace, commas,
+/// semicolons or slashes) and the first computed combination; other are the
+/// remaining combinations of polyphonic characters.
+fn readings(item: &PriceItem) -> (Vec<String>, Vec<String>) {
+    let mut likely: Vec<String> = item
         .pinyin
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '/' | '|' | '，' | '；'))
         .map(|r| {
@@ -436,13 +487,22 @@ fn readings(item: &PriceItem) -> Vec<String> {
                 .chars()
                 .filter(char::is_ascii_alphanumeric)
                 .collect::<String>()
-        });
-    for r in from_file.chain(initials_list(&item.name)) {
-        if !r.is_empty() && !out.contains(&r) {
-            out.push(r);
+        })
+        .filter(|r| !r.is_empty())
+        .collect();
+    likely.dedup();
+    let mut other = Vec::new();
+    for (k, r) in initials_list(&item.name).into_iter().enumerate() {
+        if likely.contains(&r) || other.contains(&r) {
+            continue;
+        }
+        if k == 0 {
+            likely.push(r);
+        } else {
+            other.push(r);
         }
     }
-    out
+    (likely, other)
 }
 
 #[cfg(test)]
