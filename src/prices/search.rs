@@ -82,15 +82,16 @@ pub struct SearchIndex {
     order: Vec<u32>,
     /// `rank_of[item index] = rank`.
     rank_of: Vec<u32>,
-    /// Upper-cased codes and barcodes → item indices (several when a
-    /// hand-made list repeats one), in rank order.
-    exact_code: HashMap<Box<str>, Vec<u32>>,
-    exact_barcode: HashMap<Box<str>, Vec<u32>>,
+    /// Upper-cased barcodes, one buffer, and `(start, len, item)` into it
+    /// sorted by barcode then rank (empty barcodes left out).
+    barcode_buf: Vec<u8>,
+    barcode_keys: Vec<(u32, u32, u32)>,
     /// Upper-cased codes in rank order separated by `SEP`, with their
     /// starts (one extra entry at the end).
     code_buf: Vec<u8>,
     code_starts: Vec<u32>,
-    /// Item indices sorted by upper-cased code, then rank.
+    /// Item indices sorted by upper-cased code, then rank: exact codes and
+    /// code prefixes are ranges of it.
     code_sorted: Vec<u32>,
     /// Pinyin readings in two layers: the likely ones (the file's column
     /// and the first computed combination) and the other combinations of
@@ -114,14 +115,12 @@ impl SearchIndex {
         let upper_names: Vec<String> = items.iter().map(|it| clean_upper(&it.name)).collect();
         let upper_codes: Vec<String> = items.iter().map(|it| clean_upper(&it.code)).collect();
 
+        let name_len: Vec<usize> = items.iter().map(|it| it.name.chars().count()).collect();
         let mut order: Vec<u32> = (0..n as u32).collect();
-        order.sort_by(|&a, &b| {
+        order.sort_unstable_by(|&a, &b| {
             let (a, b) = (a as usize, b as usize);
-            items[a]
-                .name
-                .chars()
-                .count()
-                .cmp(&items[b].name.chars().count())
+            name_len[a]
+                .cmp(&name_len[b])
                 .then_with(|| upper_codes[a].cmp(&upper_codes[b]))
                 .then_with(|| upper_names[a].cmp(&upper_names[b]))
                 .then_with(|| a.cmp(&b))
@@ -131,24 +130,18 @@ impl SearchIndex {
             rank_of[i as usize] = rank as u32;
         }
 
-        let mut exact_code: HashMap<Box<str>, Vec<u32>> = HashMap::with_capacity(n);
-        let mut exact_barcode: HashMap<Box<str>, Vec<u32>> = HashMap::new();
+        let mut barcode_buf = Vec::new();
+        let mut barcode_keys = Vec::new();
         for &i in &order {
-            let idx = i as usize;
-            if !upper_codes[idx].is_empty() {
-                exact_code
-                    .entry(upper_codes[idx].as_str().into())
-                    .or_default()
-                    .push(i);
-            }
-            let bc = clean_upper(&items[idx].barcode);
+            let bc = clean_upper(&items[i as usize].barcode);
             if !bc.is_empty() {
-                exact_barcode
-                    .entry(bc.into_boxed_str())
-                    .or_default()
-                    .push(i);
+                barcode_keys.push((barcode_buf.len() as u32, bc.len() as u32, i));
+                barcode_buf.extend_from_slice(bc.as_bytes());
             }
         }
+        // Stable: equal barcodes stay in rank order.
+        barcode_keys
+            .sort_by(|a, b| slice(&barcode_buf, a.0, a.1).cmp(slice(&barcode_buf, b.0, b.1)));
 
         let mut code_buf = Vec::with_capacity(upper_codes.iter().map(|c| c.len() + 1).sum());
         let mut code_starts = Vec::with_capacity(n + 1);
@@ -165,14 +158,25 @@ impl SearchIndex {
         let mut name_starts = Vec::with_capacity(n + 1);
         let mut likely = Readings::default();
         let mut other = Readings::default();
-        for &i in &order {
+        // Lists repeat names a lot (one per package or department): compute
+        // each name's readings once.
+        let mut computed: HashMap<&str, Vec<String>> = HashMap::new();
+        let mut scratch = Vec::new();
+        for (rank, &i) in order.iter().enumerate() {
             let idx = i as usize;
             name_starts.push(name_buf.len() as u32);
             name_buf.extend_from_slice(upper_names[idx].as_bytes());
             name_buf.push(SEP);
-            let (l, o) = readings(&items[idx]);
-            likely.push_item(i, &l);
-            other.push_item(i, &o);
+            let name = items[idx].name.as_str();
+            let from_name = computed.entry(name).or_insert_with(|| initials_list(name));
+            push_readings(
+                &mut likely,
+                &mut other,
+                rank as u32,
+                &items[idx].pinyin,
+                from_name,
+                &mut scratch,
+            );
         }
         name_starts.push(name_buf.len() as u32);
         likely.finish();
@@ -182,8 +186,8 @@ impl SearchIndex {
             items,
             order,
             rank_of,
-            exact_code,
-            exact_barcode,
+            barcode_buf,
+            barcode_keys,
             code_buf,
             code_starts,
             code_sorted,
@@ -230,21 +234,28 @@ impl SearchIndex {
         };
         let qb = q.as_bytes();
 
-        if let Some(found) = self.exact_code.get(q) {
-            for &i in found {
-                if run.push(i, MatchKind::ExactCode) {
-                    return run.hits;
-                }
+        // Codes equal to the query open the range of codes starting with it.
+        let codes_from = self.code_sorted.partition_point(|&i| self.code_of(i) < qb);
+        for &i in &self.code_sorted[codes_from..] {
+            if self.code_of(i) != qb {
+                break;
+            }
+            if run.push(i, MatchKind::ExactCode) {
+                return run.hits;
             }
         }
-        if let Some(found) = self.exact_barcode.get(q) {
-            for &i in found {
-                if run.push(i, MatchKind::ExactBarcode) {
-                    return run.hits;
-                }
+        let bc_from = self
+            .barcode_keys
+            .partition_point(|k| slice(&self.barcode_buf, k.0, k.1) < qb);
+        for k in &self.barcode_keys[bc_from..] {
+            if slice(&self.barcode_buf, k.0, k.1) != qb {
+                break;
+            }
+            if run.push(k.2, MatchKind::ExactBarcode) {
+                return run.hits;
             }
         }
-        if self.code_prefix(qb, &mut run) {
+        if self.code_prefix(codes_from, qb, &mut run) {
             return run.hits;
         }
         // Readings hold only letters and digits: other queries cannot match.
@@ -299,9 +310,9 @@ impl SearchIndex {
         &self.code_buf[from as usize..to as usize]
     }
 
-    /// Codes starting with the query, in code order. True when full.
-    fn code_prefix(&self, q: &[u8], run: &mut Run) -> bool {
-        let from = self.code_sorted.partition_point(|&i| self.code_of(i) < q);
+    /// Codes starting with the query, in code order, from `from` (the
+    /// first code not below the query). True when full.
+    fn code_prefix(&self, from: usize, q: &[u8], run: &mut Run) -> bool {
         for &i in &self.code_sorted[from..] {
             if !self.code_of(i).starts_with(q) {
                 break;
@@ -338,8 +349,8 @@ impl SearchIndex {
         }
         let mut ranks: Vec<u32> = layer.keys[from..to]
             .iter()
-            .filter(|k| !run.is_seen(k.2))
-            .map(|k| self.rank_of[k.2 as usize])
+            .map(|k| k.2)
+            .filter(|&r| !run.is_seen(self.order[r as usize]))
             .collect();
         // Several readings of one item may share the prefix.
         ranks.sort_unstable();
@@ -400,32 +411,60 @@ struct Readings {
     /// `starts[rank]`: where the item's readings begin (one extra entry at
     /// the end).
     starts: Vec<u32>,
-    /// Every reading as `(start, len, item)` into `buf`, sorted by reading
+    /// Every reading as `(start, len, rank)` into `buf`, sorted by reading
     /// then rank.
     keys: Vec<(u32, u32, u32)>,
 }
 
 impl Readings {
-    /// Appends the next item in rank order.
-    fn push_item(&mut self, item: u32, readings: &[String]) {
+    /// Opens the entry of the item of the next rank; returns where its
+    /// keys begin.
+    fn begin(&mut self) -> usize {
         self.starts.push(self.buf.len() as u32);
-        for (k, r) in readings.iter().enumerate() {
-            if k > 0 {
-                self.buf.push(READING_SEP);
-            }
-            self.keys
-                .push((self.buf.len() as u32, r.len() as u32, item));
-            self.buf.extend_from_slice(r.as_bytes());
+        self.keys.len()
+    }
+
+    /// Whether the open entry (keys from `first`) already holds `r`.
+    fn holds(&self, first: usize, r: &[u8]) -> bool {
+        self.keys[first..]
+            .iter()
+            .any(|k| slice(&self.buf, k.0, k.1) == r)
+    }
+
+    /// Adds a reading to the open entry.
+    fn add(&mut self, first: usize, rank: u32, r: &[u8]) {
+        if self.keys.len() > first {
+            self.buf.push(READING_SEP);
         }
+        self.keys
+            .push((self.buf.len() as u32, r.len() as u32, rank));
+        self.buf.extend_from_slice(r);
+    }
+
+    fn end(&mut self) {
         self.buf.push(SEP);
     }
 
     fn finish(&mut self) {
         self.starts.push(self.buf.len() as u32);
         let buf = &self.buf;
-        // Stable sort: equal readings stay in rank order.
-        self.keys
-            .sort_by(|a, b| slice(buf, a.0, a.1).cmp(slice(buf, b.0, b.1)));
+        // The first 8 bytes as a number settle most comparisons without
+        // touching the buffer again.
+        let head = |k: &(u32, u32, u32)| {
+            let s = slice(buf, k.0, k.1);
+            let mut h = [0u8; 8];
+            let n = s.len().min(8);
+            h[..n].copy_from_slice(&s[..n]);
+            u64::from_be_bytes(h)
+        };
+        let mut keyed: Vec<(u64, (u32, u32, u32))> =
+            self.keys.iter().map(|k| (head(k), *k)).collect();
+        keyed.sort_unstable_by(|(ha, a), (hb, b)| {
+            ha.cmp(hb)
+                .then_with(|| slice(buf, a.0, a.1).cmp(slice(buf, b.0, b.1)))
+                .then_with(|| a.2.cmp(&b.2))
+        });
+        self.keys = keyed.into_iter().map(|(_, k)| k).collect();
     }
 }
 
@@ -462,47 +501,73 @@ fn slice(buf: &[u8], start: u32, len: u32) -> &[u8] {
 /// characters turned into spaces, so a name cannot contain the buffers'
 /// separators and queries compare the same way as the index.
 fn clean_upper(s: &str) -> String {
+    if !s.chars().any(|c| c.is_control() || fold_fullwidth(c) != c) {
+        return s.to_uppercase();
+    }
     s.chars()
-        .map(|c| match c {
-            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
-                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+        .map(|c| {
+            if c.is_control() {
+                ' '
+            } else {
+                fold_fullwidth(c)
             }
-            c if c.is_control() => ' ',
-            c => c,
         })
         .flat_map(char::to_uppercase)
         .collect()
 }
 
-/// The pinyin-initials readings of an item, de-duplicated, as (likely,
-/// other): likely are the file's column (split on whitespace, commas,
-/// semicolons or slashes) and the first computed combination; other are the
-/// remaining combinations of polyphonic characters.
-fn readings(item: &PriceItem) -> (Vec<String>, Vec<String>) {
-    let mut likely: Vec<String> = item
-        .pinyin
-        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '/' | '|' | '，' | '；'))
-        .map(|r| {
-            clean_upper(r)
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .collect::<String>()
-        })
-        .filter(|r| !r.is_empty())
-        .collect();
-    likely.dedup();
-    let mut other = Vec::new();
-    for (k, r) in initials_list(&item.name).into_iter().enumerate() {
-        if likely.contains(&r) || other.contains(&r) {
+/// Full-width Latin letters and digits (Ｂ６) as typed by some Chinese IMEs.
+fn fold_fullwidth(c: char) -> char {
+    match c {
+        '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
+            char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+        }
+        _ => c,
+    }
+}
+
+/// Adds the pinyin-initials readings of the item of rank `rank` to the two
+/// layers, each reading once: likely are the file's column (split on
+/// whitespace, commas, semicolons, slashes or bars) and the first
+/// combination computed from the name; other are the remaining
+/// combinations of polyphonic characters. Written straight into the
+/// layers' buffers, since this runs for every item of a 30k list.
+fn push_readings(
+    likely: &mut Readings,
+    other: &mut Readings,
+    rank: u32,
+    pinyin_column: &str,
+    from_name: &[String],
+    scratch: &mut Vec<u8>,
+) {
+    let l0 = likely.begin();
+    let o0 = other.begin();
+    let tokens = pinyin_column
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '/' | '|' | '，' | '；'));
+    for token in tokens {
+        scratch.clear();
+        for c in token.chars().map(fold_fullwidth) {
+            if c.is_ascii_alphanumeric() {
+                scratch.push(c.to_ascii_uppercase() as u8);
+            }
+        }
+        if !scratch.is_empty() && !likely.holds(l0, scratch) {
+            likely.add(l0, rank, scratch);
+        }
+    }
+    for (k, r) in from_name.iter().enumerate() {
+        let r = r.as_bytes();
+        if likely.holds(l0, r) || other.holds(o0, r) {
             continue;
         }
         if k == 0 {
-            likely.push(r);
+            likely.add(l0, rank, r);
         } else {
-            other.push(r);
+            other.add(o0, rank, r);
         }
     }
-    (likely, other)
+    likely.end();
+    other.end();
 }
 
 #[cfg(test)]
