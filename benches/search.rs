@@ -46,6 +46,10 @@ const QUERIES: &[&str] = &[
     "血",
 ];
 
+/// Queries that match nothing scan every buffer to the end: the worst
+/// case, reported apart from the keystroke set.
+const MISSES: &[&str] = &["qqq", "vvvv", "龘", "xyzw"];
+
 const LIMIT: usize = 50;
 const ROUNDS: usize = 300;
 
@@ -248,6 +252,32 @@ fn bench(c: &mut Criterion) {
         f50.as_secs_f64() / o50.as_secs_f64(),
         f99.as_secs_f64() / o99.as_secs_f64()
     );
+
+    for q in MISSES {
+        let mut o = Vec::with_capacity(ROUNDS);
+        let mut f = Vec::with_capacity(ROUNDS);
+        for _ in 0..ROUNDS {
+            let t = Instant::now();
+            black_box(ix.search(q, LIMIT));
+            o.push(t.elapsed());
+            let t = Instant::now();
+            black_box(fts_query(&conn, q));
+            f.push(t.elapsed());
+        }
+        o.sort();
+        f.sort();
+        println!(
+            "no match {:<6} ours n {} p50 {:.1} µs p99 {:.1} µs | fts n {} p50 {:.1} µs p99 {:.1} µs",
+            q,
+            ix.search(q, LIMIT).len(),
+            us(pct(&o, 0.5)),
+            us(pct(&o, 0.99)),
+            fts_query(&conn, q).len(),
+            us(pct(&f, 0.5)),
+            us(pct(&f, 0.99)),
+        );
+    }
+    println!();
 
     let mut g = c.benchmark_group("search_50k_round_of_queries");
     g.sample_size(30);

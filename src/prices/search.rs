@@ -90,6 +90,7 @@ pub struct SearchIndex {
     /// starts (one extra entry at the end).
     code_buf: Vec<u8>,
     code_starts: Vec<u32>,
+    code_blocks: Blocks,
     /// Item indices sorted by upper-cased code, then rank: exact codes and
     /// code prefixes are ranges of it.
     code_sorted: Vec<u32>,
@@ -103,6 +104,7 @@ pub struct SearchIndex {
     /// starts (one extra entry at the end).
     name_buf: Vec<u8>,
     name_starts: Vec<u32>,
+    name_blocks: Blocks,
 }
 
 impl SearchIndex {
@@ -182,6 +184,9 @@ impl SearchIndex {
         likely.finish();
         other.finish();
 
+        let code_blocks = Blocks::build(&code_buf, &code_starts);
+        let name_blocks = Blocks::build(&name_buf, &name_starts);
+
         SearchIndex {
             items,
             order,
@@ -190,11 +195,13 @@ impl SearchIndex {
             barcode_keys,
             code_buf,
             code_starts,
+            code_blocks,
             code_sorted,
             likely,
             other,
             name_buf,
             name_starts,
+            name_blocks,
         }
     }
 
@@ -267,8 +274,7 @@ impl SearchIndex {
             return run.hits;
         }
         if Self::scan(
-            &self.name_buf,
-            &self.name_starts,
+            Text::new(&self.name_buf, &self.name_starts, &self.name_blocks),
             &self.order,
             qb,
             false,
@@ -280,8 +286,7 @@ impl SearchIndex {
         if pinyin_like {
             for layer in [&self.likely, &self.other] {
                 if Self::scan(
-                    &layer.buf,
-                    &layer.starts,
+                    layer.text(),
                     &self.order,
                     qb,
                     false,
@@ -293,8 +298,7 @@ impl SearchIndex {
             }
         }
         Self::scan(
-            &self.code_buf,
-            &self.code_starts,
+            Text::new(&self.code_buf, &self.code_starts, &self.code_blocks),
             &self.order,
             qb,
             false,
@@ -338,8 +342,7 @@ impl SearchIndex {
         }
         if to - from > DENSE_RANGE {
             return Self::scan(
-                &layer.buf,
-                &layer.starts,
+                layer.text(),
                 &self.order,
                 q,
                 true,
@@ -367,38 +370,139 @@ impl SearchIndex {
     /// `at_word_start`, having a reading that starts with it), in rank
     /// order, stopping as soon as the hits are full. True when full.
     fn scan(
-        buf: &[u8],
-        starts: &[u32],
+        text: Text<'_>,
         order: &[u32],
         q: &[u8],
         at_word_start: bool,
         kind: MatchKind,
         run: &mut Run,
     ) -> bool {
+        let Text {
+            buf,
+            starts,
+            blocks,
+        } = text;
         let finder = memmem::Finder::new(q);
+        let grams = Blocks::grams(q);
         let mut pos = 0usize;
         let mut rank = 0usize;
-        while pos < buf.len() {
-            let Some(off) = finder.find(&buf[pos..]) else {
-                break;
-            };
-            let at = pos + off;
-            if at_word_start && at > 0 && !matches!(buf[at - 1], SEP | READING_SEP) {
-                pos = at + 1;
+        for (b, &end) in blocks.ends.iter().enumerate() {
+            let end = end as usize;
+            if pos >= end {
                 continue;
             }
-            let at = at as u32;
-            // Forward only: matches come in buffer order.
-            rank += starts[rank..].partition_point(|&s| s <= at) - 1;
-            let item = order[rank];
-            if run.push(item, kind) {
-                return true;
+            if !blocks.may_contain(b, &grams) {
+                pos = end;
+                continue;
             }
-            // One hit per entry: continue with the next entry.
-            rank += 1;
-            pos = starts[rank] as usize;
+            while pos < end {
+                let Some(off) = finder.find(&buf[pos..end]) else {
+                    break;
+                };
+                let at = pos + off;
+                if at_word_start && at > 0 && !matches!(buf[at - 1], SEP | READING_SEP) {
+                    pos = at + 1;
+                    continue;
+                }
+                let at = at as u32;
+                // Forward only: matches come in buffer order.
+                rank += starts[rank..].partition_point(|&s| s <= at) - 1;
+                let item = order[rank];
+                if run.push(item, kind) {
+                    return true;
+                }
+                // One hit per entry: continue with the next entry.
+                rank += 1;
+                pos = starts[rank] as usize;
+            }
+            pos = pos.max(end);
         }
         false
+    }
+}
+
+/// A rank-ordered buffer to scan: entries separated by `SEP`, their
+/// starts, and the block filter that lets a scan skip most of it.
+#[derive(Clone, Copy)]
+struct Text<'a> {
+    buf: &'a [u8],
+    starts: &'a [u32],
+    blocks: &'a Blocks,
+}
+
+impl<'a> Text<'a> {
+    fn new(buf: &'a [u8], starts: &'a [u32], blocks: &'a Blocks) -> Text<'a> {
+        Text {
+            buf,
+            starts,
+            blocks,
+        }
+    }
+}
+
+/// Bytes per block of a scanned buffer (blocks end on entry boundaries).
+const BLOCK_BYTES: usize = 16 * 1024;
+/// Bits of each block's trigram filter (a power of two).
+const BLOCK_FILTER_BITS: u32 = 1 << 15;
+
+/// A buffer cut into blocks, each with a bitmap of the hashed byte
+/// trigrams it contains. A query of three bytes or more (one Chinese
+/// character, three letters) skips every block lacking one of its
+/// trigrams, so a query that matches little does not scan megabytes:
+/// without it a query matching nothing cost ~0.2–0.45 ms on 50k items.
+#[derive(Debug, Default)]
+struct Blocks {
+    /// End offset of each block.
+    ends: Vec<u32>,
+    /// `BLOCK_FILTER_BITS / 64` words per block.
+    bits: Vec<u64>,
+}
+
+impl Blocks {
+    const WORDS: usize = (BLOCK_FILTER_BITS / 64) as usize;
+
+    fn build(buf: &[u8], starts: &[u32]) -> Blocks {
+        let mut ends = Vec::new();
+        let mut from = 0usize;
+        // Entry boundaries only: a block never splits an entry.
+        for &s in starts.iter().skip(1) {
+            let s = s as usize;
+            if s - from >= BLOCK_BYTES || (s == buf.len() && s > from) {
+                ends.push(s as u32);
+                from = s;
+            }
+        }
+        if from < buf.len() {
+            ends.push(buf.len() as u32);
+        }
+        let mut bits = vec![0u64; ends.len() * Self::WORDS];
+        let mut from = 0usize;
+        for (b, &end) in ends.iter().enumerate() {
+            let block = &mut bits[b * Self::WORDS..(b + 1) * Self::WORDS];
+            for w in buf[from..end as usize].windows(3) {
+                let h = Self::hash(w);
+                block[(h / 64) as usize] |= 1u64 << (h % 64);
+            }
+            from = end as usize;
+        }
+        Blocks { ends, bits }
+    }
+
+    fn hash(w: &[u8]) -> u32 {
+        let x = u32::from(w[0]) | (u32::from(w[1]) << 8) | (u32::from(w[2]) << 16);
+        x.wrapping_mul(0x9E37_79B1) >> (32 - BLOCK_FILTER_BITS.trailing_zeros())
+    }
+
+    /// The query's trigram hashes (none below three bytes: no filtering).
+    fn grams(q: &[u8]) -> Vec<u32> {
+        q.windows(3).map(Self::hash).collect()
+    }
+
+    fn may_contain(&self, block: usize, grams: &[u32]) -> bool {
+        let words = &self.bits[block * Self::WORDS..(block + 1) * Self::WORDS];
+        grams
+            .iter()
+            .all(|&h| words[(h / 64) as usize] & (1u64 << (h % 64)) != 0)
     }
 }
 
@@ -414,6 +518,7 @@ struct Readings {
     /// Every reading as `(start, len, rank)` into `buf`, sorted by reading
     /// then rank.
     keys: Vec<(u32, u32, u32)>,
+    blocks: Blocks,
 }
 
 impl Readings {
@@ -445,8 +550,13 @@ impl Readings {
         self.buf.push(SEP);
     }
 
+    fn text(&self) -> Text<'_> {
+        Text::new(&self.buf, &self.starts, &self.blocks)
+    }
+
     fn finish(&mut self) {
         self.starts.push(self.buf.len() as u32);
+        self.blocks = Blocks::build(&self.buf, &self.starts);
         let buf = &self.buf;
         // The first 8 bytes as a number settle most comparisons without
         // touching the buffer again.
@@ -661,5 +771,31 @@ mod tests {
         idx.sort();
         idx.dedup();
         assert_eq!(idx.len(), all.len());
+    }
+
+    #[test]
+    fn block_filter_never_hides_a_match() {
+        // Enough items for many blocks in every buffer; each code's middle
+        // and each name's rare tail must still be found wherever it lies.
+        let items: Vec<PriceItem> = (0..6000)
+            .map(|k| {
+                item(
+                    &format!("Q{k:05}W{}", k * 7 % 1000),
+                    &format!("药品{k}号{}", k % 97),
+                    "",
+                )
+            })
+            .collect();
+        let ix = SearchIndex::build(items);
+        assert!(ix.code_blocks.ends.len() > 1 && ix.name_blocks.ends.len() > 1);
+        for k in (0..6000).step_by(397) {
+            let mid = format!("{k:05}W");
+            let hits = ix.search(&mid, 50);
+            assert!(hits.iter().any(|h| h.index == k), "code part {mid}");
+            let name = format!("药品{k}号{}", k % 97);
+            let hits = ix.search(&name, 50);
+            assert_eq!(hits[0].index, k, "name {name}");
+        }
+        assert!(ix.search("药品6000号", 50).is_empty());
     }
 }
