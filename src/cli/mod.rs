@@ -4,8 +4,6 @@
 //! (see `docs` in README: 0 done, 2 invalid, 3 not allowed, 4 verification,
 //! 5 conflict, 1 internal).
 
-mod calendar;
-mod prices;
 mod backup;
 mod calendar;
 mod episode;
@@ -99,8 +97,6 @@ pub enum Command {
     /// The audit log (admin).
     #[command(subcommand)]
     Audit(backup::AuditCmd),
-    /// Monthly price lists: import, months, diff, search.
-    Prices(prices::Args),
 }
 
 /// What every command gets: where the data is, the language, who acts.
@@ -180,6 +176,5 @@ pub fn run(ctx: Ctx, command: Command) -> Result<(), Failure> {
         Command::Backup(a) => backup::run_backup(&ctx, a),
         Command::Restore(a) => backup::run_restore(&ctx, a),
         Command::Audit(c) => backup::run_audit(&ctx, c),
-        Command::Prices(a) => prices::run(&ctx, a),
     }
 }
