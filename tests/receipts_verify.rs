@@ -33,10 +33,43 @@ fn busy() -> Env {
             serde_json::json!([{"method": "cash", "amount": "163.14"}]),
         ),
     );
-    env.ok("cash1", &["receipt", "void", "MZ01-00000001", "--reason", "x", "--supervisor", "boss"]);
-    env.ok("cash1", &["receipt", "refund", "MZ01-00000002", "--line", "2:5", "--reason", "r", "--supervisor", "boss"]);
+    env.ok(
+        "cash1",
+        &[
+            "receipt",
+            "void",
+            "MZ01-00000001",
+            "--reason",
+            "x",
+            "--supervisor",
+            "boss",
+        ],
+    );
+    env.ok(
+        "cash1",
+        &[
+            "receipt",
+            "refund",
+            "MZ01-00000002",
+            "--line",
+            "2:5",
+            "--reason",
+            "r",
+            "--supervisor",
+            "boss",
+        ],
+    );
     let out = env.root().join("c.pdf");
-    env.ok("cash1", &["receipt", "pdf", "MZ01-00000002", "--out", out.to_str().unwrap()]);
+    env.ok(
+        "cash1",
+        &[
+            "receipt",
+            "pdf",
+            "MZ01-00000002",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
     env
 }
 
@@ -51,7 +84,11 @@ fn untouched_receipts_verify() {
 #[test]
 fn an_edited_line_price_is_named() {
     let env = busy();
-    tamper(&env, "receipt_lines", "UPDATE receipt_lines SET unit_price = '1.00' WHERE receipt_id = 2 AND line_no = 1");
+    tamper(
+        &env,
+        "receipt_lines",
+        "UPDATE receipt_lines SET unit_price = '1.00' WHERE receipt_id = 2 AND line_no = 1",
+    );
     let (code, out) = verify(&env);
     assert_eq!(code, 4, "{out}");
     assert!(out.contains("receipts MZ01-00000002"), "{out}");
@@ -60,7 +97,11 @@ fn an_edited_line_price_is_named() {
 #[test]
 fn an_edited_total_is_named() {
     let env = busy();
-    tamper(&env, "receipts", "UPDATE receipts SET total_fen = 100 WHERE number = 'MZ01-00000002'");
+    tamper(
+        &env,
+        "receipts",
+        "UPDATE receipts SET total_fen = 100 WHERE number = 'MZ01-00000002'",
+    );
     let (code, out) = verify(&env);
     assert_eq!(code, 4, "{out}");
     assert!(out.contains("receipts MZ01-00000002"), "{out}");
@@ -70,14 +111,30 @@ fn an_edited_total_is_named() {
 #[test]
 fn a_deleted_void_and_a_deleted_receipt_are_named() {
     let env = busy();
-    tamper(&env, "receipt_events", "DELETE FROM receipt_events WHERE kind = 'void'");
+    tamper(
+        &env,
+        "receipt_events",
+        "DELETE FROM receipt_events WHERE kind = 'void'",
+    );
     let (code, out) = verify(&env);
     assert_eq!(code, 4, "{out}");
     assert!(out.contains("receipt_events 1"), "{out}");
     let env = busy();
-    tamper(&env, "receipt_payments", "DELETE FROM receipt_payments WHERE receipt_id = 1");
-    tamper(&env, "receipt_lines", "DELETE FROM receipt_lines WHERE receipt_id = 1");
-    tamper(&env, "receipt_events", "DELETE FROM receipt_events WHERE receipt_id = 1");
+    tamper(
+        &env,
+        "receipt_payments",
+        "DELETE FROM receipt_payments WHERE receipt_id = 1",
+    );
+    tamper(
+        &env,
+        "receipt_lines",
+        "DELETE FROM receipt_lines WHERE receipt_id = 1",
+    );
+    tamper(
+        &env,
+        "receipt_events",
+        "DELETE FROM receipt_events WHERE receipt_id = 1",
+    );
     tamper(&env, "receipts", "DELETE FROM receipts WHERE id = 1");
     let (code, out) = verify(&env);
     assert_eq!(code, 4, "{out}");
