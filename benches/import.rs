@@ -79,8 +79,7 @@ fn import_once(path: &Path) -> Duration {
     let clock = FixedClock::at("2026-12-01T09:00:00+08:00");
     let month = Month::parse("2026-12").unwrap();
     let t = Instant::now();
-    let report =
-        prices::import(&mut store, &admin(), &clock, path, month, &mut |_| {}).unwrap();
+    let report = prices::import(&mut store, &admin(), &clock, path, month, &mut |_| {}).unwrap();
     let took = t.elapsed();
     assert_eq!(report.snapshot.item_count, 30_000);
     took
@@ -100,7 +99,10 @@ fn bench(c: &mut Criterion) {
     g.bench_function("parse_validate_computed_pinyin", |b| {
         b.iter(|| prices::parse_file(&computed).unwrap())
     });
-    for (name, path) in [("import_given_pinyin", &given), ("import_computed_pinyin", &computed)] {
+    for (name, path) in [
+        ("import_given_pinyin", &given),
+        ("import_computed_pinyin", &computed),
+    ] {
         g.bench_function(name, |b| {
             b.iter_batched(
                 || {
@@ -111,8 +113,7 @@ fn bench(c: &mut Criterion) {
                 |(dir, mut store)| {
                     let clock = FixedClock::at("2026-12-01T09:00:00+08:00");
                     let month = Month::parse("2026-12").unwrap();
-                    prices::import(&mut store, &admin(), &clock, path, month, &mut |_| {})
-                        .unwrap();
+                    prices::import(&mut store, &admin(), &clock, path, month, &mut |_| {}).unwrap();
                     (dir, store)
                 },
                 BatchSize::PerIteration,
@@ -121,7 +122,10 @@ fn bench(c: &mut Criterion) {
     }
     g.finish();
 
-    for (name, path) in [("import_given_pinyin", &given), ("import_computed_pinyin", &computed)] {
+    for (name, path) in [
+        ("import_given_pinyin", &given),
+        ("import_computed_pinyin", &computed),
+    ] {
         percentiles(name, (0..20).map(|_| import_once(path)).collect());
     }
 }
