@@ -4,6 +4,7 @@
 //! (see `docs` in README: 0 done, 2 invalid, 3 not allowed, 4 verification,
 //! 5 conflict, 1 internal).
 
+mod prices;
 mod setup;
 
 use crate::auth::{self, AuthError, Session};
@@ -52,6 +53,8 @@ pub struct Cli {
 pub enum Command {
     /// First run: database, terminal, hospital, admin user, signing key.
     Setup(setup::Args),
+    /// Monthly price lists: import, months, diff, search.
+    Prices(prices::Args),
 }
 
 /// What every command gets: where the data is, the language, who acts.
@@ -118,5 +121,6 @@ pub fn print_json<T: serde::Serialize>(v: &T) -> Result<(), Failure> {
 pub fn run(ctx: Ctx, command: Command) -> Result<(), Failure> {
     match command {
         Command::Setup(a) => setup::run(&ctx, a),
+        Command::Prices(a) => prices::run(&ctx, a),
     }
 }

@@ -1,0 +1,1090 @@
+//! Reading a price-list file into items, or into the full list of what is
+//! wrong with it. Price offices send CSV exported by Excel (often GBK), XLSX
+//! with a title row above the header, or JSON from an HIS; headers may be
+//! English or Chinese. Every format is first turned into one shape (rows of
+//! cells with the row number a spreadsheet shows), so the rules are written
+//! once. Nothing here touches the database: an import validates fully before
+//! it opens a write transaction.
+
+use super::model::{Category, PriceItem};
+use super::problem::{NO_COLUMN, Problem, ProblemKind};
+use crate::domain::Month;
+use crate::money::{MoneyError, UnitPrice};
+use encoding_rs::Encoding;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// How many rows may stand above the header (titles, dates, notes).
+pub const HEADER_SEARCH_ROWS: usize = 20;
+
+/// The file formats an import reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceFormat {
+    Csv,
+    Spreadsheet,
+    Json,
+}
+
+/// A file that passed every check: items in file order, with warnings.
+#[derive(Debug, Clone)]
+pub struct ParsedList {
+    pub file_name: String,
+    /// SHA-256 of the file's bytes, lower-case hex.
+    pub sha256: String,
+    pub format: SourceFormat,
+    /// The text encoding a CSV was read in ("UTF-8", "GB18030"); empty for
+    /// XLSX and JSON.
+    pub encoding: String,
+    pub items: Vec<PriceItem>,
+    /// `rows[i]` is the file row `items[i]` came from.
+    pub rows: Vec<usize>,
+    pub warnings: Vec<Problem>,
+    /// How many items had their pinyin initials computed from the name.
+    pub pinyin_computed: usize,
+    /// A month found in the file name (or a title row), to propose when the
+    /// admin did not give one.
+    pub month_hint: Option<Month>,
+}
+
+/// Everything learnt from a file, valid or not (what a preview shows).
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub list: ParsedList,
+    /// Empty when the file may be imported.
+    pub problems: Vec<Problem>,
+}
+
+impl Analysis {
+    pub fn is_valid(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// The fields of a price-list row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Field {
+    Code,
+    Name,
+    Pinyin,
+    Spec,
+    Unit,
+    Price,
+    Category,
+    Insurance,
+    Barcode,
+}
+
+const REQUIRED: [Field; 5] = [
+    Field::Code,
+    Field::Name,
+    Field::Unit,
+    Field::Price,
+    Field::Category,
+];
+
+impl Field {
+    fn from_header(raw: &str) -> Option<Field> {
+        let t = raw
+            .trim()
+            .trim_start_matches('\u{feff}')
+            .trim_matches(|c: char| c == '*' || c == '＊' || c.is_whitespace())
+            .to_ascii_lowercase()
+            .replace([' ', '-'], "_");
+        let f = match t.as_str() {
+            "code" | "item_code" | "项目编码" | "编码" | "项目代码" => Field::Code,
+            "name" | "item_name" | "项目名称" | "名称" => Field::Name,
+            "pinyin" | "拼音码" | "拼音" | "拼音简码" => Field::Pinyin,
+            "spec" | "specification" | "规格" => Field::Spec,
+            "unit" | "单位" => Field::Unit,
+            "price" | "unit_price" | "单价" | "价格" => Field::Price,
+            "category" | "类别" | "项目类别" => Field::Category,
+            "insurance_class" | "insurance" | "医保类别" | "医保等级" => Field::Insurance,
+            "barcode" | "条形码" | "条码" => Field::Barcode,
+            _ => return None,
+        };
+        Some(f)
+    }
+
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Field::Code => ("code", "项目编码"),
+            Field::Name => ("name", "项目名称"),
+            Field::Pinyin => ("pinyin", "拼音码"),
+            Field::Spec => ("spec", "规格"),
+            Field::Unit => ("unit", "单位"),
+            Field::Price => ("price", "单价"),
+            Field::Category => ("category", "类别"),
+            Field::Insurance => ("insurance_class", "医保类别"),
+            Field::Barcode => ("barcode", "条形码"),
+        }
+    }
+}
+
+/// One cell, already decoded.
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    Text(String),
+    /// Bytes that are not text in the file's encoding.
+    Undecodable,
+    /// A value that is neither text nor a number (error cells, arrays).
+    Bad(String),
+    /// Not present at all (a short CSV row, a key missing from a JSON object).
+    Absent,
+}
+
+impl Cell {
+    fn is_blank(&self) -> bool {
+        match self {
+            Cell::Text(s) => s.trim().is_empty(),
+            Cell::Absent => true,
+            _ => false,
+        }
+    }
+}
+
+struct RawRow {
+    /// As the spreadsheet shows it (1-based).
+    row: usize,
+    cells: Vec<Cell>,
+}
+
+/// A file turned into rows: either a grid (CSV, XLSX) whose header is still
+/// to be found, or keyed records (JSON) whose keys are the header.
+enum Table {
+    Grid(Vec<RawRow>),
+    Keyed {
+        header: Vec<String>,
+        rows: Vec<RawRow>,
+    },
+}
+
+/// Reads and checks a file from disk.
+pub fn analyse_file(path: &std::path::Path) -> std::io::Result<Analysis> {
+    let bytes = std::fs::read(path)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    Ok(analyse_bytes(&name, &bytes))
+}
+
+/// Reads and checks a file's bytes; `file_name` decides the format (by its
+/// extension, else by sniffing) and names the file in every problem.
+pub fn analyse_bytes(file_name: &str, bytes: &[u8]) -> Analysis {
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    let format = detect_format(file_name, bytes);
+    let mut list = ParsedList {
+        file_name: file_name.to_string(),
+        sha256,
+        format,
+        encoding: String::new(),
+        items: Vec::new(),
+        rows: Vec::new(),
+        warnings: Vec::new(),
+        pinyin_computed: 0,
+        month_hint: month_in_text(file_name),
+    };
+    let mut problems = Vec::new();
+    let file = file_name;
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        problems.push(Problem::new(file, 1, NO_COLUMN, ProblemKind::EmptyFile));
+        return Analysis { list, problems };
+    }
+    let table = match format {
+        SourceFormat::Csv => {
+            let (table, encoding) = read_csv(bytes);
+            list.encoding = encoding.to_string();
+            Ok(table)
+        }
+        SourceFormat::Spreadsheet => read_spreadsheet(bytes),
+        SourceFormat::Json => read_json(bytes),
+    };
+    let table = match table {
+        Ok(t) => t,
+        Err(p) => {
+            problems.push(Problem::new(file, p.0, NO_COLUMN, p.1));
+            return Analysis { list, problems };
+        }
+    };
+    let (header_row, header, rows, titles) = match table {
+        Table::Keyed { header, rows } => (1, header, rows, Vec::new()),
+        Table::Grid(grid) => match find_header(grid) {
+            Ok(found) => found,
+            Err(kind) => {
+                problems.push(Problem::new(file, 1, NO_COLUMN, kind));
+                return Analysis { list, problems };
+            }
+        },
+    };
+    if list.month_hint.is_none() {
+        list.month_hint = titles.iter().find_map(|t| month_in_text(t));
+    }
+    validate(file, header_row, &header, rows, &mut list, &mut problems);
+    Analysis { list, problems }
+}
+
+fn detect_format(file_name: &str, bytes: &[u8]) -> SourceFormat {
+    let ext = std::path::Path::new(file_name)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "csv" | "txt" | "tsv" => SourceFormat::Csv,
+        "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => SourceFormat::Spreadsheet,
+        "json" => SourceFormat::Json,
+        _ => {
+            let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+            if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+                SourceFormat::Spreadsheet
+            } else if first == Some(&b'[') {
+                SourceFormat::Json
+            } else {
+                SourceFormat::Csv
+            }
+        }
+    }
+}
+
+/// The month a file name or title speaks of: `2026-12`, `2026_12`,
+/// `202612`, `2026年12月`.
+pub fn month_in_text(text: &str) -> Option<Month> {
+    let chars: Vec<char> = text.chars().collect();
+    let digit = |i: usize| chars.get(i).is_some_and(|c| c.is_ascii_digit());
+    for start in 0..chars.len() {
+        if !(digit(start) && digit(start + 1) && digit(start + 2) && digit(start + 3)) {
+            continue;
+        }
+        if start > 0 && digit(start - 1) {
+            continue;
+        }
+        let year: String = chars[start..start + 4].iter().collect();
+        let mut i = start + 4;
+        if matches!(chars.get(i), Some('-' | '_' | '.' | '/' | '年')) {
+            i += 1;
+        }
+        let mut month = String::new();
+        while digit(i) && month.len() < 2 {
+            month.push(chars[i]);
+            i += 1;
+        }
+        if digit(i) || month.is_empty() {
+            continue;
+        }
+        if month.len() == 1 && chars.get(i) != Some(&'月') {
+            continue;
+        }
+        if let Ok(m) = Month::parse(&format!("{year}-{month:0>2}")) {
+            return Some(m);
+        }
+    }
+    None
+}
+
+// ---------------------------------------------------------------- CSV ----
+
+/// Splits the bytes into records first and decodes each field afterwards:
+/// the delimiters, quotes and line ends are ASCII, and no GBK or GB18030
+/// byte sequence contains them, so a bad byte can be named by row and
+/// column instead of spoiling the whole file.
+fn read_csv(bytes: &[u8]) -> (Table, &'static str) {
+    let (encoding, body): (&'static Encoding, std::borrow::Cow<'_, [u8]>) =
+        match Encoding::for_bom(bytes) {
+            Some((enc, bom)) if enc == encoding_rs::UTF_8 => (enc, bytes[bom..].into()),
+            Some((enc, _)) => {
+                // UTF-16 ("Unicode text" from Excel): re-encode as UTF-8.
+                let (text, _, _) = enc.decode(bytes);
+                (encoding_rs::UTF_8, text.into_owned().into_bytes().into())
+            }
+            None => (detect_encoding(bytes), bytes.into()),
+        };
+    let delimiter = sniff_delimiter(&body);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(&body[..]);
+    let mut rows = Vec::new();
+    let mut row = 0usize;
+    let mut prev_end_line = 0u64;
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(_) => break,
+        }
+        let line = record
+            .position()
+            .map(|p| p.line())
+            .unwrap_or(prev_end_line + 1);
+        // Blank lines the reader skipped are still rows in a spreadsheet.
+        row += line.saturating_sub(prev_end_line).max(1) as usize;
+        let newlines: usize = record
+            .iter()
+            .map(|f| f.iter().filter(|&&b| b == b'\n').count())
+            .sum();
+        prev_end_line = line + newlines as u64;
+        let cells = record.iter().map(|f| decode_field(encoding, f)).collect();
+        rows.push(RawRow { row, cells });
+    }
+    let name = if encoding == encoding_rs::GB18030 || encoding == encoding_rs::GBK {
+        "GB18030"
+    } else {
+        encoding.name()
+    };
+    (Table::Grid(rows), name)
+}
+
+fn decode_field(encoding: &'static Encoding, field: &[u8]) -> Cell {
+    if field.is_ascii() || encoding == encoding_rs::UTF_8 {
+        return match std::str::from_utf8(field) {
+            Ok(s) => Cell::Text(s.to_string()),
+            Err(_) => Cell::Undecodable,
+        };
+    }
+    match encoding.decode_without_bom_handling_and_without_replacement(field) {
+        Some(s) => Cell::Text(s.into_owned()),
+        None => Cell::Undecodable,
+    }
+}
+
+/// UTF-8 when the bytes are UTF-8 (or nearly so: a few broken bytes in an
+/// otherwise UTF-8 file are reported, not reinterpreted); otherwise the
+/// detector's CJK guess, and GB18030 (a superset of GBK) by default, since
+/// that is what Excel writes on a Chinese Windows.
+fn detect_encoding(bytes: &[u8]) -> &'static Encoding {
+    if std::str::from_utf8(bytes).is_ok() {
+        return encoding_rs::UTF_8;
+    }
+    let (mut valid_multibyte, mut invalid) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        valid_multibyte += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        if !chunk.invalid().is_empty() {
+            invalid += 1;
+        }
+    }
+    if valid_multibyte >= 3 * invalid.max(1) {
+        return encoding_rs::UTF_8;
+    }
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(bytes, true);
+    let guess = detector.guess(Some(b"cn"), false);
+    if guess == encoding_rs::GBK || guess == encoding_rs::GB18030 {
+        encoding_rs::GB18030
+    } else if [
+        encoding_rs::BIG5,
+        encoding_rs::SHIFT_JIS,
+        encoding_rs::EUC_JP,
+        encoding_rs::EUC_KR,
+    ]
+    .contains(&guess)
+    {
+        guess
+    } else {
+        encoding_rs::GB18030
+    }
+}
+
+fn sniff_delimiter(body: &[u8]) -> u8 {
+    let head = &body[..body.len().min(4096)];
+    let count = |d: u8| head.iter().filter(|&&b| b == d).count();
+    let (commas, tabs, semis) = (count(b','), count(b'\t'), count(b';'));
+    if tabs > commas && tabs >= semis {
+        b'\t'
+    } else if semis > commas {
+        b';'
+    } else {
+        b','
+    }
+}
+
+// --------------------------------------------------------- spreadsheets ----
+
+fn read_spreadsheet(bytes: &[u8]) -> Result<Table, (usize, ProblemKind)> {
+    use calamine::Reader;
+    let unreadable = |detail: String| (1, ProblemKind::Unreadable { detail });
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| unreadable(e.to_string()))?;
+    let range = match book.worksheet_range_at(0) {
+        Some(r) => r.map_err(|e| unreadable(e.to_string()))?,
+        None => return Ok(Table::Grid(Vec::new())),
+    };
+    let (row0, col0) = range.start().unwrap_or((0, 0));
+    let rows = range
+        .rows()
+        .enumerate()
+        .map(|(i, cells)| {
+            // Cells left of the used range are empty, but still columns.
+            let mut out = vec![Cell::Text(String::new()); col0 as usize];
+            out.extend(cells.iter().map(spreadsheet_cell));
+            RawRow {
+                row: row0 as usize + i + 1,
+                cells: out,
+            }
+        })
+        .collect();
+    Ok(Table::Grid(rows))
+}
+
+fn spreadsheet_cell(d: &calamine::Data) -> Cell {
+    use calamine::Data;
+    match d {
+        Data::Empty => Cell::Text(String::new()),
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Int(i) => Cell::Text(i.to_string()),
+        Data::Float(f) => Cell::Text(float_text(*f)),
+        Data::Bool(b) => Cell::Bad(b.to_string()),
+        Data::DateTime(t) => Cell::Bad(t.to_string()),
+        Data::Error(e) => Cell::Bad(e.to_string()),
+    }
+}
+
+/// A spreadsheet number as the decimal the sheet shows: Excel keeps 15
+/// significant digits, so 79.56999999999999 is the 79.57 someone typed.
+fn float_text(f: f64) -> String {
+    if !f.is_finite() {
+        return if f.is_nan() {
+            "NaN".into()
+        } else if f > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        };
+    }
+    let sci = format!("{f:.14e}");
+    match rust_decimal::Decimal::from_scientific(&sci) {
+        Ok(d) => d.normalize().to_string(),
+        Err(_) => format!("{f}"),
+    }
+}
+
+// ----------------------------------------------------------------- JSON ----
+
+fn read_json(bytes: &[u8]) -> Result<Table, (usize, ProblemKind)> {
+    let text = match std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = 1 + bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            return Err((
+                line,
+                ProblemKind::Undecodable {
+                    encoding: "UTF-8".into(),
+                },
+            ));
+        }
+    };
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        (
+            e.line().max(1),
+            ProblemKind::Unreadable {
+                detail: format!("JSON: {e}"),
+            },
+        )
+    })?;
+    let serde_json::Value::Array(objects) = value else {
+        return Err((
+            1,
+            ProblemKind::Unreadable {
+                detail: "expected a JSON array of objects / 应为对象数组".into(),
+            },
+        ));
+    };
+    let mut header: Vec<String> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for obj in objects.iter().filter_map(|o| o.as_object()) {
+        for k in obj.keys() {
+            if !index.contains_key(k) {
+                index.insert(k.clone(), header.len());
+                header.push(k.clone());
+            }
+        }
+    }
+    let rows = objects
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            // A key left out of one object reads as an empty value: required
+            // fields are then reported as missing, optional ones stay empty.
+            let mut cells = vec![Cell::Text(String::new()); header.len()];
+            match o.as_object() {
+                Some(obj) => {
+                    for (k, v) in obj {
+                        if let Some(&col) = index.get(k) {
+                            cells[col] = json_cell(v);
+                        }
+                    }
+                }
+                None => {
+                    if let Some(first) = cells.first_mut() {
+                        *first = Cell::Bad(o.to_string());
+                    }
+                }
+            }
+            RawRow { row: i + 1, cells }
+        })
+        .collect();
+    Ok(Table::Keyed { header, rows })
+}
+
+fn json_cell(v: &serde_json::Value) -> Cell {
+    use serde_json::Value;
+    match v {
+        Value::Null => Cell::Text(String::new()),
+        Value::String(s) => Cell::Text(s.clone()),
+        // A JSON number is a binary float once parsed; its shortest form is
+        // the decimal that was written (bar trailing zeros).
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => Cell::Text(i.to_string()),
+            (_, Some(u), _) => Cell::Text(u.to_string()),
+            (_, _, Some(f)) => Cell::Text(format!("{f}")),
+            _ => Cell::Bad(n.to_string()),
+        },
+        other => Cell::Bad(other.to_string()),
+    }
+}
+
+// ------------------------------------------------------------- checking ----
+
+type HeaderFound = (usize, Vec<String>, Vec<RawRow>, Vec<String>);
+
+/// The header is the first row (of the first [`HEADER_SEARCH_ROWS`]) in
+/// which at least two cells name known fields; rows above it are titles.
+fn find_header(grid: Vec<RawRow>) -> Result<HeaderFound, ProblemKind> {
+    let mut rows = grid.into_iter();
+    let mut titles = Vec::new();
+    let mut seen = 0;
+    for r in rows.by_ref() {
+        seen += 1;
+        let known = r
+            .cells
+            .iter()
+            .filter(|c| matches!(c, Cell::Text(t) if Field::from_header(t).is_some()))
+            .count();
+        if known >= 2 {
+            let header = r
+                .cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| match c {
+                    Cell::Text(t) => t.trim().trim_start_matches('\u{feff}').to_string(),
+                    _ => format!("#{}", i + 1),
+                })
+                .collect();
+            return Ok((r.row, header, rows.collect(), titles));
+        }
+        titles.extend(r.cells.iter().filter_map(|c| match c {
+            Cell::Text(t) if !t.trim().is_empty() => Some(t.clone()),
+            _ => None,
+        }));
+        if seen >= HEADER_SEARCH_ROWS {
+            break;
+        }
+    }
+    if seen == 0 || titles.is_empty() {
+        return Err(ProblemKind::EmptyFile);
+    }
+    Err(ProblemKind::NoHeader {
+        searched_rows: seen,
+    })
+}
+
+fn validate(
+    file: &str,
+    header_row: usize,
+    header: &[String],
+    rows: Vec<RawRow>,
+    list: &mut ParsedList,
+    problems: &mut Vec<Problem>,
+) {
+    // Which column holds which field.
+    let mut columns: HashMap<Field, usize> = HashMap::new();
+    let mut chinese = 0i32;
+    for (i, h) in header.iter().enumerate() {
+        match Field::from_header(h) {
+            Some(f) => {
+                if !h.is_ascii() {
+                    chinese += 1;
+                } else {
+                    chinese -= 1;
+                }
+                if let Some(&first) = columns.get(&f) {
+                    problems.push(Problem::new(
+                        file,
+                        header_row,
+                        h.clone(),
+                        ProblemKind::DuplicateColumn {
+                            first_column: header[first].clone(),
+                        },
+                    ));
+                } else {
+                    columns.insert(f, i);
+                }
+            }
+            None if h.trim().is_empty() => {}
+            None => list.warnings.push(Problem::new(
+                file,
+                header_row,
+                h.clone(),
+                ProblemKind::IgnoredColumn,
+            )),
+        }
+    }
+    for f in REQUIRED {
+        if !columns.contains_key(&f) {
+            let (en, zh) = f.names();
+            let name = if chinese > 0 { zh } else { en };
+            problems.push(Problem::new(
+                file,
+                header_row,
+                name,
+                ProblemKind::MissingColumn {
+                    column: name.to_string(),
+                },
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return;
+    }
+    let col = |f: Field| columns.get(&f).copied();
+    let width = header.len();
+    let mut seen_codes: HashMap<String, usize> = HashMap::with_capacity(rows.len());
+    let mut data_rows = 0usize;
+    let mut last_row = header_row;
+    for r in rows {
+        last_row = r.row;
+        if r.cells.iter().all(Cell::is_blank) {
+            continue;
+        }
+        data_rows += 1;
+        let row = r.row;
+        let mut row_ok = true;
+        let report = |column: usize, kind: ProblemKind, problems: &mut Vec<Problem>| {
+            let name = header
+                .get(column)
+                .cloned()
+                .unwrap_or_else(|| format!("#{}", column + 1));
+            problems.push(Problem::new(file, row, name, kind));
+        };
+        // Shape of the row.
+        let present = r.cells.iter().filter(|c| **c != Cell::Absent).count();
+        if let Some(first_absent) =
+            (0..width).find(|&i| r.cells.get(i).is_none_or(|c| *c == Cell::Absent))
+        {
+            report(
+                first_absent,
+                ProblemKind::ShortRow {
+                    found: present,
+                    expected: width,
+                },
+                problems,
+            );
+            row_ok = false;
+        }
+        if let Some(extra) = (width..r.cells.len()).find(|&i| !r.cells[i].is_blank()) {
+            report(
+                extra,
+                ProblemKind::LongRow {
+                    found: r.cells.len(),
+                    expected: width,
+                },
+                problems,
+            );
+            row_ok = false;
+        }
+        for (i, c) in r.cells.iter().enumerate().take(width) {
+            match c {
+                Cell::Undecodable => {
+                    report(
+                        i,
+                        ProblemKind::Undecodable {
+                            encoding: if list.encoding.is_empty() {
+                                "UTF-8".into()
+                            } else {
+                                list.encoding.clone()
+                            },
+                        },
+                        problems,
+                    );
+                    row_ok = false;
+                }
+                Cell::Bad(v) => {
+                    report(i, ProblemKind::BadCell { value: v.clone() }, problems);
+                    row_ok = false;
+                }
+                _ => {}
+            }
+        }
+        // A text cell's value; None when absent or unreadable (already
+        // reported above).
+        let text = |f: Field| -> Option<&str> {
+            match col(f).and_then(|i| r.cells.get(i)) {
+                Some(Cell::Text(s)) => Some(s.trim()),
+                _ => None,
+            }
+        };
+        let required = |f: Field, problems: &mut Vec<Problem>| -> Option<String> {
+            let v = text(f)?;
+            if v.is_empty() {
+                if let Some(i) = col(f) {
+                    report(i, ProblemKind::Missing, problems);
+                }
+                return None;
+            }
+            Some(v.to_string())
+        };
+        let code = required(Field::Code, problems);
+        let name = required(Field::Name, problems);
+        let unit = required(Field::Unit, problems);
+        let price_raw = required(Field::Price, problems);
+        let category_raw = required(Field::Category, problems);
+        let price_col = col(Field::Price).unwrap_or(0);
+        let cat_col = col(Field::Category).unwrap_or(0);
+        let code_col = col(Field::Code).unwrap_or(0);
+        let price = price_raw.and_then(|raw| match parse_price(&raw) {
+            Ok(p) => Some(p),
+            Err(kind) => {
+                report(price_col, kind, problems);
+                None
+            }
+        });
+        if let Some(p) = price
+            && p.is_zero()
+        {
+            report(price_col, ProblemKind::ZeroPrice, &mut list.warnings);
+        }
+        let category = category_raw.and_then(|raw| match Category::parse(&raw) {
+            Some(c) => Some(c),
+            None => {
+                report(
+                    cat_col,
+                    ProblemKind::UnknownCategory { value: raw },
+                    problems,
+                );
+                None
+            }
+        });
+        if let Some(code) = &code {
+            match seen_codes.get(code) {
+                Some(&first_row) => report(
+                    code_col,
+                    ProblemKind::DuplicateCode {
+                        code: code.clone(),
+                        first_row,
+                    },
+                    problems,
+                ),
+                None => {
+                    seen_codes.insert(code.clone(), row);
+                }
+            }
+        }
+        let (Some(code), Some(name), Some(unit), Some(unit_price), Some(category), true) =
+            (code, name, unit, price, category, row_ok)
+        else {
+            continue;
+        };
+        if !problems.is_empty() {
+            // The file is refused anyway; keep checking, stop building.
+            continue;
+        }
+        let given_pinyin = text(Field::Pinyin).unwrap_or("");
+        let pinyin = if given_pinyin.is_empty() {
+            list.pinyin_computed += 1;
+            super::pinyin::initials(&name)
+        } else {
+            given_pinyin.to_uppercase()
+        };
+        list.items.push(PriceItem {
+            code,
+            pinyin,
+            spec: text(Field::Spec).unwrap_or("").to_string(),
+            unit,
+            unit_price,
+            category,
+            insurance_class: text(Field::Insurance).unwrap_or("").to_string(),
+            barcode: text(Field::Barcode).unwrap_or("").to_string(),
+            name,
+        });
+        list.rows.push(row);
+    }
+    if data_rows == 0 && problems.is_empty() {
+        problems.push(Problem::new(
+            file,
+            last_row.max(header_row) + 1,
+            NO_COLUMN,
+            ProblemKind::HeaderOnly,
+        ));
+    }
+    if !problems.is_empty() {
+        list.items.clear();
+        list.rows.clear();
+    }
+}
+
+/// A unit price cell, or the kind of problem it has.
+pub fn parse_price(raw: &str) -> Result<UnitPrice, ProblemKind> {
+    let v = raw.trim();
+    let value = v.to_string();
+    let lower = v.to_ascii_lowercase();
+    let unsigned = lower.trim_start_matches(['+', '-']);
+    if matches!(unsigned, "nan" | "inf" | "infinity" | "∞" | "#num!") {
+        return Err(ProblemKind::NanOrInfinity { value });
+    }
+    if (lower.contains('e'))
+        && lower
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-'))
+        && lower.chars().any(|c| c.is_ascii_digit())
+    {
+        return Err(ProblemKind::Exponent { value });
+    }
+    UnitPrice::parse(v).map_err(|e| match e {
+        MoneyError::Negative(_) => ProblemKind::NegativePrice { value },
+        MoneyError::TooManyDecimals(..) => ProblemKind::TooManyDecimals { value },
+        MoneyError::TooLarge(..) => ProblemKind::TooLarge { value },
+        MoneyError::NotANumber(_) | MoneyError::NotPositive(_) => ProblemKind::NotANumber { value },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "code,name,pinyin,spec,unit,price,category,insurance_class,barcode\n";
+
+    fn analyse(name: &str, text: &str) -> Analysis {
+        analyse_bytes(name, text.as_bytes())
+    }
+
+    fn locations(a: &Analysis) -> Vec<String> {
+        a.problems.iter().map(|p| p.location()).collect()
+    }
+
+    fn only_problem(name: &str, text: &str) -> Problem {
+        let a = analyse(name, text);
+        assert_eq!(a.problems.len(), 1, "{:?}", a.problems);
+        assert!(a.list.items.is_empty());
+        a.problems[0].clone()
+    }
+
+    fn row_with_price(price: &str) -> String {
+        format!(
+            "{HEADER}A1,阿莫西林胶囊,AMXLJN,0.25g,盒,12.50,西药,甲,\nA2,布洛芬片,BLFP,0.2g,盒,{price},西药,乙,\n"
+        )
+    }
+
+    #[test]
+    fn a_good_utf8_file_with_bom_reads_every_field() {
+        let text = format!("\u{feff}{HEADER}A1,阿莫西林胶囊,,0.25g*24粒,盒,12.50,西药,甲,690001\n");
+        let a = analyse("list.csv", &text);
+        assert!(a.is_valid(), "{:?}", a.problems);
+        let l = a.list;
+        assert_eq!(l.encoding, "UTF-8");
+        assert_eq!(l.items.len(), 1);
+        assert_eq!(l.rows, [2]);
+        let i = &l.items[0];
+        assert_eq!(i.code, "A1");
+        assert_eq!(i.spec, "0.25g*24粒");
+        assert_eq!(i.unit_price.as_text(), "12.50");
+        assert_eq!(i.category, Category::WesternDrug);
+        assert_eq!(i.barcode, "690001");
+        assert!(i.pinyin.split(' ').any(|p| p == "AMXLJN"), "{}", i.pinyin);
+        assert_eq!(l.pinyin_computed, 1);
+    }
+
+    #[test]
+    fn gbk_with_chinese_headers_is_detected() {
+        let text = "项目编码,项目名称,规格,单位,单价,类别,医保类别\nZ1,人参片,1g,袋,3.1000,中草药,乙\nZ2,重组人胰岛素注射液,3ml,支,45.6,西药,甲\n";
+        let (bytes, _, _) = encoding_rs::GBK.encode(text);
+        let a = analyse_bytes("价格表.csv", &bytes);
+        assert!(a.is_valid(), "{:?}", a.problems);
+        assert_eq!(a.list.encoding, "GB18030");
+        assert_eq!(a.list.items[0].name, "人参片");
+        assert_eq!(a.list.items[0].unit_price.as_text(), "3.1000");
+        assert!(a.list.items[0].pinyin.split(' ').any(|p| p == "RSP"));
+        assert!(
+            a.list.items[1]
+                .pinyin
+                .split(' ')
+                .any(|p| p.starts_with("CZ"))
+        );
+    }
+
+    #[test]
+    fn undecodable_bytes_are_named_by_row_and_column() {
+        let mut bytes = HEADER.as_bytes().to_vec();
+        bytes.extend_from_slice("A1,阿莫西林胶囊,,0.25g,盒,12.50,西药,甲,\nA2,布洛芬".as_bytes());
+        bytes.extend_from_slice(&[0xFF, 0xFE]);
+        bytes.extend_from_slice("片,,0.2g,盒,3.00,西药,乙,\n".as_bytes());
+        let a = analyse_bytes("u.csv", &bytes);
+        assert_eq!(locations(&a), ["u.csv:3:name"]);
+        assert!(matches!(
+            a.problems[0].kind,
+            ProblemKind::Undecodable { .. }
+        ));
+        // The same in a GBK file: a lead byte followed by a comma.
+        let text =
+            "项目编码,项目名称,单位,单价,类别\nZ1,人参片,袋,3.10,中草药\nZ2,参麦,袋,2.00,中草药\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        let mut gbk = gbk.into_owned();
+        let pos = gbk.iter().rposition(|&b| b == b',').unwrap();
+        gbk.insert(pos, 0x81);
+        let a = analyse_bytes("g.csv", &gbk);
+        assert_eq!(locations(&a), ["g.csv:3:单价"]);
+    }
+
+    #[test]
+    fn json_array_of_objects() {
+        let text = r#"[{"code":"A1","name":"阿莫西林胶囊","unit":"盒","unit_price":"12.50","category":"西药"},
+                       {"code":"A2","name":"布洛芬片","unit":"盒","unit_price":3.25,"category":"西药","barcode":"69"}]"#;
+        let a = analyse("list.json", text);
+        assert!(a.is_valid(), "{:?}", a.problems);
+        assert_eq!(a.list.format, SourceFormat::Json);
+        assert_eq!(a.list.items[1].unit_price.as_text(), "3.25");
+        assert_eq!(a.list.items[0].unit_price.as_text(), "12.50");
+        assert_eq!(a.list.items[1].barcode, "69");
+
+        let bad = r#"[{"code":"A1","name":"x","unit":"盒","price":"-1","category":"西药"},
+                      {"code":"A2","name":"y","price":"1","category":"西药"}]"#;
+        let a = analyse("bad.json", bad);
+        assert_eq!(locations(&a), ["bad.json:1:price", "bad.json:2:unit"]);
+
+        let missing = r#"[{"code":"A1","name":"x","unit":"盒","category":"西药"}]"#;
+        assert_eq!(only_problem("m.json", missing).location(), "m.json:1:price");
+        assert!(matches!(
+            only_problem("s.json", "{\"code\": 1}").kind,
+            ProblemKind::Unreadable { .. }
+        ));
+        assert!(matches!(
+            only_problem("s.json", "[{\"code\": ").kind,
+            ProblemKind::Unreadable { .. }
+        ));
+    }
+
+    #[test]
+    fn price_problems_each_named() {
+        let cases: &[(&str, fn(&ProblemKind) -> bool)] = &[
+            ("-3.20", |k| matches!(k, ProblemKind::NegativePrice { .. })),
+            ("abc", |k| matches!(k, ProblemKind::NotANumber { .. })),
+            ("NaN", |k| matches!(k, ProblemKind::NanOrInfinity { .. })),
+            ("-inf", |k| matches!(k, ProblemKind::NanOrInfinity { .. })),
+            ("Infinity", |k| {
+                matches!(k, ProblemKind::NanOrInfinity { .. })
+            }),
+            ("1e3", |k| matches!(k, ProblemKind::Exponent { .. })),
+            ("1.5E+02", |k| matches!(k, ProblemKind::Exponent { .. })),
+            ("1.23456", |k| {
+                matches!(k, ProblemKind::TooManyDecimals { .. })
+            }),
+            ("1000000.01", |k| matches!(k, ProblemKind::TooLarge { .. })),
+            ("", |k| matches!(k, ProblemKind::Missing)),
+        ];
+        for (price, is) in cases {
+            let p = only_problem("p.csv", &row_with_price(price));
+            assert_eq!(p.location(), "p.csv:3:price", "{price}");
+            assert!(is(&p.kind), "{price}: {:?}", p.kind);
+        }
+        for ok in ["1000000", "0.0001", "\"1,234.5\"", "¥8"] {
+            let a = analyse("p.csv", &row_with_price(ok));
+            assert!(a.is_valid(), "{ok}: {:?}", a.problems);
+        }
+    }
+
+    #[test]
+    fn zero_price_is_a_warning_not_a_problem() {
+        let a = analyse("z.csv", &row_with_price("0.00"));
+        assert!(a.is_valid());
+        assert_eq!(a.list.items.len(), 2);
+        assert_eq!(a.list.warnings.len(), 1);
+        assert_eq!(a.list.warnings[0].location(), "z.csv:3:price");
+        assert_eq!(a.list.warnings[0].kind, ProblemKind::ZeroPrice);
+    }
+
+    #[test]
+    fn every_problem_is_listed_not_just_the_first() {
+        let text = format!(
+            "{HEADER}A1,阿莫西林胶囊,,0.25g,盒,12.50,西药,甲,\n,无编码,,x,盒,1,西药,,\nA3,,,x,盒,1,西药,,\nA1,重复,,x,盒,1,西药,,\nA5,未知类别,,x,盒,1,保健品,,\nA6,短行\nA7,长行,,x,盒,1,西药,,,多余\n"
+        );
+        let a = analyse("many.csv", &text);
+        assert_eq!(
+            locations(&a),
+            [
+                "many.csv:3:code",
+                "many.csv:4:name",
+                "many.csv:5:code",
+                "many.csv:6:category",
+                "many.csv:7:pinyin",
+                "many.csv:8:#10",
+            ]
+        );
+        assert_eq!(
+            a.problems[2].kind,
+            ProblemKind::DuplicateCode {
+                code: "A1".into(),
+                first_row: 2
+            }
+        );
+        assert!(a.list.items.is_empty());
+    }
+
+    #[test]
+    fn file_level_problems() {
+        assert_eq!(only_problem("e.csv", "").kind, ProblemKind::EmptyFile);
+        assert_eq!(
+            only_problem("e.csv", "\n\n  \n").kind,
+            ProblemKind::EmptyFile
+        );
+        let p = only_problem("h.csv", HEADER);
+        assert_eq!(
+            (p.location(), p.kind),
+            ("h.csv:2:-".to_string(), ProblemKind::HeaderOnly)
+        );
+        let p = only_problem("h.csv", &format!("{HEADER},,,,,,,,\n"));
+        assert_eq!(p.kind, ProblemKind::HeaderOnly);
+        let p = only_problem("n.csv", "hello,world\n1,2\n");
+        assert!(matches!(p.kind, ProblemKind::NoHeader { .. }));
+        let a = analyse("c.csv", "code,name,spec,unit,category\nA1,x,y,盒,西药\n");
+        assert_eq!(locations(&a), ["c.csv:1:price"]);
+        let a = analyse("c.csv", "项目编码,项目名称,规格,单价\nA1,x,y,1\n");
+        assert_eq!(locations(&a), ["c.csv:1:单位", "c.csv:1:类别"]);
+        let a = analyse(
+            "d.csv",
+            "code,name,unit,price,unit_price,category\nA,x,盒,1,1,西药\n",
+        );
+        assert_eq!(locations(&a), ["d.csv:1:unit_price"]);
+    }
+
+    #[test]
+    fn title_rows_above_the_header_are_skipped_and_counted() {
+        let text =
+            format!("某医院 2026年11月 价格表\n\n{HEADER}A1,阿莫西林胶囊,,0.25g,盒,-1,西药,甲,\n");
+        let a = analyse("t.csv", &text);
+        assert_eq!(locations(&a), ["t.csv:4:price"]);
+        assert_eq!(a.list.month_hint, Month::parse("2026-11").ok());
+    }
+
+    #[test]
+    fn months_in_file_names() {
+        let m = |s: &str| month_in_text(s).map(|m| m.to_string());
+        assert_eq!(m("price_list_2026-12_30k.csv").as_deref(), Some("2026-12"));
+        assert_eq!(m("价格表202701.xlsx").as_deref(), Some("2027-01"));
+        assert_eq!(m("2026年3月价格.csv").as_deref(), Some("2026-03"));
+        assert_eq!(m("list_2026-13.csv"), None);
+        assert_eq!(m("good_title_row.xlsx"), None);
+        assert_eq!(m("12026-12.csv"), None);
+    }
+
+    #[test]
+    fn spreadsheet_numbers_read_as_typed() {
+        assert_eq!(float_text(79.569_999_999_999_99), "79.57");
+        assert_eq!(float_text(6_942_648_009_393.0), "6942648009393");
+        assert_eq!(float_text(0.1850), "0.185");
+        assert_eq!(float_text(1.23456), "1.23456");
+        assert_eq!(float_text(f64::NAN), "NaN");
+    }
+}
