@@ -115,7 +115,6 @@ const OVERRIDES: &[(&str, &str)] = &[
     ("便秘", "BM"),
     ("大便", "DB"),
     ("小便", "XB"),
-    ("尿", "NS"),
     ("尿素", "NS"),
     ("尿常规", "NCG"),
     ("正常", "ZC"),
@@ -183,31 +182,52 @@ pub fn initials_list(name: &str) -> Vec<String> {
     combine(&slots)
 }
 
+/// Candidate initial letters of one character, most likely first, without
+/// repeats. No character has more than a handful of distinct initials; any
+/// beyond the capacity are dropped as the least likely.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    letters: [u8; 8],
+    len: u8,
+}
+
+impl Slot {
+    fn push(&mut self, b: u8) {
+        let len = usize::from(self.len);
+        if len < self.letters.len() && !self.letters[..len].contains(&b) {
+            self.letters[len] = b;
+            self.len += 1;
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        &self.letters[..usize::from(self.len)]
+    }
+}
+
 /// For each kept character, its candidate initial letters in order of
-/// likelihood, de-duplicated (many readings share an initial: 参 → C S).
-fn letter_slots(chars: &[char]) -> Vec<Vec<u8>> {
+/// likelihood (many readings share an initial: 参 → C S).
+fn letter_slots(chars: &[char]) -> Vec<Slot> {
     let overrides = override_letters(chars);
     let mut slots = Vec::with_capacity(chars.len());
     for (i, &c) in chars.iter().enumerate() {
         let c = fold_fullwidth(c);
         if c.is_ascii_alphanumeric() {
-            slots.push(vec![c.to_ascii_uppercase() as u8]);
+            let mut slot = Slot::default();
+            slot.push(c.to_ascii_uppercase() as u8);
+            slots.push(slot);
             continue;
         }
-        let (mut letters, settled) = overrides[i].clone();
-        if settled {
-            slots.push(letters);
-            continue;
-        }
-        if let Some(multi) = c.to_pinyin_multi() {
+        let (mut slot, settled) = overrides[i];
+        if !settled && let Some(multi) = c.to_pinyin_multi() {
             for reading in multi {
                 if let Some(b) = reading.plain().bytes().next() {
-                    push_unique(&mut letters, b.to_ascii_uppercase());
+                    slot.push(b.to_ascii_uppercase());
                 }
             }
         }
-        if !letters.is_empty() {
-            slots.push(letters);
+        if slot.len > 0 {
+            slots.push(slot);
         }
     }
     slots
@@ -220,8 +240,8 @@ fn letter_slots(chars: &[char]) -> Vec<Vec<u8>> {
 /// leaves the crate's readings as alternatives (行 → X, H). Longest word
 /// first at each position; overlapping words add their letters as
 /// alternatives.
-fn override_letters(chars: &[char]) -> Vec<(Vec<u8>, bool)> {
-    let mut out: Vec<(Vec<u8>, bool)> = vec![(Vec::new(), false); chars.len()];
+fn override_letters(chars: &[char]) -> Vec<(Slot, bool)> {
+    let mut out: Vec<(Slot, bool)> = vec![(Slot::default(), false); chars.len()];
     let dict = override_dict();
     for start in 0..chars.len() {
         let Some(words) = dict.get(&chars[start]) else {
@@ -235,12 +255,12 @@ fn override_letters(chars: &[char]) -> Vec<(Vec<u8>, bool)> {
             if word.len() == 1 {
                 // A single character lists its alternatives: 行 → X, H.
                 for b in letters.bytes() {
-                    push_unique(&mut out[start].0, b);
+                    out[start].0.push(b);
                 }
             } else {
                 for (k, b) in letters.bytes().enumerate() {
                     if let Some(slot) = out.get_mut(start + k) {
-                        push_unique(&mut slot.0, b);
+                        slot.0.push(b);
                         slot.1 = true;
                     }
                 }
@@ -272,12 +292,6 @@ fn override_dict() -> &'static OverrideDict {
     })
 }
 
-fn push_unique(v: &mut Vec<u8>, b: u8) {
-    if !v.contains(&b) {
-        v.push(b);
-    }
-}
-
 /// Full-width Latin letters and digits (Ｂ６) as typed by some Chinese IMEs.
 fn fold_fullwidth(c: char) -> char {
     match c {
@@ -292,33 +306,44 @@ fn fold_fullwidth(c: char) -> char {
 /// (0 = most likely), keeping at most [`MAX_COMBINATIONS`] at every step.
 /// Keeping the best prefixes is enough: a prefix outside the best
 /// `MAX_COMBINATIONS` can never extend into a combination inside it.
-fn combine(slots: &[Vec<u8>]) -> Vec<String> {
-    let mut acc: Vec<(usize, Vec<u8>)> = vec![(0, Vec::with_capacity(slots.len()))];
-    for slot in slots {
-        let mut next: Vec<(usize, Vec<u8>)> = Vec::with_capacity(acc.len() * slot.len());
-        for (cost, prefix) in &acc {
-            for (rank, &b) in slot.iter().enumerate() {
-                let mut p = prefix.clone();
-                p.push(b);
-                next.push((cost + rank, p));
+/// Combinations are distinct by construction (distinct prefixes, distinct
+/// letters per slot). Prefixes live in one flat buffer, `width` bytes each,
+/// since this runs for every item of a 30k list at import.
+fn combine(slots: &[Slot]) -> Vec<String> {
+    if slots.is_empty() {
+        return Vec::new();
+    }
+    if slots.iter().all(|s| s.len == 1) {
+        let one: String = slots.iter().map(|s| char::from(s.letters[0])).collect();
+        return vec![one];
+    }
+    let mut costs: Vec<u32> = vec![0];
+    let mut flat: Vec<u8> = Vec::new();
+    let mut cand: Vec<(u32, u32, u8)> = Vec::new();
+    let mut next_flat: Vec<u8> = Vec::new();
+    for (width, slot) in slots.iter().enumerate() {
+        cand.clear();
+        for (p, &cost) in costs.iter().enumerate() {
+            for (rank, &b) in slot.as_slice().iter().enumerate() {
+                cand.push((cost + rank as u32, p as u32, b));
             }
         }
         // Stable: among equal costs, earlier characters' first readings win.
-        next.sort_by_key(|(cost, _)| *cost);
-        next.truncate(MAX_COMBINATIONS);
-        acc = next;
-    }
-    let mut out: Vec<String> = Vec::with_capacity(acc.len());
-    for (_, letters) in acc {
-        if letters.is_empty() {
-            continue;
+        cand.sort_by_key(|c| c.0);
+        cand.truncate(MAX_COMBINATIONS);
+        next_flat.clear();
+        costs.clear();
+        for &(cost, p, b) in &cand {
+            let from = p as usize * width;
+            next_flat.extend_from_slice(&flat[from..from + width]);
+            next_flat.push(b);
+            costs.push(cost);
         }
-        let s = String::from_utf8_lossy(&letters).into_owned();
-        if !out.contains(&s) {
-            out.push(s);
-        }
+        std::mem::swap(&mut flat, &mut next_flat);
     }
-    out
+    flat.chunks(slots.len())
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect()
 }
 
 #[cfg(test)]
