@@ -10,6 +10,9 @@ pub enum PrintError {
     /// The bundled font could not be parsed (a broken build, never user data).
     #[error("the bundled CJK font could not be parsed: {0}")]
     Font(String),
+    /// The terminal's `print.layout` setting names no known layout.
+    #[error("unknown print layout \"{0}\" (use roll80 or a5)")]
+    UnknownLayout(String),
     /// A receipt without QR text cannot be verified by the pharmacy.
     #[error("receipt {number} has no QR payload to print")]
     EmptyQr { number: String },
@@ -55,7 +58,8 @@ impl UserFacing for PrintError {
             PrintError::Font(_) | PrintError::Spawn { .. } | PrintError::CommandFailed { .. } => {
                 ErrorKind::Internal
             }
-            PrintError::EmptyQr { .. }
+            PrintError::UnknownLayout(_)
+            | PrintError::EmptyQr { .. }
             | PrintError::QrTooLong { .. }
             | PrintError::RowWidth { .. }
             | PrintError::NoColumns { .. }
@@ -70,6 +74,7 @@ impl UserFacing for PrintError {
         }
         match self {
             PrintError::Font(e) => format!("内置中文字体无法解析：{e}"),
+            PrintError::UnknownLayout(l) => format!("未知的打印版式“{l}”（可用 roll80 或 a5）"),
             PrintError::EmptyQr { number } => format!("票据 {number} 没有二维码内容，无法打印"),
             PrintError::QrTooLong { number, len } => {
                 format!("票据 {number} 的二维码内容（{len} 个字符）超出二维码容量")

@@ -253,6 +253,18 @@ impl Sheet {
         if text.is_empty() {
             return;
         }
+        // Tabs or stray control characters from pasted data would print as
+        // boxes or nothing at all; show them as spaces.
+        let cleaned: String;
+        let text = if text.chars().any(char::is_control) {
+            cleaned = text
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            cleaned.as_str()
+        } else {
+            text
+        };
         let x = match align {
             Align::Left => x,
             Align::Center => x - text_width(font, text, size) / 2.0,
@@ -293,8 +305,15 @@ impl Sheet {
     /// drill receipt can never pass for an original. Drawn under the content.
     pub fn watermark(&mut self, font: &ParsedFont, text: &str, size: f32) {
         let angle: f32 = 30.0;
-        let w = text_width(font, text, size);
         let rad = angle.to_radians();
+        // Shrink a long mark ("演练 DRILL 重打 COPY") until it fits across.
+        let natural = text_width(font, text, size) * rad.cos();
+        let size = if natural > self.width * 0.9 {
+            size * self.width * 0.9 / natural
+        } else {
+            size
+        };
+        let w = text_width(font, text, size);
         let dy = w * rad.sin() + size / PT_PER_MM * 2.5;
         let count = ((self.height / dy).floor() as usize).max(1);
         let span = count as f32 * dy;
@@ -476,51 +495,21 @@ fn encode_qr(data: &[u8]) -> Option<(usize, Vec<bool>)> {
 /// 1:1:3:1:1 patterns next to four light modules, and imbalance of dark
 /// and light.
 fn penalty(n: usize, dark: &[bool]) -> u32 {
-    let at = |r: usize, c: usize, transpose: bool| {
-        if transpose {
-            dark[c * n + r]
-        } else {
-            dark[r * n + c]
-        }
-    };
-    let mut score = 0u32;
-    const FINDER: [bool; 7] = [true, false, true, true, true, false, true];
-    for transpose in [false, true] {
-        for r in 0..n {
-            let mut run = 1;
-            for c in 1..=n {
-                if c < n && at(r, c, transpose) == at(r, c - 1, transpose) {
-                    run += 1;
-                } else {
-                    if run >= 5 {
-                        score += 3 + (run - 5);
-                    }
-                    run = 1;
-                }
-            }
-            for c in 0..n.saturating_sub(6) {
-                if (0..7).all(|k| at(r, c + k, transpose) == FINDER[k]) {
-                    let light = |from: isize| {
-                        (from..from + 4)
-                            .all(|k| k < 0 || k >= n as isize || !at(r, k as usize, transpose))
-                    };
-                    if light(c as isize - 4) {
-                        score += 40;
-                    }
-                    if light(c as isize + 7) {
-                        score += 40;
-                    }
-                }
-            }
+    let mut transposed = vec![false; n * n];
+    for r in 0..n {
+        for c in 0..n {
+            transposed[c * n + r] = dark[r * n + c];
         }
     }
-    for r in 0..n - 1 {
+    let mut score: u32 = dark
+        .chunks_exact(n)
+        .chain(transposed.chunks_exact(n))
+        .map(line_penalty)
+        .sum();
+    for (top, bottom) in dark.chunks_exact(n).zip(dark.chunks_exact(n).skip(1)) {
         for c in 0..n - 1 {
-            let v = dark[r * n + c];
-            if dark[r * n + c + 1] == v
-                && dark[(r + 1) * n + c] == v
-                && dark[(r + 1) * n + c + 1] == v
-            {
+            let v = top[c];
+            if top[c + 1] == v && bottom[c] == v && bottom[c + 1] == v {
                 score += 3;
             }
         }
@@ -528,6 +517,36 @@ fn penalty(n: usize, dark: &[bool]) -> u32 {
     let dark_count = dark.iter().filter(|d| **d).count();
     let percent = dark_count * 100 / dark.len().max(1);
     score + 10 * (percent.abs_diff(50) / 5) as u32
+}
+
+/// Rules 1 and 3 along one row or column.
+fn line_penalty(line: &[bool]) -> u32 {
+    const FINDER: [bool; 7] = [true, false, true, true, true, false, true];
+    let n = line.len();
+    let mut score = 0;
+    let mut run = 1;
+    for c in 1..=n {
+        if c < n && line[c] == line[c - 1] {
+            run += 1;
+        } else {
+            if run >= 5 {
+                score += 3 + (run - 5);
+            }
+            run = 1;
+        }
+    }
+    let light = |from: usize, to: usize| line[from.min(n)..to.min(n)].iter().all(|d| !d);
+    for (c, window) in line.windows(7).enumerate() {
+        if window == FINDER {
+            if light(c.saturating_sub(4), c) {
+                score += 40;
+            }
+            if light(c + 7, c + 11) {
+                score += 40;
+            }
+        }
+    }
+    score
 }
 
 fn mm(v: f32) -> Pt {

@@ -14,6 +14,19 @@ pub enum Layout {
     A5,
 }
 
+impl std::str::FromStr for Layout {
+    type Err = PrintError;
+
+    /// Parses the per-terminal setting: `roll80` or `a5`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "roll80" | "80mm" | "roll" => Ok(Layout::Roll80),
+            "a5" => Ok(Layout::A5),
+            other => Err(PrintError::UnknownLayout(other.to_string())),
+        }
+    }
+}
+
 /// One printed line, all text ready to show.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DocLine {
@@ -136,6 +149,8 @@ struct Flow<'a> {
 }
 
 /// Height given to a roll sheet while it is being filled; trimmed at the end.
+/// Just under 200 inches, the largest page PDF 1.x readers are required to
+/// handle.
 const ROLL_MAX: f32 = 5000.0;
 
 impl<'a> Flow<'a> {
@@ -162,11 +177,12 @@ impl<'a> Flow<'a> {
         &mut self.sheets[last]
     }
 
-    /// Makes room for `h` mm, continuing on a new A5 sheet when needed.
+    /// Makes room for `h` mm, continuing on a new sheet when an A5 page is
+    /// full (or, for an absurdly long roll, when it would pass the largest
+    /// page size PDF readers accept).
     fn need(&mut self, h: f32) {
-        if let Some(page_h) = self.g.height
-            && self.y + h > page_h - self.g.margin
-        {
+        let page_h = self.g.height.unwrap_or(ROLL_MAX);
+        if self.y + h > page_h - self.g.margin {
             self.new_sheet();
         }
     }
@@ -305,7 +321,7 @@ fn copy_body(
     // Thermal printers drop light grey, so the mark is also printed in black
     // under the title, where it cannot fade away.
     if let Some(mark) = doc.watermark.as_deref().filter(|m| !m.is_empty()) {
-        flow.line(flow.g.body + 1.5, Align::Center, &format!("【{mark}】"));
+        flow.para_centered(flow.g.body + 1.5, &format!("【{mark}】"));
     }
     flow.y += 1.0;
     let number = format!("No. {}", doc.number);
@@ -502,5 +518,20 @@ impl Flow<'_> {
         for l in kit::wrap(self.font, text, size, self.g.content()) {
             self.line(size, Align::Center, &l);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_setting_parses_and_refuses_unknown_names() {
+        assert_eq!("roll80".parse::<Layout>().unwrap(), Layout::Roll80);
+        assert_eq!(" A5 ".parse::<Layout>().unwrap(), Layout::A5);
+        assert!(matches!(
+            "a4".parse::<Layout>(),
+            Err(PrintError::UnknownLayout(s)) if s == "a4"
+        ));
     }
 }

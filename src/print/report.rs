@@ -259,6 +259,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_empty_report_is_one_numbered_page() {
+        let doc = ReportDoc {
+            title: "停机报告".into(),
+            tables: vec![ReportTable {
+                title: "无记录".into(),
+                columns: vec![Column::new("票据号", Align::Left, 0.0)],
+                rows: vec![],
+            }],
+            ..Default::default()
+        };
+        let pdf = render_report(&doc).unwrap();
+        assert!(pdf.starts_with(b"%PDF"));
+        assert_eq!(
+            render_report(&ReportDoc {
+                tables: vec![ReportTable::default()],
+                ..Default::default()
+            })
+            .map_err(|e| matches!(e, PrintError::NoColumns { .. })),
+            Err(true)
+        );
+    }
+
+    #[test]
     fn rows_of_the_wrong_width_are_refused_naming_the_row() {
         let doc = ReportDoc {
             title: "交班报表".into(),
