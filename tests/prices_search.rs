@@ -3,7 +3,7 @@
 //! plain reference implementation of the same ranking rules.
 
 use downtime_billing::money::UnitPrice;
-use downtime_billing::prices::pinyin::initials_list;
+use downtime_billing::prices::pinyin::{initials, initials_list};
 use downtime_billing::prices::search::{Hit, MatchKind, SearchIndex};
 use downtime_billing::prices::{Category, PriceItem};
 
@@ -133,6 +133,22 @@ fn polyphonic_names_found_by_their_drug_reading() {
 }
 
 #[test]
+fn likely_readings_rank_before_other_readings() {
+    // The import stores every combination `initials` gives; 导尿 can also
+    // be read dǎo-suī (DS), which must not rank it with 丹参 (DS).
+    let ix = SearchIndex::build(vec![
+        item("B1", "导尿", &initials("导尿"), ""),
+        item("B2", "丹参片", &initials("丹参片"), ""),
+    ]);
+    assert!(initials("导尿").split(' ').any(|r| r == "DS"));
+    let hits = ix.search("ds", 50);
+    assert_eq!(ix.item(hits[0].index).name, "丹参片");
+    assert_eq!(ix.item(hits[1].index).name, "导尿");
+    assert!(hits.iter().all(|h| h.kind == MatchKind::PinyinPrefix));
+    assert_eq!(ix.item(ix.search("dn", 50)[0].index).name, "导尿");
+}
+
+#[test]
 fn polyphonic_names_on_30k() {
     let ix = SearchIndex::build(load_30k());
     // The list spells 参麦 as CM; the drug reading SM must find it too
@@ -232,13 +248,18 @@ fn reference(items: &[PriceItem], query: &str, limit: usize) -> Vec<Hit> {
     for (i, it) in items.iter().enumerate() {
         let code = it.code.to_uppercase();
         let computed = initials_list(&it.name);
-        let mut likely: Vec<String> = it
-            .pinyin
-            .split_whitespace()
-            .map(|r| r.to_uppercase())
-            .collect();
+        let unlikely = &computed[1.min(computed.len())..];
+        let mut likely: Vec<String> = Vec::new();
+        let mut other: Vec<String> = unlikely.to_vec();
+        for (k, r) in it.pinyin.split_whitespace().enumerate() {
+            let r = r.to_uppercase();
+            if k > 0 && unlikely.contains(&r) {
+                continue;
+            }
+            other.retain(|o| *o != r);
+            likely.push(r);
+        }
         likely.extend(computed.first().cloned());
-        let other = &computed[1.min(computed.len())..];
         let pinyin = |f: &dyn Fn(&String) -> bool| {
             if likely.iter().any(f) {
                 Some(0)

@@ -203,6 +203,14 @@ fn copies_carry_the_watermark_on_every_page() {
             }
         }
     }
+    // Drill and copy marks together still fit on the roll.
+    doc.watermark = Some("演练 DRILL 重打 COPY".into());
+    let pdf = render(&doc, Layout::Roll80).unwrap();
+    let path = save(dir.path(), "drill_copy.pdf", &pdf);
+    if have("pdftotext") {
+        let out = squeeze(&pdftotext(&path));
+        assert!(out.contains("【演练DRILL重打COPY】"), "{out}");
+    }
     // Without a watermark there is none.
     let plain = render(&print_sample::receipt(), Layout::A5).unwrap();
     let path = save(dir.path(), "plain.pdf", &plain);

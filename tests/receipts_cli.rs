@@ -468,3 +468,81 @@ fn deadline_across_spring_festival_and_unconfirmed_past_the_calendar() {
     assert!(v["deadline"].is_null());
     assert!(v["deadline_note"].as_str().unwrap().contains("待确认"));
 }
+
+#[test]
+fn the_cli_md_body_on_the_sample_list() {
+    let env = setup();
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/price_lists/sample_2026-11.csv"
+    );
+    env.ok("admin", &["prices", "import", sample, "--month", "2026-11"]);
+    env.ok(
+        "admin",
+        &["episode", "open", "--level", "II", "--reason", "HIS down"],
+    );
+    env.ok(
+        "admin",
+        &[
+            "range",
+            "add",
+            "--terminal",
+            "MZ01",
+            "--from",
+            "1",
+            "--to",
+            "100",
+        ],
+    );
+    // The body of cli.md, paid to the amount the sample list gives:
+    // 阿莫西林胶囊 6.80 × 2 + 血细胞分析 20.00 = 33.60.
+    let b = json!({
+      "kind": "outpatient",
+      "patient": {"name": "张三", "sex": "男", "age": 35, "outpatient_no": "MZ2026112200017"},
+      "payer": {"type": "insured_full_pay", "insurance_no": "3301000000123456"},
+      "department": "内科", "doctor": "李明",
+      "lines": [{"code": "XA01AB001A00001", "qty": "2"}, {"code": "250101015", "qty": "1"}],
+      "payments": [{"method": "cash", "amount": "33.60", "tendered": "50.00"}]
+    });
+    let (code, v, err) = env.issue("cash1", &b);
+    assert_eq!(code, 0, "{err}");
+    for k in [
+        "number",
+        "terminal",
+        "issued_at",
+        "kind",
+        "total",
+        "total_in_words",
+        "deadline",
+        "lines",
+        "payments",
+        "change",
+        "qr_payload",
+        "status",
+    ] {
+        assert!(v.get(k).is_some(), "missing {k}");
+    }
+    for k in [
+        "code",
+        "name",
+        "spec",
+        "unit",
+        "unit_price",
+        "qty",
+        "amount",
+        "category",
+    ] {
+        assert!(v["lines"][0].get(k).is_some(), "missing lines[].{k}");
+    }
+    assert_eq!(v["total"], "33.60");
+    assert_eq!(v["total_in_words"], "叁拾叁元陆角整");
+    assert_eq!(v["change"], "16.40");
+    assert_eq!(v["snapshot_month"], "2026-11");
+    assert_eq!(v["lines"][0]["name"], "阿莫西林胶囊");
+    // the example as written does not add up on this list: named, exit 2
+    let mut wrong = b.clone();
+    wrong["payments"] = json!([{"method": "cash", "amount": "45.00", "tendered": "50.00"}]);
+    let (code, _, err) = env.issue("cash1", &wrong);
+    assert_eq!(code, 2);
+    assert!(err.contains("expected 33.60, got 45.00"), "{err}");
+}

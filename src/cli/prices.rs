@@ -201,7 +201,7 @@ fn import(
             return Err(PriceError::MonthHeld {
                 month,
                 file: list.file_name.clone(),
-                existing: existing.clone(),
+                existing: Box::new(existing.clone()),
             }
             .into());
         }

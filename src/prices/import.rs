@@ -192,7 +192,7 @@ pub fn import_parsed(
         return Err(PriceError::MonthHeld {
             month,
             file: list.file_name.clone(),
-            existing,
+            existing: Box::new(existing),
         });
     }
     let imported_at = stamp(clock.now());

@@ -61,7 +61,7 @@ pub enum PriceError {
     MonthHeld {
         month: Month,
         file: String,
-        existing: Snapshot,
+        existing: Box<Snapshot>,
     },
     /// No month given and none could be asked for.
     #[error("give the month of the price list with --month YYYY-MM{}", hint.map(|m| format!(" (the file name suggests {m})")).unwrap_or_default())]

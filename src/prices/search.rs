@@ -205,6 +205,14 @@ impl SearchIndex {
         }
     }
 
+    /// The index of a stored snapshot's items (see [`super::items`]).
+    pub fn for_snapshot(
+        conn: &rusqlite::Connection,
+        snapshot_id: i64,
+    ) -> Result<SearchIndex, super::PriceError> {
+        Ok(SearchIndex::build(super::items(conn, snapshot_id)?))
+    }
+
     /// Number of items indexed.
     pub fn len(&self) -> usize {
         self.items.len()
@@ -640,7 +648,8 @@ fn fold_fullwidth(c: char) -> char {
 /// layers, each reading once: likely are the file's column (split on
 /// whitespace, commas, semicolons, slashes or bars) and the first
 /// combination computed from the name; other are the remaining
-/// combinations of polyphonic characters. Written straight into the
+/// combinations of polyphonic characters, also when the column repeats
+/// them after its first reading. Written straight into the
 /// layers' buffers, since this runs for every item of a 30k list.
 fn push_readings(
     likely: &mut Readings,
@@ -654,6 +663,7 @@ fn push_readings(
     let o0 = other.begin();
     let tokens = pinyin_column
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '/' | '|' | '，' | '；'));
+    let mut first = true;
     for token in tokens {
         scratch.clear();
         for c in token.chars().map(fold_fullwidth) {
@@ -661,9 +671,21 @@ fn push_readings(
                 scratch.push(c.to_ascii_uppercase() as u8);
             }
         }
-        if !scratch.is_empty() && !likely.holds(l0, scratch) {
+        if scratch.is_empty() || likely.holds(l0, scratch) || other.holds(o0, scratch) {
+            continue;
+        }
+        // A column written by `initials` at import lists every combination:
+        // past its first, the ones computed as unlikely stay unlikely.
+        let unlikely = !first
+            && from_name[1.min(from_name.len())..]
+                .iter()
+                .any(|r| r.as_bytes() == scratch.as_slice());
+        if unlikely {
+            other.add(o0, rank, scratch);
+        } else {
             likely.add(l0, rank, scratch);
         }
+        first = false;
     }
     for (k, r) in from_name.iter().enumerate() {
         let r = r.as_bytes();

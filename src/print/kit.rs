@@ -305,8 +305,15 @@ impl Sheet {
     /// drill receipt can never pass for an original. Drawn under the content.
     pub fn watermark(&mut self, font: &ParsedFont, text: &str, size: f32) {
         let angle: f32 = 30.0;
-        let w = text_width(font, text, size);
         let rad = angle.to_radians();
+        // Shrink a long mark ("演练 DRILL 重打 COPY") until it fits across.
+        let natural = text_width(font, text, size) * rad.cos();
+        let size = if natural > self.width * 0.9 {
+            size * self.width * 0.9 / natural
+        } else {
+            size
+        };
+        let w = text_width(font, text, size);
         let dy = w * rad.sin() + size / PT_PER_MM * 2.5;
         let count = ((self.height / dy).floor() as usize).max(1);
         let span = count as f32 * dy;

@@ -321,7 +321,7 @@ fn copy_body(
     // Thermal printers drop light grey, so the mark is also printed in black
     // under the title, where it cannot fade away.
     if let Some(mark) = doc.watermark.as_deref().filter(|m| !m.is_empty()) {
-        flow.line(flow.g.body + 1.5, Align::Center, &format!("【{mark}】"));
+        flow.para_centered(flow.g.body + 1.5, &format!("【{mark}】"));
     }
     flow.y += 1.0;
     let number = format!("No. {}", doc.number);

@@ -84,6 +84,16 @@ pub fn event_digest(conn: &Connection, event_id: i64) -> Result<String, StoreErr
 /// pharmacy's and finance's events are checked by their capabilities.
 const CASHIER_EVENTS: [&str; 3] = ["void", "reprint", "refund"];
 
+/// What the check reads of each receipt.
+struct Stored {
+    id: i64,
+    number: String,
+    terminal: String,
+    qr_text: String,
+    issued_at: String,
+    total_fen: i64,
+}
+
 /// The per-record check registered in `verify::CHECKS`.
 pub fn verify_records(conn: &Connection, key: &SigningKey) -> Result<Checked, StoreError> {
     let mut out = Checked::default();
@@ -121,24 +131,30 @@ pub fn verify_records(conn: &Connection, key: &SigningKey) -> Result<Checked, St
         }
     }
     let mut st = conn.prepare(
-        "SELECT id, number, terminal, seq, range_id, qr_payload, issued_at, total_fen FROM receipts ORDER BY id",
+        "SELECT id, number, terminal, qr_payload, issued_at, total_fen FROM receipts ORDER BY id",
     )?;
-    let receipts: Vec<(i64, String, String, i64, i64, String, String, i64)> = st
+    let receipts: Vec<Stored> = st
         .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
+            Ok(Stored {
+                id: r.get(0)?,
+                number: r.get(1)?,
+                terminal: r.get(2)?,
+                qr_text: r.get(3)?,
+                issued_at: r.get(4)?,
+                total_fen: r.get(5)?,
+            })
         })?
         .collect::<Result<_, _>>()?;
     let mut seen = std::collections::HashSet::new();
-    for (id, number, terminal, _seq, _range, qr_text, issued_at, total_fen) in &receipts {
+    for Stored {
+        id,
+        number,
+        terminal,
+        qr_text,
+        issued_at,
+        total_fen,
+    } in &receipts
+    {
         out.records += 1;
         seen.insert(number.clone());
         let rec = format!("receipts {number}");
