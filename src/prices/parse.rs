@@ -1090,3 +1090,101 @@ mod tests {
         assert_eq!(float_text(f64::NAN), "NaN");
     }
 }
+
+#[cfg(test)]
+mod round_trip {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn item() -> impl Strategy<Value = PriceItem> {
+        (
+            "[A-Z0-9]{1,12}",
+            "[阿莫西林胶囊人参重组布洛芬a-z ,\"]{1,12}",
+            "[0-9a-z*/,\"]{0,10}",
+            prop::sample::select(vec!["盒", "支", "g", "次"]),
+            (0u64..=1_000_000, 0u32..=4),
+            prop::sample::select(Category::ALL.to_vec()),
+            prop::sample::select(vec!["", "甲", "乙", "丙"]),
+        )
+            .prop_filter("a name needs a visible character", |t| {
+                !t.1.trim().is_empty()
+            })
+            .prop_map(|(code, name, spec, unit, (yuan, scale), category, ins)| {
+                let frac = if scale == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        ".{:0width$}",
+                        yuan % 10u64.pow(scale),
+                        width = scale as usize
+                    )
+                };
+                let price = format!("{}{frac}", yuan / 10);
+                PriceItem {
+                    pinyin: "XM".into(),
+                    spec: spec.trim().to_string(),
+                    unit: unit.into(),
+                    unit_price: UnitPrice::parse(&price).unwrap(),
+                    category,
+                    insurance_class: ins.into(),
+                    barcode: String::new(),
+                    name: name.trim().to_string(),
+                    code,
+                }
+            })
+    }
+
+    fn csv_of(items: &[PriceItem], gbk: bool) -> Vec<u8> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record([
+            "项目编码",
+            "项目名称",
+            "拼音码",
+            "规格",
+            "单位",
+            "单价",
+            "类别",
+            "医保类别",
+            "条形码",
+        ])
+        .unwrap();
+        for i in items {
+            w.write_record([
+                &i.code,
+                &i.name,
+                &i.pinyin,
+                &i.spec,
+                &i.unit,
+                &i.unit_price.as_text(),
+                i.category.zh(),
+                &i.insurance_class,
+                &i.barcode,
+            ])
+            .unwrap();
+        }
+        let bytes = w.into_inner().unwrap();
+        if gbk {
+            let text = String::from_utf8(bytes).unwrap();
+            encoding_rs::GBK.encode(&text).0.into_owned()
+        } else {
+            bytes
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn csv_in_utf8_and_gbk_reads_back_what_was_written(
+            items in prop::collection::vec(item(), 1..30),
+            gbk in any::<bool>(),
+        ) {
+            let mut seen = std::collections::HashSet::new();
+            let items: Vec<PriceItem> =
+                items.into_iter().filter(|i| seen.insert(i.code.clone())).collect();
+            let a = analyse_bytes("rt.csv", &csv_of(&items, gbk));
+            prop_assert!(a.problems.is_empty(), "{:?}", a.problems);
+            prop_assert_eq!(&a.list.items, &items);
+            prop_assert_eq!(a.list.rows, (2..items.len() + 2).collect::<Vec<_>>());
+        }
+    }
+}
