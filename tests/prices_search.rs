@@ -3,7 +3,7 @@
 //! plain reference implementation of the same ranking rules.
 
 use downtime_billing::money::UnitPrice;
-use downtime_billing::prices::pinyin::{initials, initials_list};
+use downtime_billing::prices::pinyin::{initials, initials_list, initials_without_latin};
 use downtime_billing::prices::search::{Hit, MatchKind, SearchIndex};
 use downtime_billing::prices::{Category, PriceItem};
 
@@ -113,6 +113,7 @@ fn polyphonic_names_found_by_their_drug_reading() {
         item("A3", "长春西汀注射液", "ZCXTZSY", ""),
         item("A4", "参麦注射液", "CMZSY", ""),
         item("A5", "阿莫西林胶囊", "", ""),
+        item("A6", "X线计算机体层(CT)平扫", "", ""),
     ]);
     for (q, name) in [
         ("rs", "人参"),
@@ -124,6 +125,9 @@ fn polyphonic_names_found_by_their_drug_reading() {
         ("amxl", "阿莫西林胶囊"),
         // The file's reading still finds it.
         ("zzry", "重组人胰岛素注射液"),
+        // HIS style: the abbreviation left out.
+        ("xxjsjtcps", "X线计算机体层(CT)平扫"),
+        ("xxjsjtcctps", "X线计算机体层(CT)平扫"),
     ] {
         let hits = ix.search(q, 50);
         assert!(!hits.is_empty(), "{q}");
@@ -256,6 +260,7 @@ fn readings_of(items: &[PriceItem]) -> Vec<(Vec<String>, Vec<String>)> {
                 likely.push(r);
             }
             likely.extend(computed.first().cloned());
+            likely.extend(initials_without_latin(&it.name));
             (likely, other)
         })
         .collect()

@@ -182,6 +182,34 @@ pub fn initials_list(name: &str) -> Vec<String> {
     combine(&slots)
 }
 
+/// The most likely initials written the way many HIS price lists write
+/// them: Latin abbreviations (runs of two or more letters: CT, DR, ml) left
+/// out, single letters and digits kept (X线…(CT)平扫 → `XXJSJTCPS…` rather
+/// than `XXJSJTCCTPS…`, 注射器5ml → `ZSQ5`, 维生素B6 → `WSSB6`). `None`
+/// when the name has no such abbreviation (the reading would be the same).
+pub fn initials_without_latin(name: &str) -> Option<String> {
+    let chars: Vec<char> = name.chars().map(fold_fullwidth).collect();
+    let latin = |i: usize| chars.get(i).is_some_and(char::is_ascii_alphabetic);
+    let mut kept = Vec::with_capacity(chars.len());
+    let mut dropped = false;
+    for (i, &c) in chars.iter().enumerate() {
+        let in_run = latin(i) && ((i > 0 && latin(i - 1)) || latin(i + 1));
+        if in_run {
+            dropped = true;
+        } else {
+            kept.push(c);
+        }
+    }
+    if !dropped {
+        return None;
+    }
+    let out: String = letter_slots(&kept)
+        .iter()
+        .map(|s| char::from(s.letters[0]))
+        .collect();
+    (!out.is_empty()).then_some(out)
+}
+
 /// Candidate initial letters of one character, most likely first, without
 /// repeats. No character has more than a handful of distinct initials; any
 /// beyond the capacity are dropped as the least likely.
@@ -395,6 +423,17 @@ mod tests {
         assert_eq!(initials("0.9%氯化钠(100ml)"), "09LHN100ML");
         assert_eq!(initials("  "), "");
         assert_eq!(initials("（）、，"), "");
+    }
+
+    #[test]
+    fn his_style_without_latin_letters() {
+        assert_eq!(
+            initials_without_latin("X线计算机体层(CT)平扫-头颅").as_deref(),
+            Some("XXJSJTCPSTL")
+        );
+        assert_eq!(initials_without_latin("注射器5ml").as_deref(), Some("ZSQ5"));
+        assert_eq!(initials_without_latin("维生素Ｂ６片"), None);
+        assert_eq!(initials_without_latin("阿莫西林"), None);
     }
 
     #[test]

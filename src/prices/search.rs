@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use memchr::memmem;
 
 use super::model::PriceItem;
-use super::pinyin::initials_list;
+use super::pinyin::{initials_list, initials_without_latin};
 
 /// Why an item matched, best first; the order of the variants is the
 /// ranking order.
@@ -162,7 +162,7 @@ impl SearchIndex {
         let mut other = Readings::default();
         // Lists repeat names a lot (one per package or department): compute
         // each name's readings once.
-        let mut computed: HashMap<&str, Vec<String>> = HashMap::new();
+        let mut computed: HashMap<&str, (Vec<String>, Option<String>)> = HashMap::new();
         let mut scratch = Vec::new();
         for (rank, &i) in order.iter().enumerate() {
             let idx = i as usize;
@@ -170,13 +170,15 @@ impl SearchIndex {
             name_buf.extend_from_slice(upper_names[idx].as_bytes());
             name_buf.push(SEP);
             let name = items[idx].name.as_str();
-            let from_name = computed.entry(name).or_insert_with(|| initials_list(name));
+            let (from_name, his_style) = computed
+                .entry(name)
+                .or_insert_with(|| (initials_list(name), initials_without_latin(name)));
             push_readings(
                 &mut likely,
                 &mut other,
                 rank as u32,
                 &items[idx].pinyin,
-                from_name,
+                (from_name, his_style.as_deref()),
                 &mut scratch,
             );
         }
@@ -649,14 +651,15 @@ fn fold_fullwidth(c: char) -> char {
 /// whitespace, commas, semicolons, slashes or bars) and the first
 /// combination computed from the name; other are the remaining
 /// combinations of polyphonic characters, also when the column repeats
-/// them after its first reading. Written straight into the
+/// them after its first reading. The HIS-style reading without Latin
+/// abbreviations ([`initials_without_latin`]) counts as likely. Written straight into the
 /// layers' buffers, since this runs for every item of a 30k list.
 fn push_readings(
     likely: &mut Readings,
     other: &mut Readings,
     rank: u32,
     pinyin_column: &str,
-    from_name: &[String],
+    (from_name, his_style): (&[String], Option<&str>),
     scratch: &mut Vec<u8>,
 ) {
     let l0 = likely.begin();
@@ -697,6 +700,12 @@ fn push_readings(
         } else {
             other.add(o0, rank, r);
         }
+    }
+    if let Some(r) = his_style.map(str::as_bytes)
+        && !likely.holds(l0, r)
+        && !other.holds(o0, r)
+    {
+        likely.add(l0, rank, r);
     }
     likely.end();
     other.end();
