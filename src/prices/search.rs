@@ -10,7 +10,14 @@
 //! by binary search over sorted keys, substring tiers with `memchr::memmem`
 //! over the buffers. Because the buffers are already in display order, the
 //! scan stops as soon as `limit` hits are found: those are certain to be the
-//! top ones.
+//! top ones. Each buffer is cut into ~16 KiB blocks with a bitmap of their
+//! byte trigrams, so a query that matches little or nothing skips most of
+//! the bytes instead of reading megabytes.
+//!
+//! Pinyin readings come in two layers: the likely ones (the file's column,
+//! the first computed combination, the HIS-style one without Latin
+//! abbreviations) and the other combinations of polyphonic characters; in
+//! a pinyin tier every likely match ranks before any other one.
 
 use std::collections::HashMap;
 
@@ -228,6 +235,12 @@ impl SearchIndex {
     /// [`Hit::index`]). Panics when out of range, like slice indexing.
     pub fn item(&self, index: usize) -> &PriceItem {
         &self.items[index]
+    }
+
+    /// The item at `index`, or `None` when out of range (an index kept
+    /// from another snapshot's index).
+    pub fn get(&self, index: usize) -> Option<&PriceItem> {
+        self.items.get(index)
     }
 
     /// All items, in the order given to [`SearchIndex::build`].
