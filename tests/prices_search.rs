@@ -3,7 +3,7 @@
 //! plain reference implementation of the same ranking rules.
 
 use downtime_billing::money::UnitPrice;
-use downtime_billing::prices::pinyin::{initials, initials_list};
+use downtime_billing::prices::pinyin::{initials, initials_list, initials_without_latin};
 use downtime_billing::prices::search::{Hit, MatchKind, SearchIndex};
 use downtime_billing::prices::{Category, PriceItem};
 
@@ -113,6 +113,7 @@ fn polyphonic_names_found_by_their_drug_reading() {
         item("A3", "长春西汀注射液", "ZCXTZSY", ""),
         item("A4", "参麦注射液", "CMZSY", ""),
         item("A5", "阿莫西林胶囊", "", ""),
+        item("A6", "X线计算机体层(CT)平扫", "", ""),
     ]);
     for (q, name) in [
         ("rs", "人参"),
@@ -124,6 +125,9 @@ fn polyphonic_names_found_by_their_drug_reading() {
         ("amxl", "阿莫西林胶囊"),
         // The file's reading still finds it.
         ("zzry", "重组人胰岛素注射液"),
+        // HIS style: the abbreviation left out.
+        ("xxjsjtcps", "X线计算机体层(CT)平扫"),
+        ("xxjsjtcctps", "X线计算机体层(CT)平扫"),
     ] {
         let hits = ix.search(q, 50);
         assert!(!hits.is_empty(), "{q}");
@@ -238,7 +242,36 @@ fn ranking_between_tiers_on_hand_made_items() {
 /// The ranking rules written plainly: each item's best match, then tier,
 /// then within the tier code order (code prefix), likely readings before
 /// other readings (pinyin tiers), then shorter name, code.
-fn reference(items: &[PriceItem], query: &str, limit: usize) -> Vec<Hit> {
+/// Each item's readings as the ranking rules see them: (likely, other).
+fn readings_of(items: &[PriceItem]) -> Vec<(Vec<String>, Vec<String>)> {
+    items
+        .iter()
+        .map(|it| {
+            let computed = initials_list(&it.name);
+            let unlikely = &computed[1.min(computed.len())..];
+            let mut likely: Vec<String> = Vec::new();
+            let mut other: Vec<String> = unlikely.to_vec();
+            for (k, r) in it.pinyin.split_whitespace().enumerate() {
+                let r = r.to_uppercase();
+                if k > 0 && unlikely.contains(&r) {
+                    continue;
+                }
+                other.retain(|o| *o != r);
+                likely.push(r);
+            }
+            likely.extend(computed.first().cloned());
+            likely.extend(initials_without_latin(&it.name));
+            (likely, other)
+        })
+        .collect()
+}
+
+fn reference(
+    items: &[PriceItem],
+    readings: &[(Vec<String>, Vec<String>)],
+    query: &str,
+    limit: usize,
+) -> Vec<Hit> {
     let q = query.trim().to_uppercase();
     if q.is_empty() {
         return Vec::new();
@@ -247,19 +280,7 @@ fn reference(items: &[PriceItem], query: &str, limit: usize) -> Vec<Hit> {
     let mut scored = Vec::new();
     for (i, it) in items.iter().enumerate() {
         let code = it.code.to_uppercase();
-        let computed = initials_list(&it.name);
-        let unlikely = &computed[1.min(computed.len())..];
-        let mut likely: Vec<String> = Vec::new();
-        let mut other: Vec<String> = unlikely.to_vec();
-        for (k, r) in it.pinyin.split_whitespace().enumerate() {
-            let r = r.to_uppercase();
-            if k > 0 && unlikely.contains(&r) {
-                continue;
-            }
-            other.retain(|o| *o != r);
-            likely.push(r);
-        }
-        likely.extend(computed.first().cloned());
+        let (likely, other) = &readings[i];
         let pinyin = |f: &dyn Fn(&String) -> bool| {
             if likely.iter().any(f) {
                 Some(0)
@@ -312,6 +333,7 @@ fn reference(items: &[PriceItem], query: &str, limit: usize) -> Vec<Hit> {
 fn agrees_with_the_plain_reference_on_30k() {
     let items = load_30k();
     let ix = SearchIndex::build(items.clone());
+    let readings = readings_of(&items);
     let queries = [
         "a",
         "am",
@@ -363,8 +385,68 @@ fn agrees_with_the_plain_reference_on_30k() {
     for q in queries {
         for limit in [1, 10, 50, 200] {
             let got = ix.search(q, limit);
-            let want = reference(&items, q, limit);
+            let want = reference(&items, &readings, q, limit);
             assert_eq!(got, want, "query {q:?} limit {limit}");
         }
     }
+}
+
+#[test]
+fn stored_snapshot_index_matches_the_cli() {
+    use downtime_billing::prices;
+    use downtime_billing::store::{DataDir, Store};
+
+    let dir = tempfile::tempdir().unwrap();
+    let bin = || {
+        let mut c = assert_cmd::Command::cargo_bin("downtime-billing").unwrap();
+        c.arg("--data-dir")
+            .arg(dir.path())
+            .env("DOWNTIME_BILLING_PIN", "123456")
+            .env("DOWNTIME_BILLING_NOW", "2026-12-03T09:00:00+08:00")
+            .env_remove("DOWNTIME_BILLING_DATA_DIR");
+        c
+    };
+    bin()
+        .args(["setup", "--terminal", "MZ01", "--hospital", "测试医院"])
+        .args(["--admin", "admin"])
+        .assert()
+        .success();
+    bin()
+        .args(["--user", "admin", "prices", "import", LIST_30K])
+        .args(["--month", "2026-12"])
+        .assert()
+        .success();
+
+    let store = Store::open(&DataDir::new(dir.path())).unwrap();
+    let snap = prices::snapshot_for_month(
+        store.conn(),
+        downtime_billing::domain::Month::parse("2026-12").unwrap(),
+    )
+    .unwrap()
+    .unwrap();
+    let ix = SearchIndex::for_snapshot(store.conn(), snap.id).unwrap();
+    assert_eq!(ix.len(), 30_000);
+    let hits = ix.search("amxl", 10);
+    assert!(
+        hits.iter()
+            .all(|h| ix.item(h.index).name.starts_with("阿莫西林"))
+    );
+
+    let out = bin()
+        .args(["prices", "search", "amxl", "--limit", "10", "--json"])
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let cli: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["code"].as_str().unwrap())
+        .collect();
+    let lib: Vec<&str> = hits
+        .iter()
+        .map(|h| ix.item(h.index).code.as_str())
+        .collect();
+    assert_eq!(cli, lib);
+    assert_eq!(v[0]["match"], "pinyin_prefix");
 }

@@ -48,6 +48,7 @@ const OVERRIDES: &[(&str, &str)] = &[
     ("重建", "CJ"),
     ("重新", "CX"),
     ("重庆", "CQ"),
+    ("重酒石酸", "CJSS"),
     ("重楼", "CL"),
     // 长 read cháng
     ("长春", "CC"),
@@ -75,7 +76,7 @@ const OVERRIDES: &[(&str, &str)] = &[
     ("藏红花", "ZHH"),
     ("藏药", "ZY"),
     ("蛤蚧", "GJ"),
-    ("蛤壳", "GK"),
+    ("蛤壳", "GQ"),
     ("薄荷", "BH"),
     ("荷叶", "HY"),
     ("枸杞", "GQ"),
@@ -180,6 +181,34 @@ pub fn initials_list(name: &str) -> Vec<String> {
     let chars: Vec<char> = name.chars().collect();
     let slots = letter_slots(&chars);
     combine(&slots)
+}
+
+/// The most likely initials written the way many HIS price lists write
+/// them: Latin abbreviations (runs of two or more letters: CT, DR, ml) left
+/// out, single letters and digits kept (X线…(CT)平扫 → `XXJSJTCPS…` rather
+/// than `XXJSJTCCTPS…`, 注射器5ml → `ZSQ5`, 维生素B6 → `WSSB6`). `None`
+/// when the name has no such abbreviation (the reading would be the same).
+pub fn initials_without_latin(name: &str) -> Option<String> {
+    let chars: Vec<char> = name.chars().map(fold_fullwidth).collect();
+    let latin = |i: usize| chars.get(i).is_some_and(char::is_ascii_alphabetic);
+    let mut kept = Vec::with_capacity(chars.len());
+    let mut dropped = false;
+    for (i, &c) in chars.iter().enumerate() {
+        let in_run = latin(i) && ((i > 0 && latin(i - 1)) || latin(i + 1));
+        if in_run {
+            dropped = true;
+        } else {
+            kept.push(c);
+        }
+    }
+    if !dropped {
+        return None;
+    }
+    let out: String = letter_slots(&kept)
+        .iter()
+        .map(|s| char::from(s.letters[0]))
+        .collect();
+    (!out.is_empty()).then_some(out)
 }
 
 /// Candidate initial letters of one character, most likely first, without
@@ -395,6 +424,17 @@ mod tests {
         assert_eq!(initials("0.9%氯化钠(100ml)"), "09LHN100ML");
         assert_eq!(initials("  "), "");
         assert_eq!(initials("（）、，"), "");
+    }
+
+    #[test]
+    fn his_style_without_latin_letters() {
+        assert_eq!(
+            initials_without_latin("X线计算机体层(CT)平扫-头颅").as_deref(),
+            Some("XXJSJTCPSTL")
+        );
+        assert_eq!(initials_without_latin("注射器5ml").as_deref(), Some("ZSQ5"));
+        assert_eq!(initials_without_latin("维生素Ｂ６片"), None);
+        assert_eq!(initials_without_latin("阿莫西林"), None);
     }
 
     #[test]

@@ -10,14 +10,21 @@
 //! by binary search over sorted keys, substring tiers with `memchr::memmem`
 //! over the buffers. Because the buffers are already in display order, the
 //! scan stops as soon as `limit` hits are found: those are certain to be the
-//! top ones.
+//! top ones. Each buffer is cut into ~16 KiB blocks with a bitmap of their
+//! byte trigrams, so a query that matches little or nothing skips most of
+//! the bytes instead of reading megabytes.
+//!
+//! Pinyin readings come in two layers: the likely ones (the file's column,
+//! the first computed combination, the HIS-style one without Latin
+//! abbreviations) and the other combinations of polyphonic characters; in
+//! a pinyin tier every likely match ranks before any other one.
 
 use std::collections::HashMap;
 
 use memchr::memmem;
 
 use super::model::PriceItem;
-use super::pinyin::initials_list;
+use super::pinyin::{initials_list, initials_without_latin};
 
 /// Why an item matched, best first; the order of the variants is the
 /// ranking order.
@@ -162,7 +169,7 @@ impl SearchIndex {
         let mut other = Readings::default();
         // Lists repeat names a lot (one per package or department): compute
         // each name's readings once.
-        let mut computed: HashMap<&str, Vec<String>> = HashMap::new();
+        let mut computed: HashMap<&str, (Vec<String>, Option<String>)> = HashMap::new();
         let mut scratch = Vec::new();
         for (rank, &i) in order.iter().enumerate() {
             let idx = i as usize;
@@ -170,13 +177,15 @@ impl SearchIndex {
             name_buf.extend_from_slice(upper_names[idx].as_bytes());
             name_buf.push(SEP);
             let name = items[idx].name.as_str();
-            let from_name = computed.entry(name).or_insert_with(|| initials_list(name));
+            let (from_name, his_style) = computed
+                .entry(name)
+                .or_insert_with(|| (initials_list(name), initials_without_latin(name)));
             push_readings(
                 &mut likely,
                 &mut other,
                 rank as u32,
                 &items[idx].pinyin,
-                from_name,
+                (from_name, his_style.as_deref()),
                 &mut scratch,
             );
         }
@@ -226,6 +235,12 @@ impl SearchIndex {
     /// [`Hit::index`]). Panics when out of range, like slice indexing.
     pub fn item(&self, index: usize) -> &PriceItem {
         &self.items[index]
+    }
+
+    /// The item at `index`, or `None` when out of range (an index kept
+    /// from another snapshot's index).
+    pub fn get(&self, index: usize) -> Option<&PriceItem> {
+        self.items.get(index)
     }
 
     /// All items, in the order given to [`SearchIndex::build`].
@@ -649,14 +664,15 @@ fn fold_fullwidth(c: char) -> char {
 /// whitespace, commas, semicolons, slashes or bars) and the first
 /// combination computed from the name; other are the remaining
 /// combinations of polyphonic characters, also when the column repeats
-/// them after its first reading. Written straight into the
+/// them after its first reading. The HIS-style reading without Latin
+/// abbreviations ([`initials_without_latin`]) counts as likely. Written straight into the
 /// layers' buffers, since this runs for every item of a 30k list.
 fn push_readings(
     likely: &mut Readings,
     other: &mut Readings,
     rank: u32,
     pinyin_column: &str,
-    from_name: &[String],
+    (from_name, his_style): (&[String], Option<&str>),
     scratch: &mut Vec<u8>,
 ) {
     let l0 = likely.begin();
@@ -697,6 +713,12 @@ fn push_readings(
         } else {
             other.add(o0, rank, r);
         }
+    }
+    if let Some(r) = his_style.map(str::as_bytes)
+        && !likely.holds(l0, r)
+        && !other.holds(o0, r)
+    {
+        likely.add(l0, rank, r);
     }
     likely.end();
     other.end();
