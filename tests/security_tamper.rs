@@ -34,7 +34,8 @@ fn a_clean_database_passes_with_counts() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("all checks passed"), "{out}");
-    assert!(out.contains("audit_chain 2"), "{out}");
+    // setup writes two entries (setup, the bundled calendar), user add one
+    assert!(out.contains("audit_chain 3"), "{out}");
     let (code, v) = verify_json(d.path());
     assert_eq!(code, 0);
     assert_eq!(v["ok"], true);
@@ -89,7 +90,7 @@ fn an_audit_row_edited_with_triggers_dropped_is_named() {
     raw(d.path())
         .execute_batch(
             "DROP TRIGGER audit_log_no_update;
-             UPDATE audit_log SET details = '{\"roles\":\"admin\"}' WHERE seq = 2;
+             UPDATE audit_log SET details = '{\"roles\":\"admin\"}' WHERE seq = 3;
              CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
                BEGIN SELECT RAISE(ABORT, 'append-only table audit_log: UPDATE refused'); END;",
         )
@@ -99,7 +100,7 @@ fn an_audit_row_edited_with_triggers_dropped_is_named() {
     let p = problems(&v);
     assert!(
         p.iter().any(|(c, r, what)| c == "audit_chain"
-            && r == "audit_log seq 2"
+            && r == "audit_log seq 3"
             && what.contains("altered")),
         "{p:?}"
     );
@@ -288,7 +289,7 @@ fn the_newest_audit_entries_cut_off_are_named_through_the_backups() {
     raw(d.path())
         .execute_batch(
             "DROP TRIGGER audit_log_no_delete;
-             DELETE FROM audit_log WHERE seq >= 2;
+             DELETE FROM audit_log WHERE seq >= 3;
              CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
                BEGIN SELECT RAISE(ABORT, 'append-only table audit_log: DELETE refused'); END;
              DELETE FROM users WHERE name IN ('cash1', 'fin1');",
@@ -299,7 +300,7 @@ fn the_newest_audit_entries_cut_off_are_named_through_the_backups() {
     let p = problems(&v);
     assert!(
         p.iter().any(|(c, r, what)| c == "backups"
-            && r == "audit_log seq 2"
+            && r == "audit_log seq 3"
             && what.contains("deleted")),
         "{p:?}"
     );

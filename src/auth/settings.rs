@@ -19,6 +19,12 @@ pub enum SettingKind {
     Count { min: i64, max: i64 },
     /// A folder on a local disk; empty means the default.
     Folder,
+    /// One of the listed words.
+    Choice(&'static [&'static str]),
+    /// An amount of money (yuan, up to 2 decimals, not negative).
+    Amount,
+    /// A command line template; empty means none.
+    Command,
 }
 
 /// One setting an admin may change.
@@ -38,6 +44,9 @@ pub const BACKUP_DIR: &str = "backup.dir";
 pub const BACKUP_KEEP: &str = "backup.keep";
 pub const BACKUP_EVERY_RECEIPTS: &str = "backup.every_receipts";
 pub const BACKUP_MAX_AGE_HOURS: &str = "backup.max_age_hours";
+pub const PRINT_LAYOUT: &str = "print.layout";
+pub const PRINT_COMMAND: &str = "print.command";
+pub const SHIFT_VARIANCE_LIMIT: &str = "shift.variance_limit";
 
 pub const KNOWN: &[SettingSpec] = &[
     SettingSpec {
@@ -85,6 +94,27 @@ pub const KNOWN: &[SettingSpec] = &[
         zh: "最近一次备份超过多少小时即标红提示",
         en: "hours after which the last backup is shown as too old",
     },
+    SettingSpec {
+        key: PRINT_LAYOUT,
+        default: "roll80",
+        kind: SettingKind::Choice(&["roll80", "a5"]),
+        zh: "票据版式：roll80（80 毫米热敏卷纸）或 a5",
+        en: "receipt layout: roll80 (80 mm thermal roll) or a5",
+    },
+    SettingSpec {
+        key: PRINT_COMMAND,
+        default: "",
+        kind: SettingKind::Command,
+        zh: "打印命令，{pdf} 代表票据文件，如 lp -d 收费打印机 {pdf}（空为只保存）",
+        en: "print command, {pdf} stands for the receipt file, e.g. lp -d cashier {pdf} (empty: save only)",
+    },
+    SettingSpec {
+        key: SHIFT_VARIANCE_LIMIT,
+        default: "10.00",
+        kind: SettingKind::Amount,
+        zh: "交班现金差额超过此金额需主管审批（元）",
+        en: "cash variance at shift close above which a supervisor must approve (yuan)",
+    },
 ];
 
 pub fn spec(key: &str) -> Option<&'static SettingSpec> {
@@ -119,6 +149,25 @@ impl SettingSpec {
                     return Err(bad("an absolute folder path".into()));
                 }
                 Ok(v.to_string())
+            }
+            SettingKind::Choice(words) => {
+                let w = v.to_ascii_lowercase();
+                if words.contains(&w.as_str()) {
+                    Ok(w)
+                } else {
+                    Err(bad(format!("one of {}", words.join(", "))))
+                }
+            }
+            SettingKind::Amount => match crate::money::Money::parse(v) {
+                Ok(m) if !m.is_negative() => Ok(m.to_string()),
+                _ => Err(bad("an amount like 10.00".into())),
+            },
+            SettingKind::Command => {
+                if v.contains(['\n', '\r']) {
+                    Err(bad("a single line".into()))
+                } else {
+                    Ok(v.to_string())
+                }
             }
         }
     }

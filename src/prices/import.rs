@@ -220,6 +220,9 @@ pub fn import_parsed(
             })
         },
     )?;
+    // The items' content hash goes into the audit entry, so `verify` names a
+    // price edited later behind the program's back.
+    let items_sha256 = crate::verify::price_items_digest(&tx, id)?;
     audit::record(
         &tx,
         &Actor::of(session),
@@ -227,6 +230,8 @@ pub fn import_parsed(
         "prices.import",
         &[format!("price_snapshot:{id}")],
         serde_json::json!({
+            "snapshot_id": id,
+            "items_sha256": items_sha256,
             "month": month.to_string(),
             "file": list.file_name,
             "sha256": list.sha256,
