@@ -133,7 +133,8 @@ pub enum SettingsCmd {
         json: bool,
     },
     /// Changes one (admin): auth.lockout_minutes, ui.idle_lock_minutes,
-    /// backup.dir, backup.keep, backup.every_receipts, backup.max_age_hours.
+    /// backup.dir, backup.keep, backup.every_receipts, backup.max_age_hours,
+    /// print.layout, print.command, shift.variance_limit.
     Set { key: String, value: String },
 }
 
