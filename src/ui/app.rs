@@ -10,6 +10,7 @@ use super::cashier::{self, CashierScreen, LastReceipt};
 use super::jobs::{Job, Poll};
 use super::login::LoginScreen;
 use super::prices_admin::{self, PricesAdminScreen};
+use super::ranges::RangesScreen;
 use super::sample::{self, SampleList};
 use super::setup::SetupScreen;
 use super::status::StatusLine;
@@ -40,6 +41,8 @@ pub enum Route {
     PriceBrowser,
     AdminPrices,
     Users,
+    /// Receipt books (number ranges) of this terminal; admin only.
+    Ranges,
 }
 
 /// What a screen asks the app to do; applied after the frame is drawn.
@@ -97,6 +100,12 @@ pub enum Command {
         name: String,
         disabled: bool,
     },
+    /// Add a receipt book; the numbers as typed (checked when applied).
+    RangeAdd {
+        terminal: String,
+        from: String,
+        to: String,
+    },
     /// The PIN typed on the idle-lock screen.
     Unlock(String),
     DismissFailure,
@@ -133,6 +142,7 @@ pub struct App {
     admin: PricesAdminScreen,
     cashier: CashierScreen,
     users: UsersScreen,
+    ranges: RangesScreen,
     /// What `verify` found wrong at start (shown as a red banner).
     verify_problems: Vec<crate::verify::Problem>,
     /// Idle lock: when the person last touched the window (egui input
@@ -177,6 +187,7 @@ impl App {
             admin: PricesAdminScreen::default(),
             cashier: CashierScreen::new(),
             users: UsersScreen::default(),
+            ranges: RangesScreen::default(),
             verify_problems: Vec::new(),
             last_activity: 0.0,
             locked: false,
@@ -258,6 +269,10 @@ impl App {
         &self.cashier
     }
 
+    pub fn ranges(&self) -> &RangesScreen {
+        &self.ranges
+    }
+
     fn open_store(&mut self) {
         match Store::open(&self.data_dir) {
             Ok(store) => {
@@ -283,6 +298,7 @@ impl App {
             Ok(s) => self.status = s,
             Err(f) => self.failure = Some(f),
         }
+        self.ranges.set_terminal(&self.status.terminal);
         match crate::auth::settings::idle_lock_minutes(store.conn()) {
             Ok(m) => self.idle_lock_secs = f64::from(m) * 60.0,
             Err(e) => self.failure = Some(e.into()),
@@ -293,6 +309,10 @@ impl App {
                     Ok(users) => {
                         self.users.users = users;
                     }
+                    Err(e) => self.failure = Some(e.into()),
+                }
+                match crate::receipts::ranges::list(store.conn(), &self.status.terminal) {
+                    Ok(list) => self.ranges.ranges = list,
                     Err(e) => self.failure = Some(e.into()),
                 }
             }
@@ -335,6 +355,7 @@ impl App {
                 self.failure = None;
                 self.login.reset();
                 self.admin = PricesAdminScreen::default();
+                self.ranges = RangesScreen::default();
                 self.route = Route::Login;
                 self.refresh_status();
             }
@@ -343,6 +364,7 @@ impl App {
                     (Some(s), Route::AdminPrices) => s.has(Role::Admin),
                     (Some(s), Route::Cashier) => s.has(Role::Cashier),
                     (Some(s), Route::Users) => s.has(Role::Admin),
+                    (Some(s), Route::Ranges) => s.has(Role::Admin),
                     (Some(_), Route::PriceBrowser) => true,
                     _ => false,
                 };
@@ -396,6 +418,7 @@ impl App {
             Command::UserSetDisabled { name, disabled } => self.user_op(|store, session, clock| {
                 crate::auth::users::set_disabled(store, session, clock, &name, disabled)
             }),
+            Command::RangeAdd { terminal, from, to } => self.range_add(&terminal, &from, &to),
             Command::Unlock(pin) => self.unlock(ctx, &pin),
             Command::DismissVerify => self.verify_problems.clear(),
             Command::DismissFailure => self.failure = None,
@@ -777,6 +800,7 @@ impl App {
                 if session.has(Role::Admin) {
                     nav(ui, Route::AdminPrices, "nav.admin_prices");
                     nav(ui, Route::Users, "nav.users");
+                    nav(ui, Route::Ranges, "nav.ranges");
                 }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -1163,6 +1187,52 @@ fn verify_banner(ui: &mut egui::Ui, lang: Lang, problems: &[crate::verify::Probl
 }
 
 impl App {
+    /// Adds a receipt book through the library; the status bar's next
+    /// number is read again afterwards.
+    fn range_add(&mut self, terminal: &str, from: &str, to: &str) {
+        let (Some(store), Some(session)) = (self.store.as_mut(), &self.session) else {
+            return;
+        };
+        let parse = |value: &str, zh: &str, en: &str| {
+            value.parse::<u64>().map_err(|_| {
+                Failure::new(
+                    ErrorKind::Invalid,
+                    format!("{zh}：“{value}”不是正整数"),
+                    format!("{en}: '{value}' is not a whole number"),
+                )
+            })
+        };
+        let result = parse(from, "起始号", "from")
+            .and_then(|f| Ok((f, parse(to, "终止号", "to")?)))
+            .and_then(|(f, t)| {
+                Ok(crate::receipts::ranges::add(
+                    store,
+                    session,
+                    self.clock.as_ref(),
+                    terminal,
+                    f,
+                    t,
+                )?)
+            });
+        match result {
+            Ok(g) => {
+                let first = crate::receipts::ranges::format_number(&g.terminal, g.from);
+                let last = crate::receipts::ranges::format_number(&g.terminal, g.to);
+                self.failure = None;
+                self.notice = Some((
+                    format!("已添加号段 {first} – {last}"),
+                    format!("Range added: {first} – {last}"),
+                ));
+                self.ranges.added();
+            }
+            Err(f) => {
+                self.notice = None;
+                self.failure = Some(f);
+            }
+        }
+        self.refresh_status();
+    }
+
     fn user_op(
         &mut self,
         op: impl FnOnce(
@@ -1362,6 +1432,7 @@ impl eframe::App for App {
                 Route::PriceBrowser => self.browser.ui(ui, lang, &mut cmds),
                 Route::AdminPrices => self.admin.ui(ui, lang, &mut cmds),
                 Route::Users => self.users.ui(ui, lang, &mut cmds),
+                Route::Ranges => self.ranges.ui(ui, lang, &mut cmds),
             }
         });
         for cmd in cmds {

@@ -10,6 +10,7 @@ pub mod fonts;
 pub mod jobs;
 pub mod login;
 pub mod prices_admin;
+pub mod ranges;
 pub mod sample;
 pub mod setup;
 pub mod status;
@@ -98,9 +99,9 @@ mod tests {
     /// Literals shaped like a table key in a known namespace, wherever they
     /// appear (keys are also passed around before being translated).
     fn key_literals(dir: &Path, out: &mut Vec<(String, String)>) {
-        const NAMESPACES: [&str; 14] = [
-            "users", "verify", "lock", "app", "common", "setup", "sample", "login", "nav",
-            "status", "browser", "col", "admin", "cashier",
+        const NAMESPACES: [&str; 15] = [
+            "ranges", "users", "verify", "lock", "app", "common", "setup", "sample", "login",
+            "nav", "status", "browser", "col", "admin", "cashier",
         ];
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
