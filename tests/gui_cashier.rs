@@ -2,13 +2,10 @@
 //! 5-item cash receipt with the key events counted, and a void approved by
 //! a supervisor's PIN.
 
-use downtime_billing::auth::{Role, Session};
+use downtime_billing::auth::Role;
 use downtime_billing::clock::FixedClock;
-use downtime_billing::domain::{Month, TerminalCode, UserName};
 use downtime_billing::i18n::Lang;
-use downtime_billing::prices;
 use downtime_billing::receipts::{self, episodes, ranges};
-use downtime_billing::setup::{SetupParams, setup};
 use downtime_billing::store::{DataDir, Store};
 use downtime_billing::ui::{App, Route};
 use eframe::egui;
@@ -16,43 +13,16 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use std::sync::Arc;
 
-const NOW: &str = "2026-11-22T09:00:00+08:00";
+mod gui_support;
+use gui_support::*;
 
 /// A terminal ready to issue: set up, the sample list in force, a receipt
 /// book, an open episode, and a second admin (a supervisor for voids).
 fn ready_terminal() -> (tempfile::TempDir, DataDir) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = DataDir::new(tmp.path().join("data"));
+    let (tmp, dir) = set_up_with_sample();
     let clock = FixedClock::at(NOW);
-    setup(
-        &dir,
-        &SetupParams {
-            terminal: "MZ01".into(),
-            hospital: "测试医院".into(),
-            admin: "admin".into(),
-            admin_pin: "123456".into(),
-            signing_key_file: None,
-        },
-        &clock,
-    )
-    .unwrap();
-    let sample = downtime_billing::ui::sample::find();
-    let analysis = prices::analyse_bytes(&sample.file_name, &sample.bytes);
     let mut store = Store::open(&dir).unwrap();
-    let session = Session {
-        user: UserName::parse("admin").unwrap(),
-        roles: Role::ALL.to_vec(),
-        terminal: TerminalCode::parse("MZ01").unwrap(),
-    };
-    prices::import_parsed(
-        &mut store,
-        &session,
-        &clock,
-        &analysis.list,
-        Month::parse("2026-11").unwrap(),
-        &mut |_| {},
-    )
-    .unwrap();
+    let session = admin_session();
     ranges::add(&mut store, &session, &clock, "MZ01", 1, 500).unwrap();
     episodes::open(
         &mut store,

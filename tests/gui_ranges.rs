@@ -4,14 +4,11 @@
 //! is refused with the library's message and changes nothing; a cashier
 //! does not see the screen at all.
 
-use downtime_billing::auth::{Role, Session};
+use downtime_billing::auth::Role;
 use downtime_billing::clock::FixedClock;
-use downtime_billing::domain::{Month, TerminalCode, UserName};
 use downtime_billing::error::ErrorKind;
 use downtime_billing::i18n::Lang;
-use downtime_billing::prices;
 use downtime_billing::receipts::ranges;
-use downtime_billing::setup::{SetupParams, setup};
 use downtime_billing::store::{DataDir, Store};
 use downtime_billing::ui::{App, Route};
 use eframe::egui;
@@ -19,43 +16,16 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use std::sync::Arc;
 
-const NOW: &str = "2026-11-22T09:00:00+08:00";
+mod gui_support;
+use gui_support::*;
 
 /// Set up, the sample list in force, a cashier-only user, and no receipt
 /// book: what a newcomer has right after the setup screens.
 fn fresh_terminal() -> (tempfile::TempDir, DataDir) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = DataDir::new(tmp.path().join("data"));
+    let (tmp, dir) = set_up_with_sample();
     let clock = FixedClock::at(NOW);
-    setup(
-        &dir,
-        &SetupParams {
-            terminal: "MZ01".into(),
-            hospital: "测试医院".into(),
-            admin: "admin".into(),
-            admin_pin: "123456".into(),
-            signing_key_file: None,
-        },
-        &clock,
-    )
-    .unwrap();
-    let sample = downtime_billing::ui::sample::find();
-    let analysis = prices::analyse_bytes(&sample.file_name, &sample.bytes);
     let mut store = Store::open(&dir).unwrap();
-    let session = Session {
-        user: UserName::parse("admin").unwrap(),
-        roles: Role::ALL.to_vec(),
-        terminal: TerminalCode::parse("MZ01").unwrap(),
-    };
-    prices::import_parsed(
-        &mut store,
-        &session,
-        &clock,
-        &analysis.list,
-        Month::parse("2026-11").unwrap(),
-        &mut |_| {},
-    )
-    .unwrap();
+    let session = admin_session();
     downtime_billing::auth::users::add_user(
         &mut store,
         &session,
@@ -75,32 +45,6 @@ fn harness(dir: &DataDir) -> Harness<'static, App> {
         .build_eframe(move |cc| {
             App::new(&cc.egui_ctx, dir, Lang::Zh, Arc::new(FixedClock::at(NOW)))
         })
-}
-
-fn settle(h: &mut Harness<'static, App>) {
-    h.step();
-    while h.state().busy() {
-        std::thread::sleep(std::time::Duration::from_millis(5));
-        h.step();
-    }
-    h.run();
-}
-
-fn type_text(h: &mut Harness<'static, App>, text: &str) {
-    h.event(egui::Event::Text(text.to_string()));
-    h.run();
-}
-
-/// The login screen starts with the cursor in the user field.
-fn log_in(h: &mut Harness<'static, App>, user: &str, pin: &str) {
-    settle(h);
-    type_text(h, user);
-    h.key_press(egui::Key::Enter);
-    h.run();
-    type_text(h, pin);
-    h.key_press(egui::Key::Enter);
-    settle(h);
-    assert!(h.state().session().is_some(), "{:?}", h.state().failure());
 }
 
 fn fill(h: &mut Harness<'static, App>, label: &str, text: &str) {
@@ -123,7 +67,7 @@ fn stored_ranges(dir: &DataDir) -> Vec<(u64, u64)> {
 fn the_setup_admin_adds_a_receipt_book_and_an_overlap_is_refused() {
     let (_tmp, dir) = fresh_terminal();
     let mut h = harness(&dir);
-    log_in(&mut h, "admin", "123456");
+    log_in_by_keyboard(&mut h, "admin", "123456");
     h.get_by_label("无可用号段（请管理员添加）");
     assert_eq!(h.state().status().next_number, None);
 
@@ -198,7 +142,7 @@ fn the_setup_admin_adds_a_receipt_book_and_an_overlap_is_refused() {
 fn a_cashier_does_not_see_the_receipt_books() {
     let (_tmp, dir) = fresh_terminal();
     let mut h = harness(&dir);
-    log_in(&mut h, "qian", "246802");
+    log_in_by_keyboard(&mut h, "qian", "246802");
     assert_eq!(h.state().route(), Route::Cashier);
     // The navigation is drawn, just without the admin's screens.
     h.get_by_label("价格表");

@@ -3,13 +3,10 @@
 //! screen adds a user, and a database changed behind the program's back
 //! raises the red verify banner at start.
 
-use downtime_billing::auth::{Role, Session};
+use downtime_billing::auth::Role;
 use downtime_billing::clock::FixedClock;
-use downtime_billing::domain::{Month, TerminalCode, UserName};
 use downtime_billing::i18n::Lang;
-use downtime_billing::prices;
 use downtime_billing::receipts::{episodes, ranges};
-use downtime_billing::setup::{SetupParams, setup};
 use downtime_billing::store::{DataDir, Store};
 use downtime_billing::ui::{App, Route};
 use eframe::egui;
@@ -17,45 +14,14 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use std::sync::Arc;
 
-const NOW: &str = "2026-11-22T09:00:00+08:00";
-
-fn admin() -> Session {
-    Session {
-        user: UserName::parse("admin").unwrap(),
-        roles: Role::ALL.to_vec(),
-        terminal: TerminalCode::parse("MZ01").unwrap(),
-    }
-}
+mod gui_support;
+use gui_support::*;
 
 fn ready_terminal(idle_minutes: &str) -> (tempfile::TempDir, DataDir) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = DataDir::new(tmp.path().join("data"));
+    let (tmp, dir) = set_up_with_sample();
     let clock = FixedClock::at(NOW);
-    setup(
-        &dir,
-        &SetupParams {
-            terminal: "MZ01".into(),
-            hospital: "测试医院".into(),
-            admin: "admin".into(),
-            admin_pin: "123456".into(),
-            signing_key_file: None,
-        },
-        &clock,
-    )
-    .unwrap();
-    let sample = downtime_billing::ui::sample::find();
-    let analysis = prices::analyse_bytes(&sample.file_name, &sample.bytes);
     let mut store = Store::open(&dir).unwrap();
-    let s = admin();
-    prices::import_parsed(
-        &mut store,
-        &s,
-        &clock,
-        &analysis.list,
-        Month::parse("2026-11").unwrap(),
-        &mut |_| {},
-    )
-    .unwrap();
+    let s = admin_session();
     ranges::add(&mut store, &s, &clock, "MZ01", 1, 100).unwrap();
     episodes::open(
         &mut store,
@@ -87,37 +53,13 @@ fn harness(dir: &DataDir, step_dt: f32) -> Harness<'static, App> {
         })
 }
 
-fn settle(h: &mut Harness<'static, App>) {
-    h.step();
-    while h.state().busy() {
-        std::thread::sleep(std::time::Duration::from_millis(5));
-        h.step();
-    }
-    h.run();
-}
-
-fn type_text(h: &mut Harness<'static, App>, text: &str) {
-    h.event(egui::Event::Text(text.to_string()));
-    h.run();
-}
-
-fn log_in(h: &mut Harness<'static, App>) {
-    type_text(h, "admin");
-    h.key_press(egui::Key::Enter);
-    h.run();
-    type_text(h, "123456");
-    h.key_press(egui::Key::Enter);
-    settle(h);
-    assert!(h.state().session().is_some(), "{:?}", h.state().failure());
-}
-
 #[test]
 fn idle_lock_keeps_the_screen_and_opens_with_the_same_pin() {
     let (_tmp, dir) = ready_terminal("1");
     // Each frame advances egui's clock by 5 s: 12 idle frames are a minute.
     let mut h = harness(&dir, 5.0);
     h.run();
-    log_in(&mut h);
+    log_in_by_keyboard(&mut h, "admin", "123456");
     assert_eq!(h.state().route(), Route::Cashier);
     h.key_press(egui::Key::F2);
     h.run();
@@ -157,7 +99,7 @@ fn admin_adds_a_cashier_on_the_users_screen() {
     let (_tmp, dir) = ready_terminal("5");
     let mut h = harness(&dir, 0.25);
     h.run();
-    log_in(&mut h);
+    log_in_by_keyboard(&mut h, "admin", "123456");
     h.get_by_label("用户管理").click();
     settle(&mut h);
     assert_eq!(h.state().route(), Route::Users);

@@ -11,7 +11,8 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use std::sync::Arc;
 
-const NOW: &str = "2026-11-22T09:00:00+08:00";
+mod gui_support;
+use gui_support::*;
 
 fn harness(dir: &DataDir, lang: Lang) -> Harness<'static, App> {
     let dir = dir.clone();
@@ -82,59 +83,6 @@ fn setup_form_refuses_two_different_pins() {
     h.run();
     assert!(!dir.db_path().exists());
     h.get_by_label("The two PINs differ");
-}
-
-/// A set-up data dir (admin/123456) with the newest sample list imported
-/// for the current month, through the library as the GUI's offer does.
-fn set_up_with_sample() -> (tempfile::TempDir, DataDir) {
-    use downtime_billing::auth::Role;
-    use downtime_billing::prices;
-    use downtime_billing::setup::{SetupParams, setup};
-    use downtime_billing::store::Store;
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = DataDir::new(tmp.path().join("data"));
-    let clock = FixedClock::at(NOW);
-    setup(
-        &dir,
-        &SetupParams {
-            terminal: "MZ01".into(),
-            hospital: "测试医院".into(),
-            admin: "admin".into(),
-            admin_pin: "123456".into(),
-            signing_key_file: None,
-        },
-        &clock,
-    )
-    .unwrap();
-    let sample = downtime_billing::ui::sample::find();
-    let analysis = prices::analyse_bytes(&sample.file_name, &sample.bytes);
-    assert!(analysis.is_valid(), "{:?}", analysis.problems);
-    let mut store = Store::open(&dir).unwrap();
-    let session = downtime_billing::auth::Session {
-        user: downtime_billing::domain::UserName::parse("admin").unwrap(),
-        roles: Role::ALL.to_vec(),
-        terminal: downtime_billing::domain::TerminalCode::parse("MZ01").unwrap(),
-    };
-    prices::import_parsed(
-        &mut store,
-        &session,
-        &clock,
-        &analysis.list,
-        downtime_billing::domain::Month::parse("2026-11").unwrap(),
-        &mut |_| {},
-    )
-    .unwrap();
-    (tmp, dir)
-}
-
-/// Steps the harness until every background job has finished.
-fn settle(h: &mut Harness<'static, App>) {
-    h.step();
-    while h.state().busy() {
-        std::thread::sleep(std::time::Duration::from_millis(5));
-        h.step();
-    }
-    h.run();
 }
 
 fn log_in(h: &mut Harness<'static, App>, user: &str, pin: &str) {
