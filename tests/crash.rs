@@ -97,24 +97,7 @@ fn check_store(env: &Env, reported: &BTreeSet<String>) -> usize {
 
 #[test]
 fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
-    let env = setup();
-    env.ok(
-        "admin",
-        &["episode", "open", "--level", "II", "--reason", "HIS down"],
-    );
-    env.ok(
-        "admin",
-        &[
-            "range",
-            "add",
-            "--terminal",
-            "MZ01",
-            "--from",
-            "1",
-            "--to",
-            "99999999",
-        ],
-    );
+    let env = ready_with("II", 99999999);
     // backups every N receipts would only slow the loop down
     env.ok(
         "admin",

@@ -9,24 +9,7 @@ use serde_json::json;
 
 #[test]
 fn numbers_in_order_warning_and_exhaustion() {
-    let env = setup();
-    env.ok(
-        "admin",
-        &["episode", "open", "--level", "I", "--reason", "HIS down"],
-    );
-    env.ok(
-        "admin",
-        &[
-            "range",
-            "add",
-            "--terminal",
-            "MZ01",
-            "--from",
-            "1",
-            "--to",
-            "22",
-        ],
-    );
+    let env = ready_with("I", 22);
     let mut seen = vec![];
     for i in 1..=22u64 {
         let (code, v, err) = env.issue("cash1", &simple());

@@ -219,11 +219,17 @@ pub fn setup() -> Env {
 
 /// Setup plus an open episode and a range 1–100 for MZ01.
 pub fn ready() -> Env {
+    ready_with("II", 100)
+}
+
+/// Setup plus an open episode of `level` and a range 1–`to` for MZ01.
+pub fn ready_with(level: &str, to: u64) -> Env {
     let env = setup();
     env.ok(
         "admin",
-        &["episode", "open", "--level", "II", "--reason", "HIS down"],
+        &["episode", "open", "--level", level, "--reason", "HIS down"],
     );
+    let to = to.to_string();
     env.ok(
         "admin",
         &[
@@ -234,7 +240,7 @@ pub fn ready() -> Env {
             "--from",
             "1",
             "--to",
-            "100",
+            &to,
         ],
     );
     env
