@@ -4,6 +4,7 @@
 
 use super::app::Command;
 use super::jobs;
+use super::widgets::{ITEM_COLUMNS, item_cells};
 use crate::i18n::{Lang, tr};
 use crate::prices::Snapshot;
 use crate::prices::search::{Hit, SearchIndex};
@@ -164,15 +165,7 @@ impl BrowserScreen {
         let hits = &self.hits;
         table
             .header(22.0, |mut header| {
-                for key in [
-                    "col.code",
-                    "col.name",
-                    "col.spec",
-                    "col.unit",
-                    "col.unit_price",
-                    "col.category",
-                    "col.insurance",
-                ] {
+                for key in ITEM_COLUMNS {
                     header.col(|ui| {
                         ui.strong(tr(lang, key));
                     });
@@ -183,29 +176,7 @@ impl BrowserScreen {
                     let i = row.index();
                     let item = index.item(hits[i].index);
                     row.set_selected(i == highlight);
-                    row.col(|ui| {
-                        ui.monospace(&item.code);
-                    });
-                    row.col(|ui| {
-                        ui.label(&item.name);
-                    });
-                    row.col(|ui| {
-                        ui.label(&item.spec);
-                    });
-                    row.col(|ui| {
-                        ui.label(&item.unit);
-                    });
-                    row.col(|ui| {
-                        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                            ui.monospace(item.unit_price.as_text());
-                        });
-                    });
-                    row.col(|ui| {
-                        ui.label(item.category.label(lang));
-                    });
-                    row.col(|ui| {
-                        ui.label(&item.insurance_class);
-                    });
+                    item_cells(&mut row, item, lang);
                 });
             });
     }

@@ -5,7 +5,7 @@
 
 use super::app::Command;
 use super::jobs;
-use super::widgets::{AMBER, GREEN, RED};
+use super::widgets::{AMBER, GREEN, ITEM_COLUMNS, RED, item_cells};
 use crate::i18n::{Lang, tr};
 use crate::prices::{MonthStatus, Snapshot};
 use eframe::egui;
@@ -303,16 +303,7 @@ impl PricesAdminScreen {
             .column(Column::initial(80.0))
             .column(Column::remainder())
             .header(22.0, |mut h| {
-                for key in [
-                    "col.row",
-                    "col.code",
-                    "col.name",
-                    "col.spec",
-                    "col.unit",
-                    "col.unit_price",
-                    "col.category",
-                    "col.insurance",
-                ] {
+                for key in std::iter::once("col.row").chain(ITEM_COLUMNS) {
                     h.col(|ui| {
                         ui.strong(tr(lang, key));
                     });
@@ -325,27 +316,7 @@ impl PricesAdminScreen {
                     row.col(|ui| {
                         ui.weak(rows.get(i).map(|r| r.to_string()).unwrap_or_default());
                     });
-                    row.col(|ui| {
-                        ui.monospace(&item.code);
-                    });
-                    row.col(|ui| {
-                        ui.label(&item.name);
-                    });
-                    row.col(|ui| {
-                        ui.label(&item.spec);
-                    });
-                    row.col(|ui| {
-                        ui.label(&item.unit);
-                    });
-                    row.col(|ui| {
-                        ui.monospace(item.unit_price.as_text());
-                    });
-                    row.col(|ui| {
-                        ui.label(item.category.label(lang));
-                    });
-                    row.col(|ui| {
-                        ui.label(&item.insurance_class);
-                    });
+                    item_cells(&mut row, item, lang);
                 });
             });
     }

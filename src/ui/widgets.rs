@@ -71,3 +71,43 @@ pub fn notice_banner(ui: &mut egui::Ui, text: &str, close: &str) -> bool {
         });
     dismissed
 }
+
+/// The string keys of the columns every price-item table shows, in order
+/// (the cells are drawn by [`item_cells`]).
+pub const ITEM_COLUMNS: [&str; 7] = [
+    "col.code",
+    "col.name",
+    "col.spec",
+    "col.unit",
+    "col.unit_price",
+    "col.category",
+    "col.insurance",
+];
+
+/// One price item's cells, matching [`ITEM_COLUMNS`]: the code in
+/// monospace, the unit price right-aligned so decimals line up.
+pub fn item_cells(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    item: &crate::prices::PriceItem,
+    lang: Lang,
+) {
+    row.col(|ui| {
+        ui.monospace(&item.code);
+    });
+    for text in [&item.name, &item.spec, &item.unit] {
+        row.col(|ui| {
+            ui.label(text);
+        });
+    }
+    row.col(|ui| {
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.monospace(item.unit_price.as_text());
+        });
+    });
+    row.col(|ui| {
+        ui.label(item.category.label(lang));
+    });
+    row.col(|ui| {
+        ui.label(&item.insurance_class);
+    });
+}
