@@ -60,6 +60,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../backup/schema.sql"),
         append_only: &["backups"],
     },
+    Migration {
+        name: "pharmacy",
+        sql: include_str!("../pharmacy/schema.sql"),
+        append_only: &["dispensings"],
+    },
 ];
 
 /// Every table declared append-only, across all migrations.
