@@ -12,6 +12,7 @@ pub mod login;
 pub mod prices_admin;
 pub mod ranges;
 pub mod sample;
+pub mod screen;
 pub mod setup;
 pub mod status;
 pub mod users;
