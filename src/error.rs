@@ -18,6 +18,9 @@ pub enum ErrorKind {
     Verification,
     /// Conflict with the current state (exit 5).
     Conflict,
+    /// Done, but a follow-up failed: the receipt is issued, its PDF or
+    /// print did not happen (exit 6).
+    FollowUp,
 }
 
 impl ErrorKind {
@@ -28,6 +31,7 @@ impl ErrorKind {
             ErrorKind::NotAllowed => 3,
             ErrorKind::Verification => 4,
             ErrorKind::Conflict => 5,
+            ErrorKind::FollowUp => 6,
         }
     }
 }

@@ -30,6 +30,9 @@
 //! - [`verify`], [`backup`], [`mask`]: the full database check (integrity,
 //!   audit chain, triggers, key, per-record checks), online backups with a
 //!   verified restore, and masking of personal identifiers.
+//! - [`workflows`]: the multi-step flows both faces run (issue → backup →
+//!   PDF → print, shift close → report → backup, reprint, restore,
+//!   checkpoints).
 //! - [`cli`], [`ui`]: the two faces.
 
 pub mod audit;
@@ -53,3 +56,4 @@ pub mod setup;
 pub mod store;
 pub mod ui;
 pub mod verify;
+pub mod workflows;

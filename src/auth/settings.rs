@@ -218,6 +218,13 @@ pub fn backup_dir(conn: &Connection) -> Result<Option<std::path::PathBuf>, Store
     Ok((!v.is_empty()).then(|| std::path::PathBuf::from(v)))
 }
 
+/// The terminal's print command template (`{pdf}` for the file), when one
+/// is set; `None` means PDFs are only saved.
+pub fn print_command(conn: &Connection) -> Result<Option<String>, StoreError> {
+    let v = value(conn, PRINT_COMMAND)?;
+    Ok((!v.trim().is_empty()).then_some(v))
+}
+
 /// A known setting and the value in force, for listings.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SettingValue {

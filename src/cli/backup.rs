@@ -73,7 +73,7 @@ pub fn run_restore(ctx: &Ctx, a: RestoreArgs) -> Result<(), Failure> {
         ));
     };
     let pin = read_pin(ENV_PIN, ctx.lang.pick("PIN：", "PIN: "))?;
-    let info = backup::restore(&ctx.data_dir, &a.file, user, &pin, &ctx.clock)?;
+    let info = crate::workflows::restore(&ctx.data_dir, &a.file, user, &pin, &ctx.clock)?;
     if !a.json {
         ctx.say(
             &format!("已从 {} 恢复", info.restored_from.display()),

@@ -6,6 +6,7 @@ use crate::error::{ErrorKind, Failure};
 use crate::keys::SigningKey;
 use crate::receipts::{self, IssueRequest, ReceiptView, RefundLine, RefundRequest};
 use crate::store::Store;
+use crate::workflows::{self, PdfStep};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -88,15 +89,33 @@ fn read_body(src: &str) -> Result<String, Failure> {
     Ok(s)
 }
 
-fn write_out(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    std::fs::write(path, bytes).map_err(|e| io_err(path, e))
+/// Says what did not follow a committed receipt: a failed backup on
+/// stderr (the receipt stands, exit 0), a PDF that could not be written as
+/// exit 6 once the receipt's JSON is out.
+fn follow_ups(ctx: &Ctx, issued: &workflows::Issued) -> Result<(), Failure> {
+    if let Err(f) = &issued.backup {
+        eprintln!("{}", f.message(ctx.lang));
+    }
+    match issued.follow_up_failure() {
+        None => Ok(()),
+        Some(f) => Err(Failure::new(
+            ErrorKind::FollowUp,
+            format!(
+                "票据 {} 已开出，但未能生成 PDF：{}（请用 receipt pdf 重打）",
+                issued.receipt.receipt.number, f.zh
+            ),
+            format!(
+                "receipt {} IS issued, but its PDF was not written: {} (reprint with `receipt pdf`)",
+                issued.receipt.receipt.number, f.en
+            ),
+        )),
+    }
 }
 
-/// The backup policy after each receipt; a failed backup is reported but
-/// never undoes a committed receipt.
-fn after_receipt(ctx: &Ctx, store: &mut Store, terminal: &str) {
-    if let Err(e) = receipts::backup_if_due(store, &ctx.clock, terminal) {
-        eprintln!("{}", Failure::from(e).message(ctx.lang));
+fn pdf_step(pdf: Option<PathBuf>) -> PdfStep {
+    match pdf {
+        Some(out) => PdfStep::Save { copy_to: Some(out) },
+        None => PdfStep::Skip,
     }
 }
 
@@ -145,11 +164,11 @@ pub fn run(ctx: &Ctx, cmd: ReceiptCmd) -> Result<(), Failure> {
     let mut store = ctx.open_store()?;
     // A window killed before it could checkpoint leaves a long WAL behind;
     // fold it in now, before the hot path (which never checkpoints).
-    let _ = receipts::checkpoint(store.conn());
+    let _ = workflows::checkpoint(&store);
     let session = ctx.session(&mut store)?;
     let result = run_in(ctx, &mut store, &session, cmd);
     // Idle now: move the WAL into the database (the hot path never does).
-    let _ = receipts::checkpoint(store.conn());
+    let _ = workflows::checkpoint(&store);
     result
 }
 
@@ -166,25 +185,22 @@ fn run_in(
             if let Some(n) = repeat {
                 let stdout = std::io::stdout();
                 for _ in 0..n {
-                    let r = receipts::issue(store, session, &ctx.clock, &key, &req)?;
+                    let r =
+                        workflows::issue(store, session, &ctx.clock, &key, &req, &PdfStep::Skip)?;
                     let mut out = stdout.lock();
-                    let _ = writeln!(out, "{}", r.receipt.number);
+                    let _ = writeln!(out, "{}", r.receipt.receipt.number);
                     let _ = out.flush();
-                    after_receipt(ctx, store, session.terminal.as_str());
+                    drop(out);
+                    follow_ups(ctx, &r)?;
                 }
                 return Ok(());
             }
-            let mut r = receipts::issue(store, session, &ctx.clock, &key, &req)?;
-            if let Some(w) = &r.warning {
+            let r = workflows::issue(store, session, &ctx.clock, &key, &req, &pdf_step(pdf))?;
+            if let Some(w) = &r.receipt.warning {
                 eprintln!("{w}");
             }
-            after_receipt(ctx, store, session.terminal.as_str());
-            if let Some(out) = pdf {
-                let (bytes, _saved) = receipts::save_pdf(store, &r.receipt, false)?;
-                write_out(&out, &bytes)?;
-                r.pdf = Some(out.display().to_string());
-            }
-            print_json(&r)
+            print_json(&r.receipt)?;
+            follow_ups(ctx, &r)
         }
         ReceiptCmd::Show { number, json } => {
             let v = receipts::show(store.conn(), &number)?;
@@ -214,8 +230,19 @@ fn run_in(
             Ok(())
         }
         ReceiptCmd::Pdf { number, out } => {
-            let (v, bytes, _) = receipts::reprint_pdf(store, session, &ctx.clock, &number)?;
-            write_out(&out, &bytes)?;
+            let r = workflows::reprint(
+                store,
+                session,
+                &ctx.clock,
+                &number,
+                &PdfStep::Save {
+                    copy_to: Some(out.clone()),
+                },
+            )?;
+            if let Some(f) = r.pdf.failure() {
+                return Err(f.clone());
+            }
+            let v = r.receipt;
             println!(
                 "{} {} → {} ({} {})",
                 ctx.lang.pick("已重打", "reprinted"),
@@ -267,7 +294,7 @@ fn run_in(
                 ctx.lang.pick("主管 PIN：", "Supervisor PIN: "),
             )?;
             let key = key(ctx)?;
-            let mut r = receipts::refund(
+            let r = workflows::refund(
                 store,
                 session,
                 &ctx.clock,
@@ -277,19 +304,17 @@ fn run_in(
                     lines,
                     reason,
                 },
-                &supervisor,
-                &pin,
+                crate::receipts::shift::SupervisorPin {
+                    name: &supervisor,
+                    pin: &pin,
+                },
+                &pdf_step(pdf),
             )?;
-            if let Some(w) = &r.warning {
+            if let Some(w) = &r.receipt.warning {
                 eprintln!("{w}");
             }
-            after_receipt(ctx, store, session.terminal.as_str());
-            if let Some(out) = pdf {
-                let (bytes, _saved) = receipts::save_pdf(store, &r.receipt, false)?;
-                write_out(&out, &bytes)?;
-                r.pdf = Some(out.display().to_string());
-            }
-            print_json(&r)
+            print_json(&r.receipt)?;
+            follow_ups(ctx, &r)
         }
     }
 }

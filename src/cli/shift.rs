@@ -1,9 +1,11 @@
-//! `shift close`: the cashier's shift-close record, its PDF, then a backup.
+//! `shift close`: the shift-close workflow (record, report, backup) and its
+//! result as text or JSON.
 
 use super::{Ctx, ENV_SUPERVISOR_PIN, print_json, read_pin};
 use crate::error::{ErrorKind, Failure};
 use crate::money::Money;
-use crate::receipts::shift::{self, SupervisorPin};
+use crate::receipts::shift::SupervisorPin;
+use crate::workflows::{self, ShiftClose};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Subcommand)]
@@ -53,31 +55,31 @@ pub fn run(ctx: &Ctx, cmd: ShiftCmd) -> Result<(), Failure> {
         (Some(name), Some(pin)) => Some(SupervisorPin { name, pin }),
         _ => None,
     };
-    let s = shift::close(&mut store, &session, &ctx.clock, declared, sup, Some(&out))?;
-    let hospital = store.setting("hospital.name")?.unwrap_or_default();
-    let pdf = crate::print::render_report(&shift::report_doc(&s, &hospital))?;
-    std::fs::write(&out, pdf).map_err(|e| {
-        Failure::new(
-            ErrorKind::Internal,
-            format!("{}：{e}", out.display()),
-            format!("{}: {e}", out.display()),
-        )
-    })?;
-    // The record is committed and printed; now the backup the procedures
-    // require at every shift close.
-    let backup = crate::backup::backup_now(
+    let closed = workflows::close_shift(
         &mut store,
+        &session,
         &ctx.clock,
-        crate::backup::BackupReason::ShiftClose,
-    );
-    let backup_file = match &backup {
-        Ok(b) => Some(b.file.display().to_string()),
-        Err(_) => None,
-    };
+        ShiftClose {
+            cash_declared: declared,
+            supervisor: sup,
+            report: Some(out),
+        },
+    )?;
+    let s = &closed.summary;
     if json {
-        let mut v = serde_json::to_value(&s).unwrap_or_default();
-        v["pdf"] = serde_json::Value::String(out.display().to_string());
-        v["backup"] = backup_file.into();
+        let mut v = serde_json::to_value(s).unwrap_or_default();
+        v["pdf"] = closed
+            .report
+            .as_ref()
+            .ok()
+            .map(|p| p.display().to_string())
+            .into();
+        v["backup"] = closed
+            .backup
+            .as_ref()
+            .ok()
+            .map(|b| b.file.display().to_string())
+            .into();
         print_json(&v)?;
     } else {
         println!(
@@ -94,6 +96,17 @@ pub fn run(ctx: &Ctx, cmd: ShiftCmd) -> Result<(), Failure> {
                 .unwrap_or_else(|| "—".into())
         );
     }
-    // The shift is closed either way; a failed backup is said loudly.
-    backup.map(|_| ()).map_err(Failure::from)
+    // The shift is closed either way; a report that was not written is a
+    // follow-up failure (exit 6), a failed backup is said loudly.
+    if let Err(f) = closed.report {
+        return Err(Failure::new(
+            ErrorKind::FollowUp,
+            format!("已交班，但未能写出报表：{}", f.zh),
+            format!(
+                "the shift IS closed, but its report was not written: {}",
+                f.en
+            ),
+        ));
+    }
+    closed.backup.map(|_| ())
 }

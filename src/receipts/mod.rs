@@ -51,16 +51,3 @@ pub fn checkpoint(conn: &Connection) -> Result<(), crate::store::StoreError> {
 pub(crate) fn money(fen: i64) -> crate::money::Money {
     crate::money::Money::from_fen(fen)
 }
-
-/// The backup policy after each receipt (`backup.every_receipts`): call it
-/// once a receipt or credit note is committed. A failure here never undoes
-/// the receipt; show it to the cashier.
-pub fn backup_if_due(
-    store: &mut crate::store::Store,
-    clock: &dyn crate::clock::Clock,
-    terminal: &str,
-) -> Result<Option<crate::backup::BackupInfo>, ReceiptError> {
-    let n = query::count_issued(store.conn(), terminal)?;
-    crate::backup::maybe_backup_after_receipt(store, clock, n)
-        .map_err(|e| ReceiptError::Other(e.into()))
-}
