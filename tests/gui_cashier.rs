@@ -119,7 +119,7 @@ fn a_cashier_issues_a_five_item_cash_receipt_without_the_mouse() {
         k.h.state().verify_problems()
     );
     assert!(
-        k.h.state().cashier().index.is_some(),
+        k.h.state().cashier().index().is_some(),
         "the list in force is loaded"
     );
     let login_keys = k.count;
@@ -138,7 +138,7 @@ fn a_cashier_issues_a_five_item_cash_receipt_without_the_mouse() {
     for (query, qty) in items {
         k.type_text(query);
         let hit = k.h.state().cashier().hits()[0];
-        let index = k.h.state().cashier().index.clone().unwrap();
+        let index = k.h.state().cashier().index().cloned().unwrap();
         expected.push(index.item(hit.index).code.clone());
         k.press(egui::Key::Enter);
         if !qty.is_empty() {
@@ -146,12 +146,12 @@ fn a_cashier_issues_a_five_item_cash_receipt_without_the_mouse() {
         }
         k.press(egui::Key::Enter);
     }
-    assert_eq!(k.h.state().cashier().lines.len(), 5);
+    assert_eq!(k.h.state().cashier().lines().len(), 5);
     let (total, words) =
         k.h.state()
             .cashier()
-            .total
-            .clone()
+            .total()
+            .cloned()
             .expect("a running total");
     // The running total and its 大写 are on screen before settling.
     k.h.get_by_label_contains(&words);
@@ -167,8 +167,8 @@ fn a_cashier_issues_a_five_item_cash_receipt_without_the_mouse() {
     let last = h
         .state()
         .cashier()
-        .last
-        .clone()
+        .last()
+        .cloned()
         .expect("a receipt was issued");
     assert_eq!(last.number, "MZ01-00000001");
     assert_eq!(last.total, total);
@@ -213,7 +213,7 @@ fn a_void_needs_a_supervisor_pin_and_marks_the_receipt() {
     k.press(egui::Key::F4);
     k.type_text("50");
     k.press(egui::Key::Enter);
-    let number = k.h.state().cashier().last.clone().unwrap().number;
+    let number = k.h.state().cashier().last().cloned().unwrap().number;
 
     // F8 voids the highlighted recent receipt (the newest).
     k.press(egui::Key::F8);
@@ -276,8 +276,8 @@ fn a_deposit_then_the_shift_close_with_its_backup() {
     let last =
         k.h.state()
             .cashier()
-            .last
-            .clone()
+            .last()
+            .cloned()
             .expect("the deposit was issued");
     assert_eq!(last.total.to_string(), "2000.00");
 

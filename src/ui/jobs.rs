@@ -2,6 +2,7 @@
 //! worker thread so the window keeps answering; the screen shows a progress
 //! bar from the shared counters and picks the result up when it is ready.
 
+use crate::error::{ErrorKind, Failure};
 use eframe::egui;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -90,4 +91,57 @@ pub fn progress_bar(ui: &mut egui::Ui, fraction: Option<f32>, text: &str) {
         Some(f) => ui.add(egui::ProgressBar::new(f).show_percentage().text(text)),
         None => ui.add(egui::ProgressBar::new(0.0).animate(true).text(text)),
     };
+}
+
+/// At most one job of a kind: the one poller every screen's background work
+/// goes through. A worker that ended without an answer becomes an internal
+/// failure, reported once.
+pub struct Slot<T> {
+    job: Option<Job<Result<T, Failure>>>,
+}
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Slot { job: None }
+    }
+}
+
+impl<T: Send + 'static> Slot<T> {
+    /// Starts `work`, replacing (and forgetting) any job still running.
+    pub fn start(
+        &mut self,
+        ctx: &egui::Context,
+        work: impl FnOnce(&Progress) -> Result<T, Failure> + Send + 'static,
+    ) {
+        self.job = Some(Job::spawn(ctx, work));
+    }
+
+    pub fn running(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// The progress of the running job, if it knows its size.
+    pub fn fraction(&self) -> Option<f32> {
+        self.job.as_ref().and_then(Job::fraction)
+    }
+
+    /// The result once the worker is done; `None` while it runs or when
+    /// nothing was started.
+    pub fn poll(&mut self, ctx: &egui::Context) -> Option<Result<T, Failure>> {
+        let out = match self.job.as_ref()?.poll(ctx) {
+            Poll::Running => return None,
+            Poll::Done(result) => result,
+            Poll::Lost => Err(lost()),
+        };
+        self.job = None;
+        Some(out)
+    }
+}
+
+fn lost() -> Failure {
+    Failure::new(
+        ErrorKind::Internal,
+        "后台任务意外中止（详见日志）",
+        "a background task stopped unexpectedly (see the log)",
+    )
 }

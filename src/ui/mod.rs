@@ -1,4 +1,4 @@
-//! The GUI face (eframe/egui, glow). One [`App`] with a route per screen;
+//! The GUI face (eframe/egui, glow). One [`App`] shell with a route per screen;
 //! screens emit commands the app applies between frames, so no database
 //! call ever runs inside a widget. All text comes from `assets/strings.json`
 //! through [`crate::i18n::tr`].
@@ -18,7 +18,7 @@ pub mod status;
 pub mod users;
 pub mod widgets;
 
-pub use app::{App, Command, Route};
+pub use app::{App, Route};
 
 use crate::clock::SystemClock;
 use crate::error::{ErrorKind, Failure};
@@ -109,6 +109,10 @@ mod tests {
         };
         for entry in entries.flatten() {
             let path = entry.path();
+            if path.is_dir() {
+                key_literals(&path, out);
+                continue;
+            }
             if path.extension().and_then(|e| e.to_str()) != Some("rs") {
                 continue;
             }

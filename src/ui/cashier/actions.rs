@@ -1,0 +1,304 @@
+//! What each cashier action does, between frames, through the library and
+//! the workflows; its outcome is left as [`Feedback`] for the shell's
+//! banners and in the screen's own fields (the last receipt, the total).
+
+use super::{CashierScreen, Context, Feedback, LastReceipt};
+use crate::auth::Session;
+use crate::error::{ErrorKind, Failure};
+use crate::i18n::Lang;
+use crate::keys::SigningKey;
+use crate::receipts::{episodes, query, ranges};
+use crate::store::Store;
+use crate::ui::screen::ScreenEnv;
+use crate::workflows::{self, PdfOutcome, PdfStep};
+
+/// What the cashier asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CashierAction {
+    OpenEpisode {
+        level: String,
+        reason: String,
+        drill: bool,
+    },
+    /// The lines changed: price them again.
+    Total,
+    Settle,
+    /// F5: print the receipt just issued (or open its PDF).
+    Print,
+    Void {
+        number: String,
+        reason: String,
+        supervisor: String,
+        pin: String,
+    },
+    Reprint(String),
+    ShiftClose {
+        cash: String,
+        supervisor: String,
+        pin: String,
+    },
+}
+
+impl CashierScreen {
+    /// Re-reads the episode, the next number and the recent receipts.
+    pub fn refresh(&mut self, store: &Store, session: &Session) -> Result<(), Failure> {
+        let terminal = session.terminal.as_str();
+        let episode = episodes::current(store.conn(), terminal)?;
+        let next = ranges::next_number(store.conn(), terminal)?;
+        self.recent = query::recent(store.conn(), terminal, 12)?;
+        self.ctx = Context {
+            episode: episode.map(|e| (e.level, e.reason, e.drill, e.opened_at)),
+            numbers_left: next.as_ref().map(|n| n.left).unwrap_or(0),
+            next_number: next.map(|n| n.number),
+        };
+        Ok(())
+    }
+
+    fn fail(&mut self, f: impl Into<Failure>) {
+        self.feedback.push(Feedback::Failure(f.into()));
+    }
+
+    fn notice(&mut self, zh: String, en: String) {
+        self.feedback.push(Feedback::Clear);
+        self.feedback.push(Feedback::Notice(zh, en));
+    }
+
+    /// Runs one action; the shell re-reads the status afterwards.
+    pub fn apply(&mut self, action: CashierAction, env: &mut ScreenEnv<'_>) {
+        match action {
+            CashierAction::OpenEpisode {
+                level,
+                reason,
+                drill,
+            } => {
+                let result = episodes::Level::parse(&level).and_then(|level| {
+                    episodes::open(env.store, env.session, env.clock, level, &reason, drill)
+                });
+                match result {
+                    Ok(_) => {
+                        self.feedback.push(Feedback::Clear);
+                        self.new_receipt();
+                    }
+                    Err(e) => self.fail(e),
+                }
+            }
+            CashierAction::Total => self.price(env),
+            CashierAction::Settle => self.settle_now(env),
+            CashierAction::Print => self.print_last(env),
+            CashierAction::Void {
+                number,
+                reason,
+                supervisor,
+                pin,
+            } => match crate::receipts::void(
+                env.store,
+                env.session,
+                env.clock,
+                &number,
+                &reason,
+                &supervisor,
+                &pin,
+            ) {
+                Ok(v) => self.notice(
+                    format!("已作废 {}（主管 {}）", v.number, supervisor),
+                    format!("Voided {} (supervisor {})", v.number, supervisor),
+                ),
+                Err(e) => self.fail(e),
+            },
+            CashierAction::Reprint(number) => self.reprint(env, &number),
+            CashierAction::ShiftClose {
+                cash,
+                supervisor,
+                pin,
+            } => self.close_shift(env, &cash, &supervisor, &pin),
+        }
+    }
+
+    /// The running total, priced by the library from the list in force.
+    fn price(&mut self, env: &ScreenEnv<'_>) {
+        let lines = self.line_requests();
+        if lines.is_empty() {
+            self.total = None;
+            return;
+        }
+        match crate::receipts::issue::preview(env.store.conn(), env.clock, &lines) {
+            Ok(p) => self.total = Some((p.total, p.total_in_words)),
+            Err(e) => {
+                self.total = None;
+                self.fail(e);
+            }
+        }
+    }
+
+    /// Issues the receipt (one durable transaction), then the workflow's
+    /// backup, PDF and print: the receipt exists before any paper does.
+    fn settle_now(&mut self, env: &mut ScreenEnv<'_>) {
+        let key = match SigningKey::load(&env.data_dir.key_path()) {
+            Ok(k) => k,
+            Err(_) => {
+                return self.fail(Failure::new(
+                    ErrorKind::Internal,
+                    "未能载入医院签名密钥，不能开票",
+                    "the hospital signing key could not be loaded: cannot issue",
+                ));
+            }
+        };
+        let req = self.request();
+        let issued = match workflows::issue(
+            env.store,
+            env.session,
+            env.clock,
+            &key,
+            &req,
+            &PdfStep::Print,
+        ) {
+            Ok(r) => r,
+            Err(f) => return self.fail(f),
+        };
+        self.feedback.push(Feedback::Clear);
+        if let Err(f) = issued.backup {
+            self.fail(f);
+        }
+        self.new_receipt();
+        let r = &issued.receipt;
+        self.last = Some(LastReceipt {
+            number: r.receipt.number.clone(),
+            total: r.receipt.total,
+            change: r.receipt.change,
+            warning: r.warning.clone(),
+            printed: None,
+        });
+        self.printed(issued.pdf);
+    }
+
+    /// Notes where the last receipt's PDF went, or why it did not.
+    fn printed(&mut self, pdf: PdfOutcome) {
+        match pdf {
+            PdfOutcome::Failed(f) => self.fail(f),
+            done => {
+                if let (Some(last), Some(path)) = (&mut self.last, done.path()) {
+                    last.printed = Some(path.display().to_string());
+                }
+            }
+        }
+    }
+
+    /// F5: prints the receipt just issued when its printing failed; with
+    /// no print command configured, opens its saved PDF in the viewer. A
+    /// receipt already printed is printed again only as a counted copy (F9).
+    fn print_last(&mut self, env: &ScreenEnv<'_>) {
+        let Some(last) = &self.last else { return };
+        if let Some(path) = &last.printed {
+            let command = crate::auth::settings::print_command(env.store.conn())
+                .ok()
+                .flatten();
+            if command.is_none() {
+                open_in_viewer(std::path::Path::new(path));
+                return;
+            }
+            return self.notice(
+                "该票据已打印；如需再打印请用 F9 重打（标注“重打”）".into(),
+                "This receipt was printed; use F9 to reprint a copy marked COPY".into(),
+            );
+        }
+        let number = last.number.clone();
+        match workflows::print_issued(env.store, &number, &PdfStep::Print) {
+            Ok(pdf) => self.printed(pdf),
+            Err(f) => self.fail(f),
+        }
+    }
+
+    fn reprint(&mut self, env: &mut ScreenEnv<'_>, number: &str) {
+        let result = workflows::reprint(env.store, env.session, env.clock, number, &PdfStep::Print);
+        match result {
+            Ok(r) => match r.pdf {
+                PdfOutcome::Failed(f) => self.fail(f),
+                pdf => {
+                    let path = pdf
+                        .path()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default();
+                    let v = r.receipt;
+                    self.notice(
+                        format!("已重打 {}（第 {} 份副本）：{path}", v.number, v.reprints),
+                        format!("Reprinted {} (copy {}): {path}", v.number, v.reprints),
+                    );
+                }
+            },
+            Err(f) => self.fail(f),
+        }
+    }
+
+    fn close_shift(&mut self, env: &mut ScreenEnv<'_>, cash: &str, supervisor: &str, pin: &str) {
+        let declared = if cash.is_empty() {
+            None
+        } else {
+            match crate::money::Money::parse(cash) {
+                Ok(m) => Some(m),
+                Err(e) => {
+                    return self.fail(Failure::new(
+                        ErrorKind::Invalid,
+                        format!("实收现金：{}", e.message(Lang::Zh)),
+                        format!("cash declared: {}", e.message(Lang::En)),
+                    ));
+                }
+            }
+        };
+        let sup = (!supervisor.is_empty()).then_some(crate::receipts::shift::SupervisorPin {
+            name: supervisor,
+            pin,
+        });
+        let closed = workflows::close_shift(
+            env.store,
+            env.session,
+            env.clock,
+            workflows::ShiftClose {
+                cash_declared: declared,
+                supervisor: sup,
+                report: None,
+            },
+        );
+        match closed {
+            Ok(c) => {
+                let s = &c.summary;
+                let report = match &c.report {
+                    Ok(p) => p.display().to_string(),
+                    Err(_) => "—".into(),
+                };
+                self.notice(
+                    format!(
+                        "已交班：{} 张，应有现金 {}；报表 {report}",
+                        s.count, s.cash_expected
+                    ),
+                    format!(
+                        "Shift closed: {} receipts, cash expected {}; report {report}",
+                        s.count, s.cash_expected
+                    ),
+                );
+                // The shift stands; a report or backup that failed is said.
+                for f in [c.report.err(), c.backup.err()].into_iter().flatten() {
+                    self.fail(f);
+                }
+            }
+            Err(f) => self.fail(f),
+        }
+    }
+}
+
+/// Opens a saved PDF with the desktop's viewer, without waiting for it.
+fn open_in_viewer(path: &std::path::Path) {
+    let opener = if cfg!(target_os = "windows") {
+        "explorer"
+    } else if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    match std::process::Command::new(opener).arg(path).spawn() {
+        // Reaped on a thread of its own so no zombie is left behind.
+        Ok(mut child) => {
+            std::thread::spawn(move || child.wait());
+        }
+        Err(e) => tracing::warn!(%e, "cannot open {}", path.display()),
+    }
+}
