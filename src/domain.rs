@@ -172,3 +172,89 @@ mod tests {
         assert!(TerminalCode::parse("MZ-01").is_err());
     }
 }
+
+/// How a payment was made. Stored (and written in JSON) as its code:
+/// `cash`, `card`, `mobile`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PaymentMethod {
+    #[default]
+    Cash,
+    Card,
+    Mobile,
+}
+
+impl PaymentMethod {
+    pub const ALL: [PaymentMethod; 3] = [
+        PaymentMethod::Cash,
+        PaymentMethod::Card,
+        PaymentMethod::Mobile,
+    ];
+
+    /// From the stored or typed code; `None` for anything else.
+    pub fn parse(code: &str) -> Option<PaymentMethod> {
+        PaymentMethod::ALL
+            .into_iter()
+            .find(|m| m.code() == code.trim())
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            PaymentMethod::Cash => "cash",
+            PaymentMethod::Card => "card",
+            PaymentMethod::Mobile => "mobile",
+        }
+    }
+
+    /// As printed on a receipt.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            PaymentMethod::Cash => "现金",
+            PaymentMethod::Card => "银行卡",
+            PaymentMethod::Mobile => "移动支付",
+        }
+    }
+
+    /// Cash is tendered (and gets change); the others carry a reference.
+    pub fn is_cash(self) -> bool {
+        self == PaymentMethod::Cash
+    }
+}
+
+impl fmt::Display for PaymentMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Who pays: the patient, or an insured patient paying in full now and
+/// resettled with the insurer later. Stored as `self_pay` /
+/// `insured_full_pay`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PayerType {
+    #[default]
+    SelfPay,
+    InsuredFullPay,
+}
+
+impl PayerType {
+    pub fn parse(code: &str) -> Option<PayerType> {
+        match code.trim() {
+            "self_pay" => Some(PayerType::SelfPay),
+            "insured_full_pay" => Some(PayerType::InsuredFullPay),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            PayerType::SelfPay => "self_pay",
+            PayerType::InsuredFullPay => "insured_full_pay",
+        }
+    }
+}
+
+impl fmt::Display for PayerType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}

@@ -4,6 +4,20 @@
 //! [`Quantity`] up to two (grams of 中草药). Line amounts round half-up to the
 //! fen, per line. [`Money::in_words`] writes the total in Chinese capital
 //! numerals (大写金额) by the People's Bank rules for filling in bills.
+//!
+//! Bounds, each refused with the field named when exceeded (nothing stored):
+//! - one amount (a line, a receipt's total, a payment, cash tendered, a
+//!   deposit, cash declared at shift close): at most [`MAX_AMOUNT`],
+//!   10,000,000.00 yuan;
+//! - a unit price: at most [`MAX_UNIT_PRICE`], 1,000,000 yuan, four decimals;
+//! - a quantity: more than zero, at most [`MAX_QUANTITY`], 100,000, two
+//!   decimals.
+//!
+//! So one amount is at most 10⁹ fen, and [`Money::fen`] is exact for it and
+//! for any sum of up to 9·10⁹ of them (i64). The rules that make amounts
+//! live here, once each: the line amount ([`UnitPrice::line_amount`]), the
+//! total ([`Money::total`]), the change ([`Money::change`]) and 大写
+//! ([`Money::in_words`]).
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::fmt;
@@ -11,6 +25,13 @@ use std::str::FromStr;
 
 /// Largest unit price a price list may carry.
 pub const MAX_UNIT_PRICE: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+
+/// Largest single amount (line, total, payment, tendered, deposit): ten
+/// million yuan.
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(10_000_000, 0, 0, false, 0);
+
+/// Largest quantity on one line.
+pub const MAX_QUANTITY: Decimal = Decimal::from_parts(100_000, 0, 0, false, 0);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
@@ -75,11 +96,51 @@ impl Money {
         Money(round_fen(d))
     }
 
-    /// Parses a user-given amount: at most two decimals.
+    /// Parses a user-given amount: at most two decimals, at most
+    /// [`MAX_AMOUNT`] either way.
     pub fn parse(raw: &str) -> Result<Money, MoneyError> {
+        let m = Money::parse_any(raw)?;
+        m.within_ceiling(raw)
+    }
+
+    /// Parses an amount of any size (sums already stored or serialized).
+    fn parse_any(raw: &str) -> Result<Money, MoneyError> {
         let d = parse_decimal(raw)?;
         check_scale(raw, d, 2)?;
         Ok(Money(round_fen(d)))
+    }
+
+    /// `self`, or `TooLarge` naming `raw` when over [`MAX_AMOUNT`].
+    fn within_ceiling(self, raw: &str) -> Result<Money, MoneyError> {
+        if self.0.abs() > MAX_AMOUNT {
+            return Err(MoneyError::TooLarge(raw.trim().to_string(), MAX_AMOUNT));
+        }
+        Ok(self)
+    }
+
+    /// The one rule for a total: the sum of its amounts, refused over
+    /// [`MAX_AMOUNT`].
+    pub fn total(amounts: impl IntoIterator<Item = Money>) -> Result<Money, MoneyError> {
+        let sum: Money = amounts.into_iter().sum();
+        sum.within_ceiling(&sum.to_string())
+    }
+
+    /// The one rule for change: cash tendered less what it pays for
+    /// (negative when too little was tendered).
+    pub fn change(tendered: Money, due: Money) -> Money {
+        tendered - due
+    }
+
+    /// `self + other`, `None` over [`MAX_AMOUNT`].
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        let sum = Money(self.0.checked_add(other.0)?);
+        (sum.0.abs() <= MAX_AMOUNT).then_some(sum)
+    }
+
+    /// `self − other`, `None` over [`MAX_AMOUNT`].
+    pub fn checked_sub(self, other: Money) -> Option<Money> {
+        let diff = Money(self.0.checked_sub(other.0)?);
+        (diff.0.abs() <= MAX_AMOUNT).then_some(diff)
     }
 
     pub fn from_fen(fen: i64) -> Money {
@@ -168,7 +229,7 @@ impl serde::Serialize for Money {
 impl<'de> serde::Deserialize<'de> for Money {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Money, D::Error> {
         let s = <String as serde::Deserialize>::deserialize(d)?;
-        Money::parse(&s).map_err(serde::de::Error::custom)
+        Money::parse_any(&s).map_err(serde::de::Error::custom)
     }
 }
 
@@ -208,9 +269,17 @@ impl UnitPrice {
         self.0.to_string()
     }
 
-    /// Unit price × quantity, rounded half-up to the fen.
+    /// Unit price × quantity, rounded half-up to the fen (unbounded; the
+    /// cashier screen's running figures).
     pub fn times(self, q: Quantity) -> Money {
         Money::from_decimal(self.0 * q.0)
+    }
+
+    /// The one rule for a line amount: [`Self::times`], refused over
+    /// [`MAX_AMOUNT`].
+    pub fn line_amount(self, q: Quantity) -> Result<Money, MoneyError> {
+        let m = self.times(q);
+        m.within_ceiling(&format!("{self} × {q}"))
     }
 }
 
@@ -237,11 +306,8 @@ impl Quantity {
         if d <= Decimal::ZERO {
             return Err(MoneyError::NotPositive(raw.trim().to_string()));
         }
-        if d > Decimal::from(100_000) {
-            return Err(MoneyError::TooLarge(
-                raw.trim().to_string(),
-                Decimal::from(100_000),
-            ));
+        if d > MAX_QUANTITY {
+            return Err(MoneyError::TooLarge(raw.trim().to_string(), MAX_QUANTITY));
         }
         Ok(Quantity(d.normalize()))
     }
@@ -382,8 +448,36 @@ fn in_words(m: Money) -> String {
 mod tests {
     use super::*;
 
+    /// 大写 of any size (sums go past the ceiling of one amount).
     fn w(s: &str) -> String {
-        Money::parse(s).unwrap().in_words()
+        Money::parse_any(s).unwrap().in_words()
+    }
+
+    #[test]
+    fn one_amount_is_bounded_by_the_ceiling() {
+        assert!(Money::parse("10000000.00").is_ok());
+        assert!(Money::parse("-10000000.00").is_ok());
+        assert!(matches!(
+            Money::parse("10000000.01"),
+            Err(MoneyError::TooLarge(..))
+        ));
+        let max = Money::parse("10000000").unwrap();
+        let fen = Money::parse("0.01").unwrap();
+        assert_eq!(max.checked_add(fen), None);
+        assert_eq!(max.checked_sub(fen), Money::parse("9999999.99").ok());
+        assert!(Money::total([max, fen]).is_err());
+        assert_eq!(Money::total([fen, fen]), Money::parse("0.02"));
+        let price = UnitPrice::parse("1000000").unwrap();
+        assert!(price.line_amount(Quantity::parse("10").unwrap()).is_ok());
+        assert!(
+            price
+                .line_amount(Quantity::parse("10.01").unwrap())
+                .is_err()
+        );
+        assert_eq!(
+            Money::change(Money::parse("20").unwrap(), Money::parse("13.6").unwrap()),
+            Money::parse("6.40").unwrap()
+        );
     }
 
     #[test]

@@ -16,6 +16,8 @@ use proptest::prelude::*;
 /// yuan); [`capitals_of_huge_amounts_read_back`] goes to 10^18 fen.
 const MAX_FEN: i64 = 1_000_000_000_000;
 const HUGE_FEN: i64 = 1_000_000_000_000_000_000;
+/// `money::MAX_AMOUNT` in fen.
+const CEILING_FEN: i64 = 1_000_000_000;
 
 fn capital_digit(c: char) -> Option<u64> {
     "零壹贰叁肆伍陆柒捌玖"
@@ -407,10 +409,20 @@ proptest! {
         prop_assert_eq!(down.times(one).fen() as u64, fen);
     }
 
+    /// Up to the documented ceiling (10,000,000.00 yuan) either way.
     #[test]
-    fn money_text_round_trips(fen in -MAX_FEN..=MAX_FEN) {
+    fn money_text_round_trips(fen in -CEILING_FEN..=CEILING_FEN) {
         let m = Money::from_fen(fen);
         prop_assert_eq!(Money::parse(&m.to_string()), Ok(m));
         prop_assert_eq!(m.fen(), fen);
+    }
+
+    /// Over the ceiling an amount is refused, never wrapped or truncated.
+    #[test]
+    fn money_over_the_ceiling_is_refused(fen in CEILING_FEN + 1..=MAX_FEN) {
+        let text = Money::from_fen(fen).to_string();
+        prop_assert!(Money::parse(&text).is_err());
+        let negative = format!("-{}", text);
+        prop_assert!(Money::parse(&negative).is_err());
     }
 }

@@ -529,3 +529,29 @@ fn the_cli_md_body_on_the_sample_list() {
     assert_eq!(code, 2);
     assert!(err.contains("expected 33.60, got 45.00"), "{err}");
 }
+
+#[test]
+fn an_amount_over_the_ceiling_is_refused_naming_the_field() {
+    let env = ready();
+    let deposit = serde_json::json!({
+        "kind": "deposit",
+        "patient": {"name": "王五"},
+        "amount": "10000000.01",
+        "payments": [{"method": "cash", "amount": "10000000.01"}],
+    });
+    let (code, _, err) = env.issue("admin", &deposit);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.starts_with("amount:"), "{err}");
+    assert!(err.contains("10000000"), "{err}");
+    let tendered = body(
+        &[("XA88DF322F52065", "1")],
+        serde_json::json!([{"method": "cash", "amount": "7.30", "tendered": "99999999"}]),
+    );
+    let (code, _, err) = env.issue("admin", &tendered);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("payments[0].tendered"), "{err}");
+    // Nothing was stored: the first receipt still takes number 1.
+    let (code, v, err) = env.issue("admin", &simple());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["number"], "MZ01-00000001");
+}

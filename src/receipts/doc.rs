@@ -31,12 +31,7 @@ fn s(v: &serde_json::Value, k: &str) -> Option<String> {
 }
 
 fn method_label(m: &str) -> &'static str {
-    match m {
-        "cash" => "现金",
-        "card" => "银行卡",
-        "mobile" => "移动支付",
-        _ => "其他",
-    }
+    crate::domain::PaymentMethod::parse(m).map_or("其他", |m| m.label_zh())
 }
 
 /// The printed form of a receipt. `copy` marks a reprint.
@@ -64,11 +59,12 @@ pub fn build(v: &ReceiptView, hospital: &str, copy: bool) -> ReceiptDoc {
     if let Some(x) = s(p, "phone") {
         patient.push(format!("电话 {}", mask(&x)));
     }
-    let payer = match (v.payer.kind.as_str(), &v.payer.insurance_no) {
-        ("insured_full_pay", Some(no)) => {
+    use crate::domain::PayerType;
+    let payer = match (PayerType::parse(&v.payer.kind), &v.payer.insurance_no) {
+        (Some(PayerType::InsuredFullPay), Some(no)) => {
             format!("医保（全额自付，待重新结算） 医保号 {}", mask(no))
         }
-        ("insured_full_pay", None) => "医保（全额自付，待重新结算）".to_string(),
+        (Some(PayerType::InsuredFullPay), None) => "医保（全额自付，待重新结算）".to_string(),
         _ => "自费".to_string(),
     };
     let mut subtotals: Vec<(String, Money)> = Vec::new();

@@ -383,14 +383,18 @@ pub fn refund(
         .ok_or_else(|| ReceiptError::NoOpenEpisode(terminal.clone()))?;
     let v = query::show(&tx, &req.number)?;
     let lines = refund_lines(&v, req)?;
-    let total: Money = lines.iter().map(|l| l.amount).sum();
+    let total = Money::total(lines.iter().map(|l| l.amount)).map_err(|e| {
+        ReceiptError::invalid(
+            "lines",
+            e.message(crate::i18n::Lang::Zh),
+            e.message(crate::i18n::Lang::En),
+        )
+    })?;
     let first = v.payments.first();
     let payment = Payment {
-        method: match first.map(|p| p.method.as_str()) {
-            Some("card") => "card",
-            Some("mobile") => "mobile",
-            _ => "cash",
-        },
+        method: first
+            .and_then(|p| crate::domain::PaymentMethod::parse(&p.method))
+            .unwrap_or_default(),
         amount: total,
         tendered: None,
         reference: first.and_then(|p| p.reference.clone()),

@@ -9,6 +9,7 @@ use super::{ReceiptError, episodes, links, qr, ranges};
 use crate::audit::{self, Actor};
 use crate::auth::{Role, Session};
 use crate::clock::{Clock, stamp};
+use crate::domain::{PayerType, PaymentMethod};
 use crate::keys::SigningKey;
 use crate::money::{Money, Quantity};
 use crate::prices::Category;
@@ -72,7 +73,7 @@ pub struct PayerRequest {
 impl Default for PayerRequest {
     fn default() -> Self {
         PayerRequest {
-            kind: "self_pay".into(),
+            kind: PayerType::SelfPay.code().into(),
             insurance_no: None,
         }
     }
@@ -149,7 +150,7 @@ pub struct IssuedReceipt {
 /// A validated payment, ready to store.
 #[derive(Debug, Clone)]
 pub(crate) struct Payment {
-    pub method: &'static str,
+    pub method: PaymentMethod,
     pub amount: Money,
     pub tendered: Option<Money>,
     pub reference: Option<String>,
@@ -224,20 +225,16 @@ pub(crate) fn check_payments(
     let mut change = Money::ZERO;
     for (i, p) in reqs.iter().enumerate() {
         let amount = parse_money(format!("payments[{i}].amount"), &p.amount)?;
-        let method = match p.method.trim() {
-            "cash" => "cash",
-            "card" => "card",
-            "mobile" => "mobile",
-            other => {
-                return Err(ReceiptError::invalid(
-                    format!("payments[{i}].method"),
-                    format!("未知支付方式“{other}”（cash、card、mobile）"),
-                    format!("unknown payment method '{other}' (cash, card, mobile)"),
-                ));
-            }
+        let Some(method) = PaymentMethod::parse(&p.method) else {
+            let other = p.method.trim();
+            return Err(ReceiptError::invalid(
+                format!("payments[{i}].method"),
+                format!("未知支付方式“{other}”（cash、card、mobile）"),
+                format!("unknown payment method '{other}' (cash, card, mobile)"),
+            ));
         };
         let mut tendered = None;
-        if method == "cash" {
+        if method.is_cash() {
             let t = match &p.tendered {
                 Some(t) => parse_money(format!("payments[{i}].tendered"), t)?,
                 None => amount,
@@ -249,7 +246,7 @@ pub(crate) fn check_payments(
                     format!("cash tendered {t} is less than the amount {amount}"),
                 ));
             }
-            change += t - amount;
+            change += Money::change(t, amount);
             tendered = Some(t);
         } else if blank(&p.reference) {
             return Err(ReceiptError::invalid(
@@ -271,7 +268,8 @@ pub(crate) fn check_payments(
             reference: p.reference.as_ref().map(|r| r.trim().to_string()),
         });
     }
-    let got: Money = out.iter().map(|p| p.amount).sum();
+    let got =
+        Money::total(out.iter().map(|p| p.amount)).map_err(|e| field_err("payments".into(), e))?;
     if got != total {
         return Err(ReceiptError::PaymentsMismatch {
             expected: total.to_string(),
@@ -316,8 +314,12 @@ pub(crate) fn price_lines(
                 ),
             ));
         }
+        let amount = item
+            .unit_price
+            .line_amount(qty)
+            .map_err(|e| field_err(format!("lines[{i}].qty"), e))?;
         out.push(Line {
-            amount: item.unit_price.times(qty),
+            amount,
             code: item.code,
             name: item.name,
             spec: item.spec,
@@ -364,7 +366,8 @@ pub fn preview(
     let snapshot = links::snapshot_in_force(conn, date)?
         .ok_or_else(|| ReceiptError::NoSnapshot(date.to_string()))?;
     let priced = price_lines(conn, &snapshot, lines)?;
-    let total: Money = priced.iter().map(|l| l.amount).sum();
+    let total =
+        Money::total(priced.iter().map(|l| l.amount)).map_err(|e| field_err("lines".into(), e))?;
     Ok(Preview {
         snapshot_month: snapshot.1,
         lines: priced
@@ -406,11 +409,10 @@ pub fn issue(
     req: &IssueRequest,
 ) -> Result<IssuedReceipt, ReceiptError> {
     session.require(Role::Cashier, "issue receipts")?;
-    let kind = match req.kind.trim() {
-        "outpatient" => Kind::Outpatient,
-        "registration" => Kind::Registration,
-        "deposit" => Kind::Deposit,
-        other => {
+    let kind = match Kind::parse(req.kind.trim()) {
+        Some(k) if k != Kind::CreditNote => k,
+        _ => {
+            let other = req.kind.trim();
             return Err(ReceiptError::invalid(
                 "kind",
                 format!("未知票据类型“{other}”（outpatient、registration、deposit）"),
@@ -426,9 +428,9 @@ pub fn issue(
             "the patient's name is required",
         ));
     }
-    match req.payer.kind.trim() {
-        "self_pay" => {}
-        "insured_full_pay" => {
+    match PayerType::parse(&req.payer.kind) {
+        Some(PayerType::SelfPay) => {}
+        Some(PayerType::InsuredFullPay) => {
             if blank(&req.payer.insurance_no) {
                 return Err(ReceiptError::invalid(
                     "payer.insurance_no",
@@ -437,7 +439,8 @@ pub fn issue(
                 ));
             }
         }
-        other => {
+        None => {
+            let other = req.payer.kind.trim();
             return Err(ReceiptError::invalid(
                 "payer.type",
                 format!("未知付费方式“{other}”（self_pay、insured_full_pay）"),
@@ -498,7 +501,11 @@ pub fn issue(
             (Some(s), lines)
         }
     };
-    let total = deposit.unwrap_or_else(|| lines.iter().map(|l| l.amount).sum());
+    let total = match deposit {
+        Some(amount) => amount,
+        None => Money::total(lines.iter().map(|l| l.amount))
+            .map_err(|e| field_err("lines".into(), e))?,
+    };
     let (payments, change) = check_payments(&req.payments, total)?;
     let (d, note) = links::deadline(&tx, date)?;
     let new = NewReceipt {
@@ -655,7 +662,7 @@ pub(crate) fn insert(
         st.execute(rusqlite::params![
             id,
             (i + 1) as i64,
-            p.method,
+            p.method.code(),
             p.amount.fen(),
             p.tendered.map(Money::fen),
             p.reference,

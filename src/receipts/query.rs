@@ -35,9 +35,10 @@ impl Status {
 }
 
 /// The kinds of receipt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
+    #[default]
     Outpatient,
     Registration,
     Deposit,

@@ -146,9 +146,10 @@ pub fn summary(
             s.refunds.numbers.push(v.number.clone());
         }
         for p in &v.payments {
-            match p.method.as_str() {
-                "cash" => s.by_method.cash += p.amount,
-                "card" => s.by_method.card += p.amount,
+            use crate::domain::PaymentMethod;
+            match PaymentMethod::parse(&p.method) {
+                Some(PaymentMethod::Cash) => s.by_method.cash += p.amount,
+                Some(PaymentMethod::Card) => s.by_method.card += p.amount,
                 _ => s.by_method.mobile += p.amount,
             }
         }

@@ -3,7 +3,7 @@
 //! lines, the payment, and the recent receipts beside them. Drawing only
 //! edits the screen's own fields and asks for actions.
 
-use super::{CartLine, CashierAction, CashierScreen, Field, LastReceipt, Method, ReceiptKind};
+use super::{CartLine, CashierAction, CashierScreen, Field, Key, LastReceipt, Method, ReceiptKind};
 use crate::i18n::{Lang, tr};
 use crate::money::Quantity;
 use crate::ui::widgets::{AMBER, GREEN, RED};
@@ -403,7 +403,7 @@ impl CashierScreen {
             ui.label(format!("{} {}", tr(lang, "cashier.in_words"), words));
         }
         ui.horizontal(|ui| {
-            for m in [Method::Cash, Method::Card, Method::Mobile] {
+            for m in Method::ALL {
                 ui.selectable_value(&mut self.method, m, tr(lang, m.key()));
             }
         });

@@ -45,48 +45,28 @@ pub enum Feedback {
 /// Search results offered under the search box.
 const OFFERED: usize = 8;
 
-/// The kinds of receipt the window issues.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ReceiptKind {
-    #[default]
-    Outpatient,
-    Registration,
-    Deposit,
+/// The kinds of receipt this window issues (credit notes come from
+/// refunds) and the ways a patient pays, as the library types them.
+pub use crate::domain::PaymentMethod as Method;
+pub use crate::receipts::query::Kind as ReceiptKind;
+
+/// The string-table key of a kind or a method.
+trait Key {
+    fn key(self) -> &'static str;
 }
 
-impl ReceiptKind {
-    fn code(self) -> &'static str {
-        match self {
-            ReceiptKind::Outpatient => "outpatient",
-            ReceiptKind::Registration => "registration",
-            ReceiptKind::Deposit => "deposit",
-        }
-    }
+impl Key for ReceiptKind {
     fn key(self) -> &'static str {
         match self {
             ReceiptKind::Outpatient => "cashier.kind.outpatient",
             ReceiptKind::Registration => "cashier.kind.registration",
             ReceiptKind::Deposit => "cashier.kind.deposit",
+            ReceiptKind::CreditNote => "cashier.kind.outpatient",
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Method {
-    #[default]
-    Cash,
-    Card,
-    Mobile,
-}
-
-impl Method {
-    fn code(self) -> &'static str {
-        match self {
-            Method::Cash => "cash",
-            Method::Card => "card",
-            Method::Mobile => "mobile",
-        }
-    }
+impl Key for Method {
     fn key(self) -> &'static str {
         match self {
             Method::Cash => "cashier.method.cash",

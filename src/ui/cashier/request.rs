@@ -3,6 +3,7 @@
 //! quantities, payments) is the library's; this only shapes the text.
 
 use super::{CashierScreen, Method, ReceiptKind};
+use crate::domain::PayerType;
 use crate::money::Money;
 use crate::receipts::issue::{
     IssueRequest, LineRequest, NumText, PatientRequest, PayerRequest, PaymentRequest,
@@ -31,7 +32,7 @@ impl CashierScreen {
             },
         };
         IssueRequest {
-            kind: self.kind.code().into(),
+            kind: self.kind.as_str().into(),
             patient: PatientRequest {
                 name: self.patient.trim().to_string(),
                 sex: opt(&self.sex),
@@ -41,7 +42,7 @@ impl CashierScreen {
             },
             payer: if self.insured {
                 PayerRequest {
-                    kind: "insured_full_pay".into(),
+                    kind: PayerType::InsuredFullPay.code().into(),
                     insurance_no: opt(&self.insurance_no),
                 }
             } else {
@@ -89,6 +90,6 @@ impl CashierScreen {
         }
         let tendered = Money::parse(self.tendered.trim()).ok()?;
         let due = self.amount_due()?;
-        Some(tendered - due)
+        Some(Money::change(tendered, due))
     }
 }
