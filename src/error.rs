@@ -36,12 +36,31 @@ impl ErrorKind {
     }
 }
 
+/// What a person can do about a failure. The library names it; each face
+/// words it its own way (the CLI names a command, the GUI a screen), so no
+/// flag or command name appears in a library message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Remedy {
+    /// Declare the outage episode first.
+    OpenEpisode,
+    /// An admin adds a receipt number range for this terminal.
+    AddRange { terminal: String },
+    /// An admin imports the price list for the month.
+    ImportPrices,
+    /// A supervisor approves with their name and PIN.
+    Supervisor,
+}
+
 /// Implemented by every capability's error enum.
 pub trait UserFacing: std::fmt::Debug {
     fn kind(&self) -> ErrorKind;
     /// One line, in the chosen language, naming the file, row, column or
     /// record the problem is about.
     fn message(&self, lang: Lang) -> String;
+    /// What can be done about it, when there is one thing to do.
+    fn remedy(&self) -> Option<Remedy> {
+        None
+    }
 }
 
 /// A failure ready to be shown: what both faces (CLI, GUI) hold once a
@@ -51,6 +70,7 @@ pub struct Failure {
     pub kind: ErrorKind,
     pub zh: String,
     pub en: String,
+    pub remedy: Option<Remedy>,
 }
 
 impl Failure {
@@ -59,6 +79,7 @@ impl Failure {
             kind,
             zh: zh.into(),
             en: en.into(),
+            remedy: None,
         }
     }
 
@@ -76,6 +97,7 @@ impl<E: UserFacing> From<E> for Failure {
             kind: e.kind(),
             zh: e.message(Lang::Zh),
             en: e.message(Lang::En),
+            remedy: e.remedy(),
         }
     }
 }

@@ -28,7 +28,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             tracing::warn!(kind = ?f.kind, "{}", f.en);
-            eprintln!("{}", f.message(lang));
+            eprintln!("{}{}", f.message(lang), cli::remedy_hint(&f, lang));
             ExitCode::from(f.kind.exit_code())
         }
     }

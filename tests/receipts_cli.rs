@@ -555,3 +555,28 @@ fn an_amount_over_the_ceiling_is_refused_naming_the_field() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(v["number"], "MZ01-00000001");
 }
+
+#[test]
+fn library_errors_name_no_flags_and_the_cli_adds_its_hint() {
+    use downtime_billing::error::{Failure, Remedy};
+    use downtime_billing::i18n::Lang;
+    use downtime_billing::receipts::ReceiptError;
+    let env = setup();
+    let (code, _, err) = env.issue("admin", &simple());
+    assert_eq!(code, 5, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no open outage episode"), "{err}");
+    assert!(err.contains("`episode open"), "the CLI's hint: {err}");
+    // The library's own words carry no command, only the remedy.
+    let f = Failure::from(ReceiptError::NoNumbersLeft("MZ01".into()));
+    assert_eq!(
+        f.remedy,
+        Some(Remedy::AddRange {
+            terminal: "MZ01".into()
+        })
+    );
+    for lang in [Lang::Zh, Lang::En] {
+        let m = f.message(lang);
+        assert!(!m.contains("--") && !m.contains("range add"), "{m}");
+    }
+}

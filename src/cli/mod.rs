@@ -152,6 +152,22 @@ pub fn read_pin(var: &'static str, prompt: &str) -> Result<String, Failure> {
     Err(AuthError::NoPin(var).into())
 }
 
+/// The CLI's wording of what can be done about a failure: the command or
+/// flag to use, appended to the one line on stderr.
+pub fn remedy_hint(f: &Failure, lang: Lang) -> String {
+    use crate::error::Remedy;
+    let Some(r) = &f.remedy else {
+        return String::new();
+    };
+    let hint = match r {
+        Remedy::OpenEpisode => "episode open --level I|II|III|IV --reason TEXT".to_string(),
+        Remedy::AddRange { terminal } => format!("range add --terminal {terminal} --from N --to N"),
+        Remedy::ImportPrices => "prices import FILE --month YYYY-MM".to_string(),
+        Remedy::Supervisor => format!("--supervisor USER, {ENV_SUPERVISOR_PIN}"),
+    };
+    format!("{}`{hint}`{}", lang.pick("（", " ("), lang.pick("）", ")"))
+}
+
 /// Prints a value as pretty JSON on stdout.
 pub fn print_json<T: serde::Serialize>(v: &T) -> Result<(), Failure> {
     let s = serde_json::to_string_pretty(v)

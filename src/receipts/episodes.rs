@@ -118,7 +118,7 @@ pub fn open(
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(ReceiptError::invalid(
-            "--reason",
+            "reason",
             "必须填写原因",
             "a reason is required",
         ));

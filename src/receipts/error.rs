@@ -2,13 +2,13 @@
 //! receipt or range it is about, in Chinese and English.
 
 use crate::auth::AuthError;
-use crate::error::{ErrorKind, UserFacing};
+use crate::error::{ErrorKind, Remedy, UserFacing};
 use crate::i18n::Lang;
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReceiptError {
-    #[error("no open outage episode on terminal {0}: open one first (`episode open`)")]
+    #[error("no open outage episode on terminal {0}: open one first")]
     NoOpenEpisode(String),
     #[error("episode {id} is already open on terminal {terminal}: close it first")]
     EpisodeOpen { id: i64, terminal: String },
@@ -28,9 +28,7 @@ pub enum ReceiptError {
         other_from: u64,
         other_to: u64,
     },
-    #[error(
-        "terminal {0} has no receipt numbers left: an admin must add a range (`range add --terminal {0} --from N --to N`)"
-    )]
+    #[error("terminal {0} has no receipt numbers left: an admin must add a receipt number range")]
     NoNumbersLeft(String),
     #[error("{field}: unknown item code '{code}' in the {month} price list")]
     UnknownCode {
@@ -38,7 +36,7 @@ pub enum ReceiptError {
         code: String,
         month: String,
     },
-    #[error("no price list is in force on {0}: an admin must import one (`prices import`)")]
+    #[error("no price list is in force on {0}: an admin must import one")]
     NoSnapshot(String),
     #[error("payments do not match the total: expected {expected}, got {got}")]
     PaymentsMismatch { expected: String, got: String },
@@ -75,9 +73,7 @@ pub enum ReceiptError {
         line: u32,
         qty: String,
     },
-    #[error(
-        "the cash variance {variance} is over the limit of {limit}: a supervisor must approve (--supervisor USER)"
-    )]
+    #[error("the cash variance {variance} is over the limit of {limit}: a supervisor must approve")]
     VarianceNeedsSupervisor { variance: String, limit: String },
     #[error("the signing key: {0}")]
     Key(String),
@@ -143,6 +139,20 @@ impl UserFacing for ReceiptError {
         }
     }
 
+    fn remedy(&self) -> Option<Remedy> {
+        use ReceiptError::*;
+        match self {
+            NoOpenEpisode(_) => Some(Remedy::OpenEpisode),
+            NoNumbersLeft(t) => Some(Remedy::AddRange {
+                terminal: t.clone(),
+            }),
+            NoSnapshot(_) => Some(Remedy::ImportPrices),
+            VarianceNeedsSupervisor { .. } => Some(Remedy::Supervisor),
+            Other(f) => f.remedy.clone(),
+            _ => None,
+        }
+    }
+
     fn message(&self, lang: Lang) -> String {
         use ReceiptError::*;
         if lang == Lang::En {
@@ -150,7 +160,7 @@ impl UserFacing for ReceiptError {
         }
         match self {
             NoOpenEpisode(t) => {
-                format!("终端 {t} 没有进行中的应急事件：请先开启（`episode open`）")
+                format!("终端 {t} 没有进行中的应急事件：请先开启")
             }
             EpisodeOpen { id, terminal } => {
                 format!("终端 {terminal} 已有进行中的应急事件 {id}：请先结束它")
@@ -165,13 +175,11 @@ impl UserFacing for ReceiptError {
             } => format!(
                 "终端 {terminal} 的号段 {from}–{to} 与已有号段 {other_from}–{other_to} 重叠"
             ),
-            NoNumbersLeft(t) => format!(
-                "终端 {t} 的票据号已用完：请管理员添加号段（`range add --terminal {t} --from N --to N`）"
-            ),
+            NoNumbersLeft(t) => format!("终端 {t} 的票据号已用完：请管理员添加号段"),
             UnknownCode { field, code, month } => {
                 format!("{field}：{month} 价目表中没有项目编码“{code}”")
             }
-            NoSnapshot(d) => format!("{d} 没有生效的价目表：请管理员导入（`prices import`）"),
+            NoSnapshot(d) => format!("{d} 没有生效的价目表：请管理员导入"),
             PaymentsMismatch { expected, got } => {
                 format!("支付合计与应收不符：应收 {expected}，实收 {got}")
             }
@@ -195,7 +203,7 @@ impl UserFacing for ReceiptError {
                 format!("票据 {number} 第 {line} 行已发药：须先由药房确认退药 {qty}")
             }
             VarianceNeedsSupervisor { variance, limit } => {
-                format!("现金差额 {variance} 超过限额 {limit}：须主管审批（--supervisor 用户名）")
+                format!("现金差额 {variance} 超过限额 {limit}：须主管审批")
             }
             Key(e) => format!("签名密钥：{e}"),
             Print(e) => format!("打印票据：{e}"),

@@ -23,7 +23,7 @@ fn need_reason(reason: &str) -> Result<&str, ReceiptError> {
     let r = reason.trim();
     if r.is_empty() {
         return Err(ReceiptError::invalid(
-            "--reason",
+            "reason",
             "必须填写原因",
             "a reason is required",
         ));
@@ -211,11 +211,11 @@ pub struct RefundLine {
 }
 
 impl RefundLine {
-    /// Parses `N` or `N:QTY` as given to `--line`.
+    /// Parses `N` or `N:QTY` as given for one line (N or N:QTY).
     pub fn parse(s: &str) -> Result<RefundLine, ReceiptError> {
         let bad = || {
             ReceiptError::invalid(
-                "--line",
+                "line",
                 format!("“{s}”应为 行号 或 行号:数量"),
                 format!("'{s}' should be N or N:QTY"),
             )
@@ -230,7 +230,7 @@ impl RefundLine {
                 crate::money::Quantity::parse(q)
                     .map_err(|e| {
                         ReceiptError::invalid(
-                            "--line",
+                            "line",
                             e.message(crate::i18n::Lang::Zh),
                             e.message(crate::i18n::Lang::En),
                         )
@@ -264,7 +264,7 @@ fn refund_lines(v: &ReceiptView, req: &RefundRequest) -> Result<Vec<Line>, Recei
     }
     if req.lines.is_empty() {
         return Err(ReceiptError::invalid(
-            "--line",
+            "line",
             "至少指定一行",
             "name at least one line",
         ));
@@ -274,7 +274,7 @@ fn refund_lines(v: &ReceiptView, req: &RefundRequest) -> Result<Vec<Line>, Recei
     for rl in &req.lines {
         let l = v.lines.iter().find(|l| l.line == rl.line).ok_or_else(|| {
             ReceiptError::invalid(
-                "--line",
+                "line",
                 format!(
                     "票据 {} 没有第 {} 行（共 {} 行）",
                     v.number,
@@ -306,7 +306,7 @@ fn refund_lines(v: &ReceiptView, req: &RefundRequest) -> Result<Vec<Line>, Recei
         }
         if l.category != "中草药" && !qty.fract().is_zero() {
             return Err(ReceiptError::invalid(
-                "--line",
+                "line",
                 format!("第 {} 行（{}）只能按整数退", rl.line, l.name),
                 format!("line {} ({}) is refunded in whole units", rl.line, l.name),
             ));

@@ -112,7 +112,7 @@ pub fn add(
     let terminal = TerminalCode::parse(terminal)
         .map_err(|e| {
             ReceiptError::invalid(
-                "--terminal",
+                "terminal",
                 e.to_string(),
                 format!("'{terminal}' is not a terminal code"),
             )
@@ -120,7 +120,7 @@ pub fn add(
         .to_string();
     if from == 0 || to < from || to > MAX_SEQ {
         return Err(ReceiptError::invalid(
-            "--from/--to",
+            "from/to",
             format!("号段 {from}–{to} 无效：须 1 ≤ 起 ≤ 止 ≤ {MAX_SEQ}"),
             format!("range {from}–{to} is invalid: need 1 ≤ from ≤ to ≤ {MAX_SEQ}"),
         ));

@@ -46,12 +46,39 @@ pub fn failure_banner(ui: &mut egui::Ui, lang: Lang, failure: &Failure, close: &
                         .color(RED)
                         .strong(),
                 );
+                if let Some(r) = &failure.remedy {
+                    ui.label(egui::RichText::new(remedy_hint(r, lang)).color(RED));
+                }
                 if ui.small_button(close).clicked() {
                     dismissed = true;
                 }
             });
         });
     dismissed
+}
+
+/// The GUI's wording of what can be done about a failure: the screen or
+/// field to use.
+fn remedy_hint(r: &crate::error::Remedy, lang: Lang) -> &'static str {
+    use crate::error::Remedy;
+    match r {
+        Remedy::OpenEpisode => lang.pick(
+            "在收费界面开启应急事件",
+            "declare the outage episode on the cashier screen",
+        ),
+        Remedy::AddRange { .. } => lang.pick(
+            "管理员在“票据号段”界面添加号段",
+            "an admin adds one on the Receipt books screen",
+        ),
+        Remedy::ImportPrices => lang.pick(
+            "管理员在“价格表导入”界面导入",
+            "an admin imports it on the Price-list import screen",
+        ),
+        Remedy::Supervisor => lang.pick(
+            "请填写主管用户名及其 PIN",
+            "fill in a supervisor's name and PIN",
+        ),
+    }
 }
 
 /// A notice that something worked (green), dismissable like a failure.
