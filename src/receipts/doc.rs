@@ -7,19 +7,14 @@
 use super::query::{Kind, ReceiptView};
 use super::{ReceiptError, links};
 use crate::money::Money;
-use crate::prices::Category;
 use crate::print::{DocLine, ReceiptDoc};
 use crate::store::Store;
 use std::path::PathBuf;
 
-/// Keeps the last four characters; everything before becomes `*`.
-pub fn mask(s: &str) -> String {
-    let chars: Vec<char> = s.trim().chars().collect();
-    let keep = chars.len().min(4);
-    let hidden = chars.len() - keep;
-    let mut out: String = std::iter::repeat_n('*', hidden).collect();
-    out.extend(&chars[hidden..]);
-    out
+/// Identifiers on a printed receipt keep their last four characters
+/// (fewer when short); the one masking policy is [`crate::mask`].
+fn mask(s: &str) -> String {
+    crate::mask::mask_tail(s, 4)
 }
 
 fn s(v: &serde_json::Value, k: &str) -> Option<String> {
@@ -69,7 +64,8 @@ pub fn build(v: &ReceiptView, hospital: &str, copy: bool) -> ReceiptDoc {
     };
     let mut subtotals: Vec<(String, Money)> = Vec::new();
     for l in &v.lines {
-        let label = Category::parse(&l.category)
+        let label = l
+            .fee_category()
             .map(|c| c.fee_label(crate::i18n::Lang::Zh).to_string())
             .unwrap_or_else(|| format!("{}费", l.category));
         match subtotals.iter_mut().find(|(k, _)| *k == label) {
@@ -217,7 +213,8 @@ mod tests {
     #[test]
     fn masks_all_but_last_four() {
         assert_eq!(mask("3301000000123456"), "************3456");
-        assert_eq!(mask("123"), "123");
+        // Short values keep at most half: never printed in full.
+        assert_eq!(mask("123"), "**3");
         assert_eq!(mask("手机13812345678"), "*********5678");
     }
 }

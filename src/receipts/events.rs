@@ -14,6 +14,7 @@ use crate::auth::{self, Approval, Role, Session};
 use crate::clock::{Clock, stamp};
 use crate::keys::SigningKey;
 use crate::money::{Money, UnitPrice};
+use crate::prices::Category;
 use crate::print::ReceiptDoc;
 use crate::store::Store;
 use rusqlite::Connection;
@@ -304,7 +305,7 @@ fn refund_lines(v: &ReceiptView, req: &RefundRequest) -> Result<Vec<Line>, Recei
                 left: qty_text(left.max(Decimal::ZERO)),
             });
         }
-        if l.category != "中草药" && !qty.fract().is_zero() {
+        if l.fee_category() != Some(Category::ChineseHerb) && !qty.fract().is_zero() {
             return Err(ReceiptError::invalid(
                 "line",
                 format!("第 {} 行（{}）只能按整数退", rl.line, l.name),
@@ -350,7 +351,12 @@ fn refund_lines(v: &ReceiptView, req: &RefundRequest) -> Result<Vec<Line>, Recei
             unit_price: l.unit_price.clone(),
             qty: -qty,
             amount: -amount,
-            category: l.category.clone(),
+            category: l.fee_category().ok_or_else(|| {
+                ReceiptError::Store(crate::store::StoreError::Corrupt {
+                    path: Default::default(),
+                    detail: format!("receipt {} line {}: unknown category", v.number, l.line),
+                })
+            })?,
             refers_line: Some(l.line),
         });
     }

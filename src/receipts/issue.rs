@@ -166,7 +166,7 @@ pub(crate) struct Line {
     pub unit_price: String,
     pub qty: Decimal,
     pub amount: Money,
-    pub category: String,
+    pub category: Category,
     pub refers_line: Option<u32>,
 }
 
@@ -326,7 +326,7 @@ pub(crate) fn price_lines(
             unit: item.unit,
             unit_price: item.unit_price.as_text(),
             qty: qty.decimal(),
-            category: item.category.zh().to_string(),
+            category: item.category,
             refers_line: None,
         });
     }
@@ -380,7 +380,7 @@ pub fn preview(
                 unit_price: l.unit_price,
                 qty: qty_text(l.qty),
                 amount: l.amount,
-                category: l.category,
+                category: l.category.zh().to_string(),
             })
             .collect(),
         total,
@@ -650,7 +650,7 @@ pub(crate) fn insert(
             l.unit_price,
             qty_text(l.qty),
             l.amount.fen(),
-            l.category,
+            l.category.zh(),
             l.refers_line,
         ])?;
     }

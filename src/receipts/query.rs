@@ -92,6 +92,13 @@ pub struct LineView {
     pub refers_line: Option<u32>,
 }
 
+impl LineView {
+    /// The line's fee category; `category` holds its stored (Chinese) name.
+    pub fn fee_category(&self) -> Option<crate::prices::Category> {
+        crate::prices::Category::parse(&self.category)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PaymentView {
     pub method: String,
