@@ -19,6 +19,8 @@
 //! - [`auth`]: users, roles, PINs, lock-out, sessions.
 //! - [`audit`]: the hash-chained audit trail.
 //! - [`keys`]: the hospital signing key (HMAC-SHA256).
+//! - [`settings`]: every terminal setting, with its default, its check
+//!   and a typed accessor per key.
 //! - [`setup`]: the first run of a terminal.
 //! - [`prices`]: monthly price-list snapshots: import, validation, diff,
 //!   search.
@@ -52,6 +54,7 @@ pub mod money;
 pub mod prices;
 pub mod print;
 pub mod receipts;
+pub mod settings;
 pub mod setup;
 pub mod store;
 pub mod ui;

@@ -28,7 +28,8 @@
 //! ([`settings::lockout_minutes`], default 5); the counters live in the
 //! database, so a restart does not lift the lock.
 
-pub mod settings;
+/// Settings moved to their own module; the old path keeps working.
+pub use crate::settings;
 pub mod users;
 
 use crate::clock::{Clock, stamp};

@@ -183,7 +183,7 @@ pub fn save_pdf(
     v: &ReceiptView,
     copy: bool,
 ) -> Result<(Vec<u8>, PathBuf), ReceiptError> {
-    let hospital = store.setting("hospital.name")?.unwrap_or_default();
+    let hospital = crate::settings::hospital_name(store.conn())?;
     let layout = links::layout(store.conn())?;
     let bytes = links::render(&build(v, &hospital, copy), layout)?;
     let dir = store.data_dir().receipts_dir();

@@ -184,7 +184,7 @@ pub fn reprint(
         }),
     )?;
     let v = query::show(&tx, number)?;
-    let hospital = crate::store::get_setting(&tx, "hospital.name")?.unwrap_or_default();
+    let hospital = crate::settings::hospital_name(&tx)?;
     tx.commit()?;
     let d = doc::build(&v, &hospital, true);
     Ok((v, d))

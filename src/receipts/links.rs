@@ -48,9 +48,9 @@ pub fn deadline(
 
 /// The terminal's paper layout (setting `print.layout`, roll80 by default).
 pub fn layout(conn: &Connection) -> Result<Layout, ReceiptError> {
-    let raw = crate::store::get_setting(conn, "print.layout")?;
-    Ok(match raw.as_deref().map(str::trim) {
-        Some("a5") | Some("A5") => Layout::A5,
+    let raw = crate::settings::print_layout(conn)?;
+    Ok(match raw.trim() {
+        "a5" | "A5" => Layout::A5,
         _ => Layout::Roll80,
     })
 }

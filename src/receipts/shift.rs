@@ -76,9 +76,7 @@ pub struct ShiftSummary {
 }
 
 fn variance_limit(conn: &Connection) -> Result<Money, ReceiptError> {
-    let raw = crate::store::get_setting(conn, "shift.variance_limit")?
-        .unwrap_or_else(|| DEFAULT_VARIANCE_LIMIT.into());
-    Ok(Money::parse(&raw).unwrap_or(Money::from_fen(1000)))
+    Ok(crate::settings::shift_variance_limit(conn)?)
 }
 
 /// The open shift of `cashier` on `terminal`, as it would close now.

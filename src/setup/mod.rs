@@ -118,8 +118,8 @@ pub fn setup(
 
     let mut store = Store::create(data_dir)?;
     let tx = store.write()?;
-    store::put_setting(&tx, "terminal.code", terminal.as_str())?;
-    store::put_setting(&tx, "hospital.name", &hospital)?;
+    store::put_setting(&tx, crate::settings::TERMINAL_CODE, terminal.as_str())?;
+    store::put_setting(&tx, crate::settings::HOSPITAL_NAME, &hospital)?;
     store::put_setting(&tx, "setup.at", &stamp(clock.now()))?;
     store::put_setting(&tx, "key.fingerprint", &key.fingerprint())?;
     auth::insert_user(&tx, &admin, &Role::ALL, &params.admin_pin, clock)?;
@@ -151,7 +151,7 @@ pub fn setup(
 
 /// The terminal code recorded at setup.
 pub fn terminal_code(store: &Store) -> Result<TerminalCode, StoreError> {
-    let code = store.setting("terminal.code")?.unwrap_or_default();
+    let code = crate::settings::terminal_code_text(store.conn())?;
     TerminalCode::parse(&code).map_err(|_| StoreError::Corrupt {
         path: store.data_dir().db_path(),
         detail: "the terminal code setting is missing".into(),

@@ -41,7 +41,7 @@ impl StatusLine {
         use crate::receipts::{episodes, ranges};
         let now = clock.now();
         let in_force = crate::prices::snapshot_in_force(store.conn(), now.date_naive())?;
-        let terminal = store.setting("terminal.code")?.unwrap_or_default();
+        let terminal = crate::settings::terminal_code_text(store.conn())?;
         let episode = episodes::current(store.conn(), &terminal)?.and_then(|e| {
             chrono::DateTime::parse_from_rfc3339(&e.opened_at)
                 .ok()
@@ -55,7 +55,7 @@ impl StatusLine {
                 .as_ref()
                 .map(|s| (s.month.to_string(), s.item_count)),
             snapshot_id: in_force.map(|s| s.id),
-            hospital: store.setting("hospital.name")?.unwrap_or_default(),
+            hospital: crate::settings::hospital_name(store.conn())?,
             user: session.map(|s| s.user.to_string()),
             terminal,
             episode,

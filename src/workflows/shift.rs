@@ -38,7 +38,7 @@ pub fn default_report_path(store: &Store, session: &Session, clock: &dyn Clock) 
 }
 
 fn write_report(store: &Store, s: &ShiftSummary, out: &Path) -> Result<(), Failure> {
-    let hospital = store.setting("hospital.name")?.unwrap_or_default();
+    let hospital = crate::settings::hospital_name(store.conn())?;
     let pdf = crate::print::render_report(&shift::report_doc(s, &hospital))?;
     let io = |e: std::io::Error| {
         Failure::new(

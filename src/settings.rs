@@ -1,13 +1,15 @@
-//! The security and backup settings an admin may change, each with its
-//! default, what values it takes, and a typed accessor, so the GUI and the
-//! library read them the same way and a bad value can never be stored.
-//! Changing one is an admin operation, audited like any other change.
+//! Every setting of a terminal, each with its default, what values it takes
+//! and a typed accessor, so the GUI, the CLI and the library read them the
+//! same way, no key is spelled twice, and a bad value can never be stored.
+//! Changing one of the [`KNOWN`] settings is an admin operation, audited like
+//! any other change; the terminal code and the hospital name are written
+//! once, at setup.
 //!
 //! Later capabilities with settings of the same kind add one line to
 //! [`KNOWN`].
 
-use super::{AuthError, Role, Session};
 use crate::audit::{self, Actor};
+use crate::auth::{AuthError, Role, Session};
 use crate::clock::Clock;
 use crate::store::{self, Store, StoreError};
 use rusqlite::Connection;
@@ -47,6 +49,10 @@ pub const BACKUP_MAX_AGE_HOURS: &str = "backup.max_age_hours";
 pub const PRINT_LAYOUT: &str = "print.layout";
 pub const PRINT_COMMAND: &str = "print.command";
 pub const SHIFT_VARIANCE_LIMIT: &str = "shift.variance_limit";
+/// Written at setup, never changed.
+pub const TERMINAL_CODE: &str = "terminal.code";
+/// Written at setup: the name printed on receipts and reports.
+pub const HOSPITAL_NAME: &str = "hospital.name";
 
 pub const KNOWN: &[SettingSpec] = &[
     SettingSpec {
@@ -223,6 +229,28 @@ pub fn backup_dir(conn: &Connection) -> Result<Option<std::path::PathBuf>, Store
 pub fn print_command(conn: &Connection) -> Result<Option<String>, StoreError> {
     let v = value(conn, PRINT_COMMAND)?;
     Ok((!v.trim().is_empty()).then_some(v))
+}
+
+/// The hospital's name as printed (empty before setup).
+pub fn hospital_name(conn: &Connection) -> Result<String, StoreError> {
+    Ok(store::get_setting(conn, HOSPITAL_NAME)?.unwrap_or_default())
+}
+
+/// The terminal code as stored at setup (empty before setup); parsed into
+/// a `TerminalCode` by [`crate::setup::terminal_code`].
+pub fn terminal_code_text(conn: &Connection) -> Result<String, StoreError> {
+    Ok(store::get_setting(conn, TERMINAL_CODE)?.unwrap_or_default())
+}
+
+/// The paper layout's word (`roll80` or `a5`), as stored or the default.
+pub fn print_layout(conn: &Connection) -> Result<String, StoreError> {
+    value(conn, PRINT_LAYOUT)
+}
+
+/// The cash variance a cashier may close a shift with unapproved.
+pub fn shift_variance_limit(conn: &Connection) -> Result<crate::money::Money, StoreError> {
+    let v = value(conn, SHIFT_VARIANCE_LIMIT)?;
+    Ok(crate::money::Money::parse(&v).unwrap_or(crate::money::Money::from_fen(1000)))
 }
 
 /// A known setting and the value in force, for listings.
