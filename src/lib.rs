@@ -30,6 +30,9 @@
 //! - [`verify`], [`backup`], [`mask`]: the full database check (integrity,
 //!   audit chain, triggers, key, per-record checks), online backups with a
 //!   verified restore, and masking of personal identifiers.
+//! - [`his`]: posting receipts to the HIS after recovery: CSV/JSON batches,
+//!   HL7 v2.5 DFT^P03 over MLLP, FHIR R4 transaction Bundles, and the record
+//!   of what was posted.
 //! - [`cli`], [`ui`]: the two faces.
 
 pub mod audit;
@@ -41,6 +44,7 @@ pub mod clock;
 pub mod domain;
 pub mod error;
 pub mod fonts;
+pub mod his;
 pub mod i18n;
 pub mod keys;
 pub mod logging;
