@@ -241,7 +241,7 @@ pub fn write_json<W: Write>(
 }
 
 fn json_str(s: &str) -> String {
-    serde_json::Value::String(s.to_string()).to_string()
+    serde_json::to_string(s).unwrap_or_else(|_| "null".to_string())
 }
 
 /// Integers stay numbers; empty optional fields are null; money and
