@@ -67,8 +67,8 @@ fn ack_listener() -> (String, std::thread::JoinHandle<()>) {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let addr = l.local_addr().expect("addr").to_string();
     let h = std::thread::spawn(move || {
-        for conn in l.incoming() {
-            let Ok(mut s) = conn else { return };
+        // One connection per benchmark run is all this listener serves.
+        if let Ok((mut s, _)) = l.accept() {
             let _ = s.set_nodelay(true);
             let mut buf = Vec::new();
             let mut chunk = [0u8; 8192];
@@ -95,8 +95,6 @@ fn ack_listener() -> (String, std::thread::JoinHandle<()>) {
                     }
                 }
             }
-            // One connection per benchmark run is all this listener serves.
-            return;
         }
     });
     (addr, h)

@@ -119,7 +119,7 @@ fn an_ae_is_reported_with_the_his_text_and_the_rest_delivered() {
         .iter()
         .map(|m| m["control_id"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(ids, [s.insured.clone()]);
+    assert_eq!(ids, std::slice::from_ref(&s.insured));
 }
 
 #[test]

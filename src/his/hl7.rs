@@ -199,10 +199,7 @@ pub fn message(r: &PostReceipt, to: &Receiver) -> String {
                     ),
                 ),
                 (8, escape(&l.name)),
-                (
-                    9,
-                    escape(&format!("{} {}", l.spec, l.unit).trim().to_string()),
-                ),
+                (9, escape(format!("{} {}", l.spec, l.unit).trim())),
                 (10, l.qty.clone()),
                 (11, format!("{}&CNY", l.amount)),
                 (12, format!("{}&CNY", escape(&l.unit_price))),
