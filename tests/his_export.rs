@@ -223,6 +223,7 @@ fn episode_and_overdue_self_pay_selections() {
     // on the day of issue nothing is overdue
     let (_, summary) = export(&s, "csv", &["--overdue-self-pay"]);
     assert_eq!(summary["receipts"], 0);
+    assert_eq!(summary["skipped"]["drill"], 0);
     // two months later every open receipt is, with the credit note that
     // partly refunds one of them; the deposit and the insured too
     let out = s.env.root().join("late.csv");
@@ -243,6 +244,8 @@ fn episode_and_overdue_self_pay_selections() {
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["receipts"], 4, "{v}");
+    // the overdue drill receipt is named as skipped, not posted
+    assert_eq!(v["skipped"]["drill"], 1, "{v}");
     // a bad format is refused with exit 2 and nothing written
     let (code, _, err) = s.env.run(
         "admin",

@@ -303,6 +303,7 @@ pub fn select(
         drill,
         events,
     } = load_all(conn)?;
+    let today_text = today.format("%Y-%m-%d").to_string();
     let has = |id: i64, kind: &str| events.get(&id).is_some_and(|k| k.contains(kind));
 
     // Originals first: which are in the batch. Credit notes follow them.
@@ -316,14 +317,24 @@ pub fn select(
         if sel.episode.is_some_and(|ep| ep != r.episode_id) {
             continue;
         }
+        if drill[i] {
+            // Said even for the overdue batch, so a drill's clerk sees why
+            // nothing went out.
+            let due = r
+                .deadline
+                .as_deref()
+                .is_some_and(|d| d < today_text.as_str());
+            if overdue.is_none() || due {
+                skipped.drill += 1;
+            }
+            continue;
+        }
         if let Some(o) = &overdue
             && !o.contains(&r.number)
         {
             continue;
         }
-        if drill[i] {
-            skipped.drill += 1;
-        } else if has(r.id, "void") {
+        if has(r.id, "void") {
             skipped.voided += 1;
         } else if IN_HIS.iter().any(|k| has(r.id, k)) {
             skipped.in_his += 1;
