@@ -11,7 +11,10 @@ mod receipts_support;
 use his_support::*;
 
 fn send(s: &Scenario, addr: &str, extra: &[&str]) -> (i32, serde_json::Value, String) {
-    let mut args = vec!["his", "send-hl7", addr, "--json", "--ack-timeout", "10"];
+    let mut args = vec!["his", "send-hl7", addr, "--json"];
+    if !extra.contains(&"--ack-timeout") {
+        args.extend_from_slice(&["--ack-timeout", "10"]);
+    }
     args.extend_from_slice(extra);
     let (code, out, err) = s.env.run("admin", &args);
     let v = serde_json::from_str(&out).unwrap_or(serde_json::Value::Null);
@@ -199,4 +202,42 @@ fn an_unreachable_his_and_a_bad_target_are_named() {
     let hist: serde_json::Value =
         serde_json::from_str(&s.env.ok("admin", &["his", "history", "--json"])).unwrap();
     assert_eq!(hist[0]["accepted"], 0);
+}
+
+#[test]
+fn a_his_that_never_acknowledges_times_out_and_nothing_counts_as_posted() {
+    let s = scenario();
+    // a listener that reads every frame and never answers (it ends when
+    // the client closes each connection)
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for conn in l.incoming().take(8) {
+            let Ok(mut c) = conn else { return };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while matches!(std::io::Read::read(&mut c, &mut buf), Ok(n) if n > 0) {}
+            });
+        }
+    });
+    let (code, v, err) = send(&s, &addr, &["--ack-timeout", "1", "--retries", "0"]);
+    assert_eq!(code, 5, "{err}");
+    assert_eq!(v["sent"], 4);
+    assert_eq!(v["accepted"], 0);
+    assert_eq!(v["errors"], 4);
+    assert!(
+        v["problems"][0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no ACK within 1"),
+        "{v}"
+    );
+    // recorded as not delivered: all four are still to send
+    let one: serde_json::Value = serde_json::from_str(&s.env.ok(
+        "admin",
+        &["his", "history", "--receipt", &s.charge, "--json"],
+    ))
+    .unwrap();
+    assert_eq!(one[0]["outcome"], "error");
+    assert_eq!(one[0]["code"], "io");
 }
