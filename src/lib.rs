@@ -35,6 +35,9 @@
 //! - [`workflows`]: the multi-step flows both faces run (issue → backup →
 //!   PDF → print, shift close → report → backup, reprint, restore,
 //!   checkpoints).
+//! - [`his`]: posting receipts to the HIS after recovery: CSV/JSON batches,
+//!   HL7 v2.5 DFT^P03 over MLLP, FHIR R4 transaction Bundles, and the record
+//!   of what was posted.
 //! - [`cli`], [`ui`]: the two faces.
 
 pub mod audit;
@@ -46,6 +49,7 @@ pub mod clock;
 pub mod domain;
 pub mod error;
 pub mod fonts;
+pub mod his;
 pub mod i18n;
 pub mod keys;
 pub mod logging;

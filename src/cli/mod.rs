@@ -7,6 +7,7 @@
 mod backup;
 mod calendar;
 mod episode;
+mod his;
 mod key;
 mod prices;
 mod range;
@@ -97,6 +98,9 @@ pub enum Command {
     /// The audit log (admin).
     #[command(subcommand)]
     Audit(backup::AuditCmd),
+    /// Posting to the HIS: export (csv, json, hl7, fhir), send-hl7, send-fhir, history (finance).
+    #[command(subcommand)]
+    His(his::HisCmd),
 }
 
 /// What every command gets: where the data is, the language, who acts.
@@ -192,5 +196,6 @@ pub fn run(ctx: Ctx, command: Command) -> Result<(), Failure> {
         Command::Backup(a) => backup::run_backup(&ctx, a),
         Command::Restore(a) => backup::run_restore(&ctx, a),
         Command::Audit(c) => backup::run_audit(&ctx, c),
+        Command::His(c) => his::run(&ctx, c),
     }
 }

@@ -65,6 +65,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../pharmacy/schema.sql"),
         append_only: &["dispensings"],
     },
+    Migration {
+        name: "his",
+        sql: include_str!("../his/schema.sql"),
+        append_only: &["his_batches", "his_postings"],
+    },
 ];
 
 /// Every table declared append-only, across all migrations.

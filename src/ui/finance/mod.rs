@@ -1,0 +1,3 @@
+//! The finance screen (its tabs).
+
+pub mod posting;
