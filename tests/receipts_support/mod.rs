@@ -37,8 +37,20 @@ pub fn bin() -> PathBuf {
     static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BIN.get_or_init(|| {
         let src = assert_cmd::cargo::cargo_bin("downtime-billing");
-        let dst = std::env::temp_dir().join(format!("dtb-receipts-test-{}", std::process::id()));
-        std::fs::copy(&src, &dst).unwrap();
+        // One copy per build, shared by every test process of that build
+        // (a copy per process filled /tmp with 200 MB binaries).
+        let meta = std::fs::metadata(&src).unwrap();
+        let stamp = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        let dst = std::env::temp_dir().join(format!("dtb-bin-{}-{stamp}", meta.len()));
+        if !dst.exists() {
+            let part = dst.with_extension(format!("part{}", std::process::id()));
+            std::fs::copy(&src, &part).unwrap();
+            std::fs::rename(&part, &dst).unwrap();
+        }
         let help = std::process::Command::new(&dst)
             .arg("--help")
             .output()
