@@ -30,6 +30,7 @@
 
 /// Settings moved to their own module; the old path keeps working.
 pub use crate::settings;
+pub mod checks;
 pub mod users;
 
 use crate::clock::{Clock, stamp};
