@@ -3,6 +3,8 @@
 //! holidays with make-up working days, a year not yet held, imports
 //! (identical, changed, replaced, refused) and bad files.
 
+mod cli_support;
+
 use assert_cmd::Command;
 use chrono::NaiveDate;
 use downtime_billing::auth::{Role, Session};
@@ -73,7 +75,7 @@ fn count(store: &Store, table: &str) -> i64 {
 }
 
 fn bin(data: &DataDir) -> Command {
-    let mut c = Command::cargo_bin("downtime-billing").unwrap();
+    let mut c = cli_support::command();
     c.arg("--data-dir")
         .arg(data.root())
         .env("DOWNTIME_BILLING_PIN", PIN)

@@ -2,6 +2,8 @@
 //! 3 not allowed, 5 month already held, 0 for an identical re-import),
 //! `--dry-run`, `--month` required without a terminal, `months`, `search`.
 
+mod cli_support;
+
 use assert_cmd::Command;
 use downtime_billing::auth::{self, Role};
 use downtime_billing::clock::FixedClock;
@@ -16,7 +18,7 @@ fn corpus(name: &str) -> PathBuf {
 }
 
 fn bin(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("downtime-billing").unwrap();
+    let mut c = cli_support::command();
     c.env("DOWNTIME_BILLING_PIN", "123456")
         .env("DOWNTIME_BILLING_NOW", "2026-12-10T09:00:00+08:00")
         .env("DOWNTIME_BILLING_LANG", "en")

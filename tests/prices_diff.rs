@@ -2,6 +2,8 @@
 //! → January difference is exactly 295 removed, 300 added, 1416 re-priced,
 //! printed in the documented JSON shape.
 
+mod cli_support;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
@@ -12,7 +14,7 @@ fn shared(name: &str) -> PathBuf {
 }
 
 fn bin(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("downtime-billing").unwrap();
+    let mut c = cli_support::command();
     c.env("DOWNTIME_BILLING_PIN", "123456")
         .env("DOWNTIME_BILLING_NOW", "2027-01-05T09:00:00+08:00")
         .arg("--data-dir")

@@ -3,6 +3,8 @@
 //! right row and column, and a refused import leaves the database exactly as
 //! it was (no audit entry either).
 
+mod cli_support;
+
 use assert_cmd::Command;
 use downtime_billing::auth::{self, Role};
 use downtime_billing::clock::FixedClock;
@@ -21,7 +23,7 @@ fn corpus(name: &str) -> PathBuf {
 }
 
 fn bin() -> Command {
-    let mut c = Command::cargo_bin("downtime-billing").unwrap();
+    let mut c = cli_support::command();
     c.env("DOWNTIME_BILLING_PIN", PIN)
         .env("DOWNTIME_BILLING_NOW", "2026-12-03T09:00:00+08:00")
         .env_remove("DOWNTIME_BILLING_DATA_DIR");

@@ -2,6 +2,8 @@
 //! tiers, polyphonic names, one-character queries, and agreement with a
 //! plain reference implementation of the same ranking rules.
 
+mod cli_support;
+
 use downtime_billing::money::UnitPrice;
 use downtime_billing::prices::pinyin::{initials, initials_list, initials_without_latin};
 use downtime_billing::prices::search::{Hit, MatchKind, SearchIndex};
@@ -398,7 +400,7 @@ fn stored_snapshot_index_matches_the_cli() {
 
     let dir = tempfile::tempdir().unwrap();
     let bin = || {
-        let mut c = assert_cmd::Command::cargo_bin("downtime-billing").unwrap();
+        let mut c = cli_support::command();
         c.arg("--data-dir")
             .arg(dir.path())
             .env("DOWNTIME_BILLING_PIN", "123456")

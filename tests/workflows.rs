@@ -179,3 +179,23 @@ fn idle_checkpoint_waits_for_quiet_after_a_write() {
     assert!(!idle.due(20.0));
     assert!(idle.wrote_anything());
 }
+
+#[test]
+fn at_exit_backs_up_only_after_a_write_and_folds_the_wal() {
+    let env = ready();
+    let mut store = env.store();
+    let clock = FixedClock::at(NOW);
+    let backups = |store: &downtime_billing::store::Store| -> i64 {
+        store
+            .conn()
+            .query_row("SELECT count(*) FROM backups", [], |r| r.get(0))
+            .unwrap()
+    };
+    let before = backups(&store);
+    workflows::at_exit(&mut store, &clock, false).unwrap();
+    assert_eq!(backups(&store), before, "nothing written: no backup");
+    workflows::at_exit(&mut store, &clock, true).unwrap();
+    assert_eq!(backups(&store), before + 1);
+    let wal = env.data_dir().db_path().with_extension("sqlite3-wal");
+    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0);
+}

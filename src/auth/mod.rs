@@ -30,6 +30,7 @@
 
 /// Settings moved to their own module; the old path keeps working.
 pub use crate::settings;
+pub mod checks;
 pub mod users;
 
 use crate::clock::{Clock, stamp};
@@ -537,4 +538,26 @@ pub fn authenticate_readonly(
         roles: user.roles,
         terminal: terminal.clone(),
     })
+}
+
+/// The audit trail's actor for a session (audit itself knows nothing of
+/// sessions: it depends on the store and the clock only).
+impl crate::audit::Actor {
+    pub fn of(session: &Session) -> crate::audit::Actor {
+        crate::audit::Actor {
+            user: session.user.to_string(),
+            terminal: session.terminal.to_string(),
+        }
+    }
+}
+
+/// The newest `limit` audit entries, newest first; admins only (the trail
+/// names who did what).
+pub fn audit_log(
+    conn: &rusqlite::Connection,
+    session: &Session,
+    limit: usize,
+) -> Result<Vec<crate::audit::Entry>, AuthError> {
+    session.require(Role::Admin, "read the audit log")?;
+    Ok(crate::audit::list(conn, limit)?)
 }

@@ -17,6 +17,7 @@
 //! `….sqlite3.before-restore-<timestamp>` (never deleted), copies the
 //! backup in with the backup API, and verifies the result.
 
+pub mod checks;
 use crate::audit::{self, Actor};
 use crate::auth::{self, AuthError, Role, Session, settings};
 use crate::clock::{Clock, stamp};

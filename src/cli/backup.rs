@@ -105,7 +105,7 @@ pub fn run_audit(ctx: &Ctx, cmd: AuditCmd) -> Result<(), Failure> {
     let session = ctx.session(&mut store)?;
     match cmd {
         AuditCmd::List { limit, json } => {
-            let entries = crate::audit::list(store.conn(), &session, limit)?;
+            let entries = crate::auth::audit_log(store.conn(), &session, limit)?;
             if json {
                 return print_json(&entries);
             }

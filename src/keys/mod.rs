@@ -10,6 +10,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
+pub mod checks;
 pub mod transfer;
 
 type HmacSha256 = Hmac<Sha256>;

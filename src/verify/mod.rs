@@ -11,14 +11,17 @@
 //! The CLI runs it as `verify` (exit 4 when anything is wrong), the GUI at
 //! every start (red banner), and `backup`/`restore` on every backup file.
 //!
-//! Adding a per-record check is one line in [`CHECKS`]:
+//! This module keeps the runner and the report types; each capability owns
+//! its checks (`prices::checks`, `auth::checks`, `backup::checks`,
+//! `keys::checks`, `receipts::integrity`), assembled in [`CHECKS`]. Adding a
+//! per-record check is one line there:
 //! `("receipts", crate::receipts::verify_records),` where the function has
 //! the [`RecordCheck`] signature.
 
-mod records;
-
-pub(crate) use records::pin_hash_digest;
-pub use records::{audit_tail_against_backups, price_items_digest, users_against_audit};
+pub(crate) use crate::auth::checks::pin_hash_digest;
+pub use crate::auth::checks::users_against_audit;
+pub use crate::backup::checks::audit_tail_against_backups;
+pub use crate::prices::checks::price_items_digest;
 
 use crate::keys::{KeyError, SigningKey};
 use crate::store::{Store, StoreError, migrations};
@@ -74,13 +77,36 @@ pub struct Checked {
 /// names each bad one. Must not write.
 pub type RecordCheck = fn(&Connection, &SigningKey) -> Result<Checked, StoreError>;
 
-/// The per-record checks, by name. Later capabilities add one line each.
+/// The per-record checks, by name, each provided by the capability that
+/// owns the records. Later capabilities add one line each.
 pub const CHECKS: &[(&str, RecordCheck)] = &[
-    ("price_snapshots", records::price_snapshots),
-    ("users", records::users_against_audit),
-    ("backups", records::audit_tail_against_backups),
+    ("price_snapshots", crate::prices::checks::price_snapshots),
+    ("users", crate::auth::checks::users_against_audit),
+    ("backups", crate::backup::checks::audit_tail_against_backups),
     ("receipts", crate::receipts::verify_records),
 ];
+
+/// Every audit entry's sequence, action and details, in order: what the
+/// per-record checks compare their tables with.
+pub(crate) fn audit_details(
+    conn: &Connection,
+) -> Result<Vec<(i64, String, serde_json::Value)>, StoreError> {
+    let mut stmt = conn.prepare("SELECT seq, action, details FROM audit_log ORDER BY seq")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, action, details) = row?;
+        let v = serde_json::from_str(&details).unwrap_or(serde_json::Value::Null);
+        out.push((seq, action, v));
+    }
+    Ok(out)
+}
 
 /// One check's summary line.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -238,35 +264,7 @@ pub fn check_connection(conn: &Connection, key: KeyState<'_>) -> Result<Report, 
             );
         }
         KeyState::Held(k) => {
-            let recorded: Option<String> = conn
-                .query_row(
-                    "SELECT value FROM settings WHERE key = 'key.fingerprint'",
-                    [],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let mut key_problems = Vec::new();
-            match recorded {
-                Some(fp) if fp == k.fingerprint() => {}
-                Some(fp) => key_problems.push(Problem::new(
-                    "key",
-                    "signing.key",
-                    format!(
-                        "the key file ({}) is not the key this database was set up with ({fp})",
-                        k.fingerprint()
-                    ),
-                    format!(
-                        "密钥文件（{}）不是该数据库设置时的密钥（{fp}）",
-                        k.fingerprint()
-                    ),
-                )),
-                None => key_problems.push(Problem::new(
-                    "key",
-                    "settings key.fingerprint",
-                    "the database records no key fingerprint (setting deleted)",
-                    "数据库中没有密钥指纹（设置被删除）",
-                )),
-            }
+            let key_problems = crate::keys::checks::fingerprint(conn, k)?;
             report.push("key", 1, key_problems);
             for (name, check) in CHECKS {
                 let c = check(conn, k)?;

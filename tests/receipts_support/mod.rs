@@ -3,6 +3,9 @@
 //! list) and helpers to run the binary.
 #![allow(dead_code)]
 
+#[path = "../cli_support/mod.rs"]
+mod cli_support;
+
 use assert_cmd::Command;
 use downtime_billing::auth::{self, Session};
 use downtime_billing::clock::FixedClock;
@@ -33,36 +36,9 @@ pub const CODES: [&str; 5] = [
 /// The binary under test, copied once per test process: several worktrees
 /// share one cargo target directory here, and a copy cannot be replaced by
 /// another build in the middle of a run.
+/// The binary (one way for every CLI test: `cli_support`).
 pub fn bin() -> PathBuf {
-    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BIN.get_or_init(|| {
-        let src = assert_cmd::cargo::cargo_bin("downtime-billing");
-        // One copy per build, shared by every test process of that build
-        // (a copy per process filled /tmp with 200 MB binaries).
-        let meta = std::fs::metadata(&src).unwrap();
-        let stamp = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
-        let dst = std::env::temp_dir().join(format!("dtb-bin-{}-{stamp}", meta.len()));
-        if !dst.exists() {
-            let part = dst.with_extension(format!("part{}", std::process::id()));
-            std::fs::copy(&src, &part).unwrap();
-            std::fs::rename(&part, &dst).unwrap();
-        }
-        let help = std::process::Command::new(&dst)
-            .arg("--help")
-            .output()
-            .unwrap();
-        assert!(
-            String::from_utf8_lossy(&help.stdout).contains("receipt"),
-            "{} is not this branch's build (another build replaced it): run the tests again",
-            src.display()
-        );
-        dst
-    })
-    .clone()
+    cli_support::binary()
 }
 
 pub struct Env {
@@ -185,22 +161,7 @@ pub fn setup() -> Env {
     let env = Env {
         dir: tempfile::tempdir().unwrap(),
     };
-    let mut c = Command::new(bin());
-    c.env_clear()
-        .env("DOWNTIME_BILLING_PIN", PIN)
-        .args(["--data-dir"])
-        .arg(env.data_dir().root())
-        .args([
-            "setup",
-            "--terminal",
-            "MZ01",
-            "--hospital",
-            "测试医院",
-            "--admin",
-            "admin",
-        ])
-        .assert()
-        .success();
+    cli_support::set_up(env.data_dir().root(), "MZ01", None);
     for (name, pin, roles) in [
         ("boss", SUP_PIN, "admin"),
         ("cash1", CASH_PIN, "cashier"),

@@ -2,6 +2,9 @@
 //! binary with the acting user's PIN.
 #![allow(dead_code)]
 
+#[path = "../cli_support/mod.rs"]
+mod cli_support;
+
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
@@ -9,7 +12,7 @@ pub const ADMIN_PIN: &str = "123456";
 pub const NOW: &str = "2026-11-22T09:00:00+08:00";
 
 pub fn bin(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("downtime-billing").unwrap();
+    let mut c = cli_support::command();
     c.arg("--data-dir")
         .arg(dir)
         .arg("--lang")
@@ -35,19 +38,7 @@ pub fn admin(dir: &Path) -> Command {
 /// A set-up terminal MZ01 with admin `admin` (PIN 123456).
 pub fn setup(terminal: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    bin(dir.path())
-        .args([
-            "setup",
-            "--terminal",
-            terminal,
-            "--hospital",
-            "测试医院",
-            "--admin",
-            "admin",
-        ])
-        .env("DOWNTIME_BILLING_PIN", ADMIN_PIN)
-        .assert()
-        .success();
+    cli_support::set_up(dir.path(), terminal, Some(NOW));
     dir
 }
 
