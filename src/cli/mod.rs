@@ -8,6 +8,7 @@ mod backup;
 mod calendar;
 mod episode;
 mod key;
+mod pharmacy;
 mod prices;
 mod range;
 mod receipt;
@@ -97,6 +98,9 @@ pub enum Command {
     /// The audit log (admin).
     #[command(subcommand)]
     Audit(backup::AuditCmd),
+    /// The pharmacy: verify a receipt's QR code, dispense, confirm returns.
+    #[command(subcommand)]
+    Pharmacy(pharmacy::PharmacyCmd),
 }
 
 /// What every command gets: where the data is, the language, who acts.
@@ -176,5 +180,6 @@ pub fn run(ctx: Ctx, command: Command) -> Result<(), Failure> {
         Command::Backup(a) => backup::run_backup(&ctx, a),
         Command::Restore(a) => backup::run_restore(&ctx, a),
         Command::Audit(c) => backup::run_audit(&ctx, c),
+        Command::Pharmacy(c) => pharmacy::run(&ctx, c),
     }
 }

@@ -43,6 +43,8 @@ pub enum Route {
     Users,
     /// Receipt books (number ranges) of this terminal; admin only.
     Ranges,
+    /// Scan, dispense, confirm returns; pharmacists (and admins).
+    Pharmacy,
 }
 
 /// What a screen asks the app to do; applied after the frame is drawn.
@@ -106,6 +108,8 @@ pub enum Command {
         from: String,
         to: String,
     },
+    /// The pharmacy screen's actions (screen contract).
+    Pharmacy(super::pharmacy::PharmacyAction),
     /// The PIN typed on the idle-lock screen.
     Unlock(String),
     DismissFailure,
@@ -143,6 +147,7 @@ pub struct App {
     cashier: CashierScreen,
     users: UsersScreen,
     ranges: RangesScreen,
+    pharmacy: super::pharmacy::PharmacyScreen,
     /// What `verify` found wrong at start (shown as a red banner).
     verify_problems: Vec<crate::verify::Problem>,
     /// Idle lock: when the person last touched the window (egui input
@@ -188,6 +193,7 @@ impl App {
             cashier: CashierScreen::new(),
             users: UsersScreen::default(),
             ranges: RangesScreen::default(),
+            pharmacy: super::pharmacy::PharmacyScreen::new(),
             verify_problems: Vec::new(),
             last_activity: 0.0,
             locked: false,
@@ -267,6 +273,24 @@ impl App {
 
     pub fn cashier(&self) -> &CashierScreen {
         &self.cashier
+    }
+
+    pub fn pharmacy(&self) -> &super::pharmacy::PharmacyScreen {
+        &self.pharmacy
+    }
+
+    /// Hands a pharmacy action to its screen with the store and session.
+    fn pharmacy_apply(&mut self, action: super::pharmacy::PharmacyAction) {
+        if let (Some(store), Some(session)) = (self.store.as_mut(), self.session.as_ref()) {
+            let mut env = super::screen::ScreenEnv {
+                store,
+                session,
+                clock: self.clock.as_ref(),
+                lang: self.lang,
+                data_dir: &self.data_dir,
+            };
+            self.pharmacy.apply(action, &mut env);
+        }
     }
 
     pub fn ranges(&self) -> &RangesScreen {
@@ -356,6 +380,7 @@ impl App {
                 self.login.reset();
                 self.admin = PricesAdminScreen::default();
                 self.ranges = RangesScreen::default();
+                self.pharmacy = super::pharmacy::PharmacyScreen::new();
                 self.route = Route::Login;
                 self.refresh_status();
             }
@@ -365,11 +390,15 @@ impl App {
                     (Some(s), Route::Cashier) => s.has(Role::Cashier),
                     (Some(s), Route::Users) => s.has(Role::Admin),
                     (Some(s), Route::Ranges) => s.has(Role::Admin),
-                    (Some(_), Route::PriceBrowser) => true,
+                    (Some(s), Route::PriceBrowser) => !pharmacist_only(s),
+                    (Some(s), Route::Pharmacy) => s.has(Role::Pharmacist) || s.has(Role::Admin),
                     _ => false,
                 };
                 if allowed {
                     self.route = route;
+                    if route == Route::Pharmacy {
+                        self.pharmacy_apply(super::pharmacy::PharmacyAction::Refresh);
+                    }
                     if route == Route::PriceBrowser || route == Route::Cashier {
                         self.ensure_index(ctx);
                     }
@@ -419,6 +448,7 @@ impl App {
                 crate::auth::users::set_disabled(store, session, clock, &name, disabled)
             }),
             Command::RangeAdd { terminal, from, to } => self.range_add(&terminal, &from, &to),
+            Command::Pharmacy(a) => self.pharmacy_apply(a),
             Command::Unlock(pin) => self.unlock(ctx, &pin),
             Command::DismissVerify => self.verify_problems.clear(),
             Command::DismissFailure => self.failure = None,
@@ -498,8 +528,15 @@ impl App {
     /// cashier, else the price browser.
     fn enter_home(&mut self, ctx: &egui::Context) {
         let cashier = self.session.as_ref().is_some_and(|s| s.has(Role::Cashier));
+        let pharmacist = self
+            .session
+            .as_ref()
+            .is_some_and(|s| s.has(Role::Pharmacist));
         self.route = if cashier {
             Route::Cashier
+        } else if pharmacist {
+            self.pharmacy_apply(super::pharmacy::PharmacyAction::Refresh);
+            Route::Pharmacy
         } else {
             Route::PriceBrowser
         };
@@ -795,12 +832,23 @@ impl App {
                 if session.has(Role::Cashier) {
                     nav(ui, Route::Cashier, "nav.cashier");
                 }
-                nav(ui, Route::PriceBrowser, "nav.browser");
+                if !pharmacist_only(session) {
+                    nav(ui, Route::PriceBrowser, "nav.browser");
+                }
                 // Hidden, not just disabled, for people without the role.
                 if session.has(Role::Admin) {
                     nav(ui, Route::AdminPrices, "nav.admin_prices");
                     nav(ui, Route::Users, "nav.users");
                     nav(ui, Route::Ranges, "nav.ranges");
+                }
+                if session.has(Role::Pharmacist) || session.has(Role::Admin) {
+                    let label = lang.pick("药房", "Pharmacy");
+                    if ui
+                        .selectable_label(self.route == Route::Pharmacy, label)
+                        .clicked()
+                    {
+                        cmds.push(Command::Go(Route::Pharmacy));
+                    }
                 }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -1364,6 +1412,11 @@ fn open_in_viewer(path: &std::path::Path) {
     }
 }
 
+/// A pharmacist with no other role sees the pharmacy screen and nothing else.
+fn pharmacist_only(s: &Session) -> bool {
+    s.has(Role::Pharmacist) && !s.has(Role::Cashier) && !s.has(Role::Finance) && !s.has(Role::Admin)
+}
+
 fn lost() -> Failure {
     Failure::new(
         ErrorKind::Internal,
@@ -1433,6 +1486,12 @@ impl eframe::App for App {
                 Route::AdminPrices => self.admin.ui(ui, lang, &mut cmds),
                 Route::Users => self.users.ui(ui, lang, &mut cmds),
                 Route::Ranges => self.ranges.ui(ui, lang, &mut cmds),
+                Route::Pharmacy => cmds.extend(
+                    self.pharmacy
+                        .ui(ui, lang)
+                        .into_iter()
+                        .map(Command::Pharmacy),
+                ),
             }
         });
         for cmd in cmds {

@@ -9,6 +9,7 @@ pub mod cashier;
 pub mod fonts;
 pub mod jobs;
 pub mod login;
+pub mod pharmacy;
 pub mod prices_admin;
 pub mod ranges;
 pub mod sample;
