@@ -599,6 +599,11 @@ pub fn dispense(
             }
         }
         if wanted.is_empty() {
+            // Lines not in the price list held here cannot be told to be
+            // drugs: say so rather than "nothing left".
+            if let Some(l) = c.lines.iter().find(|l| l.drug.is_none()) {
+                return Err(unknown_item(&c, l));
+            }
             return Err(PharmacyError::NothingToDispense(c.number.clone()));
         }
     } else {
@@ -614,17 +619,7 @@ pub fn dispense(
                         category: l.category.clone().unwrap_or_default(),
                     });
                 }
-                None => {
-                    return Err(PharmacyError::UnknownItem {
-                        number: c.number.clone(),
-                        line: l.line,
-                        code: l.code.clone(),
-                        month: c
-                            .snapshot_month
-                            .clone()
-                            .unwrap_or_else(|| month_of(&c.issued_at)),
-                    });
-                }
+                None => return Err(unknown_item(&c, l)),
             }
             let before: Decimal = wanted
                 .iter()
@@ -704,6 +699,18 @@ pub fn dispense(
         recorded,
         check: after,
     })
+}
+
+fn unknown_item(c: &Check, l: &CheckLine) -> PharmacyError {
+    PharmacyError::UnknownItem {
+        number: c.number.clone(),
+        line: l.line,
+        code: l.code.clone(),
+        month: c
+            .snapshot_month
+            .clone()
+            .unwrap_or_else(|| month_of(&c.issued_at)),
+    }
 }
 
 fn month_of(rfc3339: &str) -> String {

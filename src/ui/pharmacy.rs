@@ -251,7 +251,7 @@ impl PharmacyScreen {
                 match &self.shown {
                     Shown::Nothing => {}
                     Shown::Bad(f) => {
-                        big(ui, lang.pick("✘ 不能发药", "✘ DO NOT DISPENSE"), RED);
+                        big(ui, lang.pick("不能发药", "DO NOT DISPENSE"), RED);
                         ui.label(
                             egui::RichText::new(f.message(lang))
                                 .size(24.0)
@@ -260,7 +260,7 @@ impl PharmacyScreen {
                         );
                     }
                     Shown::Refused(c) => {
-                        big(ui, lang.pick("✘ 不能发药", "✘ DO NOT DISPENSE"), RED);
+                        big(ui, lang.pick("不能发药", "DO NOT DISPENSE"), RED);
                         if let Some(m) = &c.message {
                             ui.label(
                                 egui::RichText::new(m.text(lang))
@@ -273,11 +273,11 @@ impl PharmacyScreen {
                     }
                     Shown::Ok(c) => {
                         let head = if c.verified {
-                            lang.pick("✔ 真实票据 · 可以发药", "✔ GENUINE · dispense")
+                            lang.pick("真实票据 · 可以发药", "GENUINE · dispense")
                         } else {
                             lang.pick(
-                                "✔ 本机有此票据（手输票号，未经签名核验）",
-                                "✔ ON RECORD HERE (typed number, not signature-verified)",
+                                "本机有此票据（手输票号，未经签名核验）",
+                                "ON RECORD HERE (typed number, not signature-verified)",
                             )
                         };
                         big(ui, head, GREEN);
@@ -311,9 +311,9 @@ impl PharmacyScreen {
                     }
                     Shown::Done(d) => {
                         let head = if d.complete {
-                            lang.pick("✔ 已发药", "✔ DISPENSED")
+                            lang.pick("已发药", "DISPENSED")
                         } else {
-                            lang.pick("✔ 已部分发药", "✔ PARTLY DISPENSED")
+                            lang.pick("已部分发药", "PARTLY DISPENSED")
                         };
                         big(ui, head, GREEN);
                         summary(ui, lang, &d.check);
