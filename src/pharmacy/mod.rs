@@ -257,7 +257,8 @@ pub fn check_unchecked(
     code: &str,
 ) -> Result<Check, PharmacyError> {
     let text = normalise(code);
-    if text.starts_with("DB") || !looks_like_number(&text) {
+    let is_code = text.starts_with("DB1:") || text.starts_with("DB2:");
+    if is_code || !looks_like_number(&text) {
         let p = qr::parse_and_verify(&text, key)?;
         let local = query::load(conn, &p.number)?;
         from_payload(conn, p, local)

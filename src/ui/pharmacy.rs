@@ -270,6 +270,8 @@ impl PharmacyScreen {
                             );
                         }
                         summary(ui, lang, c);
+                        // What the receipt covers and what was handed out.
+                        lines_ui(ui, lang, c, &mut []);
                     }
                     Shown::Ok(c) => {
                         let head = if c.verified {
@@ -607,8 +609,11 @@ fn lines_ui(ui: &mut egui::Ui, lang: Lang, c: &Check, choices: &mut [Choice]) {
                             lang.pick(&format!("第{}行", l.line), &format!("line {}", l.line)),
                         );
                     }
-                    (true, None) => {
+                    (true, None) if l.dispensed > Decimal::ZERO && l.to_dispense.is_zero() => {
                         ui.label(lang.pick("已发完", "done"));
+                    }
+                    (true, None) => {
+                        ui.label(lang.pick("药品", "drug"));
                     }
                     (false, _) => {
                         ui.weak(match l.drug {
