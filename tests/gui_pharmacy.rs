@@ -184,7 +184,11 @@ fn chosen_lines_by_keyboard() {
         repeat: false,
         modifiers: egui::Modifiers::ALT,
     });
+    // As X delivers it: the digit also comes as text, which must not land
+    // in the scan field.
+    h.event(egui::Event::Text("1".into()));
     h.run();
+    assert_eq!(h.state().pharmacy().scan_text(), "");
     h.key_press(egui::Key::F3);
     settle(&mut h);
     assert!(

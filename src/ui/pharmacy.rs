@@ -74,6 +74,8 @@ pub struct PharmacyScreen {
     ret_lines: String,
     ret_reason: String,
     key: Option<SigningKey>,
+    /// The digit of an Alt+N just handled, whose text event is dropped.
+    swallow: Option<String>,
 }
 
 impl Default for PharmacyScreen {
@@ -96,11 +98,17 @@ impl PharmacyScreen {
             ret_lines: String::new(),
             ret_reason: String::new(),
             key: None,
+            swallow: None,
         }
     }
 
     pub fn shown(&self) -> &Shown {
         &self.shown
+    }
+
+    /// What is typed in the scan field now.
+    pub fn scan_text(&self) -> &str {
+        &self.scan
     }
 
     pub fn today(&self) -> &[Recorded] {
@@ -112,6 +120,20 @@ impl PharmacyScreen {
     }
 
     fn keys(&mut self, ui: &mut egui::Ui, acts: &mut Vec<PharmacyAction>) {
+        // Alt+N ticks a line; the window system may also send the digit as
+        // text (in the same frame or the next), which must not land in the
+        // scan field. A scanner never types with Alt held.
+        let swallow = self.swallow.take();
+        ui.input_mut(|i| {
+            let alt = i.modifiers.alt
+                || i.events.iter().any(|e| {
+                    matches!(e, egui::Event::Key { modifiers, pressed: true, .. } if modifiers.alt)
+                });
+            i.events.retain(|e| match e {
+                egui::Event::Text(t) => !alt && swallow.as_deref() != Some(t.as_str()),
+                _ => true,
+            });
+        });
         let pressed =
             |ui: &mut egui::Ui, key| ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, key));
         if !matches!(self.shown, Shown::Ok(_)) {
@@ -143,10 +165,11 @@ impl PharmacyScreen {
             egui::Key::Num9,
         ];
         for (i, k) in DIGITS.iter().enumerate() {
-            if ui.input_mut(|inp| inp.consume_key(egui::Modifiers::ALT, *k))
-                && let Some(c) = self.choices.iter_mut().find(|c| c.line == i as u32 + 1)
-            {
-                c.ticked = !c.ticked;
+            if ui.input_mut(|inp| inp.consume_key(egui::Modifiers::ALT, *k)) {
+                self.swallow = Some((i + 1).to_string());
+                if let Some(c) = self.choices.iter_mut().find(|c| c.line == i as u32 + 1) {
+                    c.ticked = !c.ticked;
+                }
             }
         }
     }
