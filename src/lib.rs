@@ -26,6 +26,8 @@
 //!   search.
 //! - [`receipts`]: outage episodes, receipt books, durable issuance, voids,
 //!   refunds, reprints, shift close, the signed QR payload.
+//! - [`pharmacy`]: offline verification of a receipt's QR code, dispensing
+//!   by line, return confirmations.
 //! - [`print`]: the PDF kit (receipts, reports, price book).
 //! - [`fonts`]: the bundled CJK font.
 //! - [`logging`]: the rolling log file.
@@ -55,6 +57,7 @@ pub mod keys;
 pub mod logging;
 pub mod mask;
 pub mod money;
+pub mod pharmacy;
 pub mod prices;
 pub mod print;
 pub mod receipts;

@@ -311,7 +311,7 @@ fn totals_and_words_on_real_rows() {
     assert_eq!(v["deadline"], "2026-12-11");
     let qr = v["qr_payload"].as_str().unwrap();
     assert!(
-        qr.starts_with("DB1:MZ01-00000001:MZ01:20261122101503+0800:"),
+        qr.starts_with("DB2:MZ01-00000001:MZ01:20261122101503+0800:OP:IN:0:"),
         "{qr}"
     );
     assert!(qr.contains("430161610-%64*1"), "{qr}");

@@ -173,24 +173,17 @@ fn dispensed_drugs_need_the_pharmacys_return_confirmation() {
     let env = ready();
     let (_, a, _) = env.issue("cash1", &three_lines());
     let n = a["number"].as_str().unwrap().to_string();
-    let id: i64 = {
-        let store = env.store();
-        store
-            .conn()
-            .query_row("SELECT id FROM receipts WHERE number = ?1", [&n], |r| {
-                r.get(0)
-            })
-            .unwrap()
-    };
-    // The pharmacy's events, as its capability will write them.
+    // The pharmacy's records, as its capability writes them (rows of
+    // `dispensings`, keyed by number).
+    let qty1 = a["lines"][0]["qty"].as_str().unwrap().to_string();
     let event = |kind: &str, line: i64, qty: Option<&str>| {
         let store = env.store();
         store
             .conn()
             .execute(
-                "INSERT INTO receipt_events(receipt_id, kind, line_no, qty, at, user)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'pharm')",
-                rusqlite::params![id, kind, line, qty, NOW],
+                "INSERT INTO dispensings(receipt_number, line_no, code, qty, kind, terminal, user, at)
+                 VALUES (?1, ?2, 'X', ?3, ?4, 'YF01', 'pharm', ?5)",
+                rusqlite::params![n, line, qty.unwrap_or(&qty1), kind, NOW],
             )
             .unwrap();
     };

@@ -9,6 +9,7 @@ mod calendar;
 mod episode;
 mod his;
 mod key;
+mod pharmacy;
 mod prices;
 mod range;
 mod receipt;
@@ -101,6 +102,9 @@ pub enum Command {
     /// Posting to the HIS: export (csv, json, hl7, fhir), send-hl7, send-fhir, history (finance).
     #[command(subcommand)]
     His(his::HisCmd),
+    /// The pharmacy: verify a receipt's QR code, dispense, confirm returns.
+    #[command(subcommand)]
+    Pharmacy(pharmacy::PharmacyCmd),
 }
 
 /// What every command gets: where the data is, the language, who acts.
@@ -197,5 +201,6 @@ pub fn run(ctx: Ctx, command: Command) -> Result<(), Failure> {
         Command::Restore(a) => backup::run_restore(&ctx, a),
         Command::Audit(c) => backup::run_audit(&ctx, c),
         Command::His(c) => his::run(&ctx, c),
+        Command::Pharmacy(c) => pharmacy::run(&ctx, c),
     }
 }

@@ -3,8 +3,8 @@
 //! reprint (counted; the copy is marked 重打/COPY), and a refund — a credit
 //! note numbered from the same range, linked to the original, by line and
 //! quantity, never more than what remains refundable, and for drug lines
-//! already dispensed only against the pharmacy's return confirmation
-//! (`receipt_events` of kind `return_confirmed`).
+//! already dispensed only against the pharmacy's return confirmation (rows
+//! of the `dispensings` table, read through [`crate::pharmacy`]).
 
 use super::issue::{Line, NewReceipt, PayerRequest, Payment};
 use super::query::{self, Kind, ReceiptView, dec, qty_text};
@@ -87,7 +87,7 @@ fn check_voidable(
     if !v.credit_notes.is_empty() {
         return Err(ReceiptError::HasRefunds(v.number.clone()));
     }
-    if v.events.iter().any(|e| e.kind == "dispensed") {
+    if crate::pharmacy::any_dispensed(conn, &v.number)? {
         return Err(ReceiptError::Dispensed(v.number.clone()));
     }
     Ok(())
@@ -253,7 +253,12 @@ pub struct RefundRequest {
 
 /// The credit-note lines for a refund request, checked against what the
 /// original still allows.
-fn refund_lines(v: &ReceiptView, req: &RefundRequest) -> Result<Vec<Line>, ReceiptError> {
+fn refund_lines(
+    conn: &Connection,
+    v: &ReceiptView,
+    req: &RefundRequest,
+) -> Result<Vec<Line>, ReceiptError> {
+    let dispensings = crate::pharmacy::line_records(conn, &v.number)?;
     if v.kind == Kind::CreditNote {
         return Err(ReceiptError::IsCreditNote(v.number.clone()));
     }
@@ -313,16 +318,16 @@ fn refund_lines(v: &ReceiptView, req: &RefundRequest) -> Result<Vec<Line>, Recei
             ));
         }
         // A dispensed drug comes back through the pharmacy first: the
-        // refunded quantity (earlier and now) may not exceed what it
-        // confirmed as returned.
-        if let Some(_dispensed) = v.event_qty("dispensed", rl.line) {
-            let returned = v.event_qty("return_confirmed", rl.line).unwrap_or_default();
+        // refunded quantity (earlier and now) may not exceed what was never
+        // handed out plus what the pharmacy confirmed as returned.
+        if let Some(d) = dispensings.get(&rl.line) {
             let refunded = dec(&l.refunded_qty) + already + qty;
-            if refunded > returned {
+            let allowed = dec(&l.qty) - d.dispensed + d.returned;
+            if refunded > allowed {
                 return Err(ReceiptError::NeedsReturn {
                     number: v.number.clone(),
                     line: rl.line,
-                    qty: qty_text(refunded - returned),
+                    qty: qty_text(refunded - allowed),
                 });
             }
         }
@@ -379,7 +384,7 @@ pub fn refund(
     session.require(Role::Cashier, "refund receipts")?;
     let reason = need_reason(&req.reason)?;
     let v = query::show(store.conn(), &req.number)?;
-    refund_lines(&v, req)?;
+    refund_lines(store.conn(), &v, req)?;
     let Approval { supervisor } =
         auth::approve_by_supervisor(store.conn_mut(), session, supervisor, supervisor_pin, clock)?;
     super::prepare_for_issuing(store.conn())?;
@@ -388,7 +393,7 @@ pub fn refund(
     let episode = episodes::current(&tx, &terminal)?
         .ok_or_else(|| ReceiptError::NoOpenEpisode(terminal.clone()))?;
     let v = query::show(&tx, &req.number)?;
-    let lines = refund_lines(&v, req)?;
+    let lines = refund_lines(&tx, &v, req)?;
     let total = Money::total(lines.iter().map(|l| l.amount)).map_err(|e| {
         ReceiptError::invalid(
             "lines",

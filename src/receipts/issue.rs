@@ -586,6 +586,11 @@ pub(crate) fn insert(
             issued_at: now,
             items: r.lines.iter().map(|l| (l.code.clone(), l.qty)).collect(),
             total: r.total.decimal(),
+            meta: Some(qr::QrMeta {
+                kind: r.kind,
+                insured: r.payer.kind.trim() == "insured_full_pay",
+                drill: r.drill,
+            }),
         },
         key,
     );

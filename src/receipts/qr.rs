@@ -1,6 +1,12 @@
 //! The signed QR payload printed on every receipt, which any pharmacy or
 //! finance terminal verifies offline with the hospital key.
 //!
+//! Version 2 (`DB2`, written since the pharmacy issue) also signs the
+//! receipt kind, the payer type and the drill flag, so a drill receipt
+//! cannot pass at a real pharmacy and the pharmacy knows an insured
+//! patient's receipt. Version 1 (`DB1`) codes already printed keep
+//! verifying; they carry none of the three ([`QrPayload::meta`] is `None`).
+//!
 //! Keyboard-wedge scanners type the code into whatever field has focus, and
 //! only the QR alphanumeric set (`0-9 A-Z space $ % * + - . / :`) survives
 //! every keyboard layout and Caps Lock state reliably, so the payload uses
@@ -22,6 +28,11 @@
 //!   are plain decimals, negative on a credit note.
 //! - `total` is the receipt total with two decimals (negative on a credit
 //!   note).
+//! - Version 2 inserts three fields after `time`:
+//!   `DB2:{number}:{terminal}:{time}:{kind}:{payer}:{drill}:{items}:{total}:{tag}`
+//!   with `kind` one of `OP` (outpatient), `RG` (registration), `DP`
+//!   (deposit), `CN` (credit note); `payer` `SP` (self-pay) or `IN`
+//!   (insured, paying in full); `drill` `0` or `1`.
 //! - `tag` is HMAC-SHA256 under the hospital signing key over every byte
 //!   before the last `:`, truncated to its first 16 bytes (128 bits), as 32
 //!   upper-case hex digits.
@@ -32,6 +43,8 @@ use rust_decimal::Decimal;
 use std::str::FromStr;
 
 pub const PREFIX: &str = "DB1";
+/// The current version, written on every new receipt.
+pub const PREFIX_V2: &str = "DB2";
 const TAG_BYTES: usize = 16;
 
 /// What a verified QR code says.
@@ -43,6 +56,50 @@ pub struct QrPayload {
     /// (item code, quantity)
     pub items: Vec<(String, Decimal)>,
     pub total: Decimal,
+    /// Version 2: kind, payer type and drill flag, under the signature.
+    /// `None` for a version 1 code (and to build one, in tests).
+    pub meta: Option<QrMeta>,
+}
+
+/// What version 2 adds under the signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct QrMeta {
+    pub kind: super::query::Kind,
+    /// The payer type is `insured_full_pay` (else `self_pay`).
+    pub insured: bool,
+    pub drill: bool,
+}
+
+impl QrMeta {
+    /// The payer type as stored and in JSON.
+    pub fn payer_type(&self) -> &'static str {
+        if self.insured {
+            "insured_full_pay"
+        } else {
+            "self_pay"
+        }
+    }
+}
+
+fn kind_code(k: super::query::Kind) -> &'static str {
+    use super::query::Kind::*;
+    match k {
+        Outpatient => "OP",
+        Registration => "RG",
+        Deposit => "DP",
+        CreditNote => "CN",
+    }
+}
+
+fn kind_of(code: &str) -> Option<super::query::Kind> {
+    use super::query::Kind::*;
+    match code {
+        "OP" => Some(Outpatient),
+        "RG" => Some(Registration),
+        "DP" => Some(Deposit),
+        "CN" => Some(CreditNote),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -142,7 +199,8 @@ fn fmt_qty(q: Decimal) -> String {
     q.normalize().to_string()
 }
 
-/// Builds the signed payload for a receipt.
+/// Builds the signed payload for a receipt: version 2 when `meta` is given
+/// (every new receipt), version 1 otherwise.
 pub fn build(p: &QrPayload, key: &SigningKey) -> String {
     let items = p
         .items
@@ -152,12 +210,21 @@ pub fn build(p: &QrPayload, key: &SigningKey) -> String {
         .join("+");
     let mut total = p.total;
     total.rescale(2);
-    let body = format!(
-        "{PREFIX}:{}:{}:{}:{items}:{total}",
+    let head = format!(
+        "{}:{}:{}",
         escape(&p.number),
         escape(&p.terminal),
         format_time(&p.issued_at),
     );
+    let body = match &p.meta {
+        None => format!("{PREFIX}:{head}:{items}:{total}"),
+        Some(m) => format!(
+            "{PREFIX_V2}:{head}:{}:{}:{}:{items}:{total}",
+            kind_code(m.kind),
+            if m.insured { "IN" } else { "SP" },
+            if m.drill { "1" } else { "0" },
+        ),
+    };
     let tag = key.sign(body.as_bytes());
     format!("{body}:{}", hex::encode_upper(&tag[..TAG_BYTES]))
 }
@@ -166,7 +233,7 @@ pub fn build(p: &QrPayload, key: &SigningKey) -> String {
 /// truncated or signed under another key is refused.
 pub fn parse_and_verify(text: &str, key: &SigningKey) -> Result<QrPayload, QrError> {
     let text = text.trim();
-    if !text.starts_with("DB1:") {
+    if !text.starts_with("DB1:") && !text.starts_with("DB2:") {
         return Err(QrError::NotOurs);
     }
     let (body, tag_hex) = text.rsplit_once(':').ok_or(QrError::Malformed("tag"))?;
@@ -178,8 +245,40 @@ pub fn parse_and_verify(text: &str, key: &SigningKey) -> Result<QrPayload, QrErr
         return Err(QrError::BadSignature);
     }
     let fields: Vec<&str> = body.split(':').collect();
-    let [_, number, terminal, time, items, total] = fields[..] else {
-        return Err(QrError::Malformed("fields"));
+    let (number, terminal, time, meta, items, total) = match fields[..] {
+        ["DB1", number, terminal, time, items, total] => {
+            (number, terminal, time, None, items, total)
+        }
+        [
+            "DB2",
+            number,
+            terminal,
+            time,
+            kind,
+            payer,
+            drill,
+            items,
+            total,
+        ] => {
+            let kind = kind_of(kind).ok_or(QrError::Malformed("kind"))?;
+            let insured = match payer {
+                "SP" => false,
+                "IN" => true,
+                _ => return Err(QrError::Malformed("payer")),
+            };
+            let drill = match drill {
+                "0" => false,
+                "1" => true,
+                _ => return Err(QrError::Malformed("drill")),
+            };
+            let meta = QrMeta {
+                kind,
+                insured,
+                drill,
+            };
+            (number, terminal, time, Some(meta), items, total)
+        }
+        _ => return Err(QrError::Malformed("fields")),
     };
     let mut parsed = Vec::new();
     if !items.is_empty() {
@@ -195,6 +294,7 @@ pub fn parse_and_verify(text: &str, key: &SigningKey) -> Result<QrPayload, QrErr
         issued_at: parse_time(time)?,
         items: parsed,
         total: Decimal::from_str(total).map_err(|_| QrError::Malformed("total"))?,
+        meta,
     })
 }
 
@@ -220,7 +320,49 @@ mod tests {
                 ("码:*+% x".into(), dec!(12.5)),
             ],
             total: dec!(125.40),
+            meta: None,
         }
+    }
+
+    fn sample_v2() -> QrPayload {
+        QrPayload {
+            meta: Some(QrMeta {
+                kind: crate::receipts::query::Kind::Outpatient,
+                insured: true,
+                drill: false,
+            }),
+            ..sample()
+        }
+    }
+
+    #[test]
+    fn v2_signs_kind_payer_and_drill() {
+        let key = SigningKey::from_bytes([7; 32]);
+        let text = build(&sample_v2(), &key);
+        assert!(text.starts_with("DB2:MZ01-00000017:MZ01:20261122101503+0800:OP:IN:0:"));
+        assert!(is_alphanumeric_set(&text), "{text}");
+        assert_eq!(parse_and_verify(&text, &key).unwrap(), sample_v2());
+        // Turning a real receipt into a drill one (or back), or changing the
+        // payer or kind, breaks the signature.
+        for (from, to) in [(":OP:", ":CN:"), (":IN:", ":SP:"), (":IN:0:", ":IN:1:")] {
+            let t = text.replacen(from, to, 1);
+            assert_ne!(t, text);
+            assert_eq!(parse_and_verify(&t, &key), Err(QrError::BadSignature));
+        }
+        for i in 0..text.len() {
+            let mut b = text.clone().into_bytes();
+            b[i] = if b[i] == b'1' { b'2' } else { b'1' };
+            let t = String::from_utf8(b).unwrap();
+            assert!(parse_and_verify(&t, &key).is_err(), "flip at {i}: {t}");
+        }
+    }
+
+    #[test]
+    fn v1_codes_still_verify_without_meta() {
+        let key = SigningKey::from_bytes([7; 32]);
+        let text = build(&sample(), &key);
+        assert!(text.starts_with("DB1:"));
+        assert_eq!(parse_and_verify(&text, &key).unwrap().meta, None);
     }
 
     #[test]

@@ -209,7 +209,7 @@ pub(crate) fn qty_text(d: Decimal) -> String {
     d.normalize().to_string()
 }
 
-fn derive_status(v: &ReceiptView) -> Status {
+fn derive_status(v: &ReceiptView, dispensed: bool) -> Status {
     if v.is_voided() {
         return Status::Voided;
     }
@@ -229,7 +229,7 @@ fn derive_status(v: &ReceiptView) -> Status {
     if v.events.iter().any(|e| e.kind == "exchanged") {
         return Status::Exchanged;
     }
-    if v.events.iter().any(|e| e.kind == "dispensed") {
+    if dispensed || v.events.iter().any(|e| e.kind == "dispensed") {
         return Status::Dispensed;
     }
     Status::Issued
@@ -368,7 +368,9 @@ pub fn load(conn: &Connection, number: &str) -> Result<Option<ReceiptView>, Rece
             l.refunded_qty = qty_text(dec(&l.refunded_qty) - dec(&q));
         }
     }
-    v.status = derive_status(&v);
+    // The pharmacy's records are rows of `dispensings`, keyed by number.
+    let dispensed = crate::pharmacy::any_dispensed(conn, &v.number)?;
+    v.status = derive_status(&v, dispensed);
     Ok(Some(v))
 }
 

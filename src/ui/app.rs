@@ -24,6 +24,7 @@ pub use nav::Route;
 use super::browser::BrowserScreen;
 use super::cashier::{CashierScreen, Feedback};
 use super::login::LoginScreen;
+use super::pharmacy::{PharmacyAction, PharmacyScreen};
 use super::prices_admin::PricesAdminScreen;
 use super::ranges::RangesScreen;
 use super::sample::SampleList;
@@ -45,12 +46,14 @@ use std::sync::Arc;
 /// The screens that follow the contract of [`super::screen`].
 pub struct Screens {
     pub cashier: CashierScreen,
+    pub pharmacy: PharmacyScreen,
 }
 
 impl Screens {
     fn new() -> Self {
         Screens {
             cashier: CashierScreen::new(),
+            pharmacy: PharmacyScreen::new(),
         }
     }
 }
@@ -190,6 +193,10 @@ impl App {
         &self.screens.cashier
     }
 
+    pub fn pharmacy(&self) -> &PharmacyScreen {
+        &self.screens.pharmacy
+    }
+
     pub fn ranges(&self) -> &RangesScreen {
         &self.ranges
     }
@@ -231,6 +238,7 @@ impl App {
                     if route.needs_index() {
                         self.ensure_index(ctx);
                     }
+                    self.entered(ctx);
                 }
             }
             Command::BrowseSnapshot(id) => self.load_index(ctx, id),
@@ -273,12 +281,31 @@ impl App {
                     s.cashier.apply(a, env)
                 });
             }
+            Route::Pharmacy => {
+                return host(self.screens.pharmacy.ui(ui, lang), |s, a, env| {
+                    s.pharmacy.apply(a, env)
+                });
+            }
             Route::PriceBrowser => self.browser.ui(ui, lang, cmds),
             Route::AdminPrices => self.admin.ui(ui, lang, cmds),
             Route::Users => self.users.ui(ui, lang, cmds),
             Route::Ranges => self.ranges.ui(ui, lang, cmds),
         }
         None
+    }
+
+    /// A hosted screen just came into view: let it read what changed
+    /// while it was away (today's dispensings, the worklists).
+    fn entered(&mut self, ctx: &egui::Context) {
+        let refresh: Option<Deferred> = match self.route {
+            Route::Pharmacy => Some(Box::new(|s: &mut Screens, env: &mut ScreenEnv<'_>| {
+                s.pharmacy.apply(PharmacyAction::Refresh, env)
+            })),
+            _ => None,
+        };
+        if let Some(run) = refresh {
+            self.run_hosted(ctx, run);
+        }
     }
 
     /// Runs a hosted screen's actions with the store and session, then

@@ -10,6 +10,7 @@ pub mod finance;
 pub mod fonts;
 pub mod jobs;
 pub mod login;
+pub mod pharmacy;
 pub mod prices_admin;
 pub mod ranges;
 pub mod sample;

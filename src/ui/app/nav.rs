@@ -21,6 +21,8 @@ pub enum Route {
     Users,
     /// Receipt books (number ranges) of this terminal; admin only.
     Ranges,
+    /// Scan, dispense, confirm returns; pharmacists (and admins).
+    Pharmacy,
 }
 
 impl Route {
@@ -29,7 +31,8 @@ impl Route {
         match self {
             Route::Cashier => session.has(Role::Cashier),
             Route::AdminPrices | Route::Users | Route::Ranges => session.has(Role::Admin),
-            Route::PriceBrowser => true,
+            Route::PriceBrowser => !pharmacist_only(session),
+            Route::Pharmacy => session.has(Role::Pharmacist) || session.has(Role::Admin),
             Route::Setup | Route::OfferSample | Route::Login => false,
         }
     }
@@ -38,6 +41,8 @@ impl Route {
     pub fn home(session: &Session) -> Route {
         if session.has(Role::Cashier) {
             Route::Cashier
+        } else if session.has(Role::Pharmacist) {
+            Route::Pharmacy
         } else {
             Route::PriceBrowser
         }
@@ -52,6 +57,7 @@ impl Route {
             (Route::AdminPrices, "nav.admin_prices"),
             (Route::Users, "nav.users"),
             (Route::Ranges, "nav.ranges"),
+            (Route::Pharmacy, "nav.pharmacy"),
         ]
         .into_iter()
         .filter(|(r, _)| r.allowed(session))
@@ -62,6 +68,11 @@ impl Route {
     pub fn needs_index(self) -> bool {
         matches!(self, Route::Cashier | Route::PriceBrowser)
     }
+}
+
+/// A pharmacist with no other role sees the pharmacy screen and nothing else.
+fn pharmacist_only(s: &Session) -> bool {
+    s.has(Role::Pharmacist) && !s.has(Role::Cashier) && !s.has(Role::Finance) && !s.has(Role::Admin)
 }
 
 /// What one of the shell's screens asks it to do; applied after the frame

@@ -170,6 +170,7 @@ impl App {
         }
         self.screens.cashier.new_receipt();
         self.ensure_index(ctx);
+        self.entered(ctx);
     }
 
     pub(super) fn unlock(&mut self, ctx: &egui::Context, pin: &str) {
