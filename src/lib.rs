@@ -30,6 +30,8 @@
 //! - [`verify`], [`backup`], [`mask`]: the full database check (integrity,
 //!   audit chain, triggers, key, per-record checks), online backups with a
 //!   verified restore, and masking of personal identifiers.
+//! - [`reports`], [`csv_safe`]: shift, daily and outage reports (PDF and
+//!   CSV), and the CSV-cell neutraliser every CSV writer uses.
 //! - [`cli`], [`ui`]: the two faces.
 
 pub mod audit;
@@ -38,6 +40,7 @@ pub mod backup;
 pub mod calendar;
 pub mod cli;
 pub mod clock;
+pub mod csv_safe;
 pub mod domain;
 pub mod error;
 pub mod fonts;
@@ -49,6 +52,7 @@ pub mod money;
 pub mod prices;
 pub mod print;
 pub mod receipts;
+pub mod reports;
 pub mod setup;
 pub mod store;
 pub mod ui;

@@ -11,6 +11,7 @@ mod key;
 mod prices;
 mod range;
 mod receipt;
+mod report;
 mod setup;
 mod shift;
 mod user;
@@ -97,6 +98,8 @@ pub enum Command {
     /// The audit log (admin).
     #[command(subcommand)]
     Audit(backup::AuditCmd),
+    /// Finance reports (finance or admin): shift, daily, outage; PDF or CSV.
+    Report(report::Args),
 }
 
 /// What every command gets: where the data is, the language, who acts.
@@ -176,5 +179,6 @@ pub fn run(ctx: Ctx, command: Command) -> Result<(), Failure> {
         Command::Backup(a) => backup::run_backup(&ctx, a),
         Command::Restore(a) => backup::run_restore(&ctx, a),
         Command::Audit(c) => backup::run_audit(&ctx, c),
+        Command::Report(a) => report::run(&ctx, a),
     }
 }
