@@ -35,7 +35,7 @@ struct Host {
 
 impl eframe::App for Host {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::CentralPanel::default().show_inside(ui, |ui| {
+        egui::CentralPanel::default().show(ui, |ui| {
             let actions = self.tab.ui(ui, self.lang);
             for a in actions {
                 let mut env = ScreenEnv {

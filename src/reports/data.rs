@@ -869,8 +869,8 @@ pub fn build_outage(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Report {
     Shift(ShiftReport),
-    Daily(DailyReport),
-    Outage(OutageReport),
+    Daily(Box<DailyReport>),
+    Outage(Box<OutageReport>),
 }
 
 /// The episodes a person can pick for the outage report, newest first.

@@ -210,18 +210,18 @@ pub fn build(
             clock,
             printed_by,
         )?)),
-        Kind::Daily => Ok(Report::Daily(build_daily(
+        Kind::Daily => Ok(Report::Daily(Box::new(build_daily(
             conn,
             req.date.unwrap_or(today),
             clock,
             printed_by,
-        )?)),
-        Kind::Outage => Ok(Report::Outage(build_outage(
+        )?))),
+        Kind::Outage => Ok(Report::Outage(Box::new(build_outage(
             conn,
             req.episode,
             clock,
             printed_by,
-        )?)),
+        )?))),
     }
 }
 
