@@ -184,9 +184,6 @@ mod tests {
         let bytes = w.finish().unwrap();
         assert!(bytes.starts_with(BOM));
         let text = String::from_utf8(bytes[BOM.len()..].to_vec()).unwrap();
-        assert_eq!(
-            text,
-            "name,amount,count\r\n\"'=cmd|' /C calc'!A0\",-7.30,3\r\n"
-        );
+        assert_eq!(text, "name,amount,count\r\n'=cmd|' /C calc'!A0,-7.30,3\r\n");
     }
 }
