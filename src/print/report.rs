@@ -401,6 +401,26 @@ mod tests {
     }
 
     #[test]
+    fn chart_axis_steps_are_round_and_cover_the_tallest_bar() {
+        for (max, step) in [(0, 1), (3, 1), (9, 5), (40, 10), (130, 50), (2_000, 500)] {
+            assert_eq!(nice_step(max), step, "max {max}");
+            assert!(max.div_ceil(step).max(1) * step >= max);
+        }
+        let doc = ReportDoc {
+            title: "停机报告".into(),
+            ..Default::default()
+        };
+        let chart = BarChart {
+            title: "每小时开票数".into(),
+            bars: (0..30).map(|h| (format!("{h:02}"), h * 7)).collect(),
+            caption: String::new(),
+        };
+        let plain = render_report(&doc).unwrap();
+        let with = render_report_with_chart(&doc, Some(&chart)).unwrap();
+        assert!(with.starts_with(b"%PDF") && with.len() > plain.len());
+    }
+
+    #[test]
     fn rows_of_the_wrong_width_are_refused_naming_the_row() {
         let doc = ReportDoc {
             title: "交班报表".into(),
