@@ -889,3 +889,111 @@ pub fn episode_exists(conn: &Connection, id: i64) -> Result<bool, ReportError> {
         .optional()?
         .is_some())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ep(id: i64, terminal: &str, open: &str, close: Option<&str>) -> EpisodeRow {
+        EpisodeRow {
+            id,
+            terminal: terminal.into(),
+            level: "II".into(),
+            reason: "HIS".into(),
+            drill: false,
+            opened_at: open.into(),
+            opened_by: "a".into(),
+            closed_at: close.map(Into::into),
+            closed_by: None,
+        }
+    }
+
+    #[test]
+    fn episodes_overlap_when_both_were_open_at_one_moment() {
+        let a = ep(
+            1,
+            "MZ01",
+            "2026-11-22T08:00:00+08:00",
+            Some("2026-11-22T12:00:00+08:00"),
+        );
+        let b = ep(2, "ZY01", "2026-11-22T11:00:00+08:00", None);
+        let c = ep(
+            3,
+            "ZY01",
+            "2026-11-22T12:30:00+08:00",
+            Some("2026-11-22T13:00:00+08:00"),
+        );
+        // The same instant written with another offset.
+        let d = ep(
+            4,
+            "YF01",
+            "2026-11-22T03:59:00+00:00",
+            Some("2026-11-22T05:00:00+00:00"),
+        );
+        assert!(a.overlaps(&b) && b.overlaps(&a));
+        assert!(!a.overlaps(&c) && !c.overlaps(&a));
+        assert!(b.overlaps(&c));
+        assert!(a.overlaps(&d));
+    }
+
+    fn rec(at: &str, terminal: &str) -> Rec {
+        Rec {
+            number: format!("{terminal}-00000001"),
+            terminal: terminal.into(),
+            credit_note: false,
+            issued_at: at.into(),
+            total: 100,
+            deadline: None,
+            patient: String::new(),
+            insured: false,
+            drill: false,
+            voided: false,
+            exchanged: false,
+            self_pay_posted: false,
+            insurance_resettled: false,
+            refunded: 0,
+            cats: vec![],
+            methods: vec![],
+        }
+    }
+
+    #[test]
+    fn hours_run_from_the_first_receipt_to_the_last_with_quiet_hours_at_zero() {
+        let recs = [
+            rec("2026-11-22T23:10:00+08:00", "MZ01"),
+            rec("2026-11-23T01:59:00+08:00", "ZY01"),
+            rec("2026-11-23T01:05:00+08:00", "MZ01"),
+        ];
+        let h = hours(&recs);
+        let got: Vec<(&str, u64)> = h.iter().map(|r| (r.hour.as_str(), r.count)).collect();
+        assert_eq!(
+            got,
+            [
+                ("2026-11-22 23", 1),
+                ("2026-11-23 00", 0),
+                ("2026-11-23 01", 2)
+            ]
+        );
+        assert_eq!(h[2].by_terminal, [("MZ01".into(), 1), ("ZY01".into(), 1)]);
+    }
+
+    #[test]
+    fn deposits_have_their_own_category_and_voids_stay_out() {
+        let mut dep = rec("2026-11-22T09:00:00+08:00", "ZY01");
+        dep.total = 500_000;
+        dep.methods = vec![("card".into(), 500_000)];
+        let mut drug = rec("2026-11-22T09:10:00+08:00", "MZ01");
+        drug.cats = vec![("西药".into(), 100)];
+        drug.methods = vec![("cash".into(), 100)];
+        let mut void = drug.clone();
+        void.voided = true;
+        let t = totals([dep, drug, void].iter());
+        assert_eq!(t.total, Money::from_fen(500_100));
+        assert_eq!(t.receipts, 2);
+        assert_eq!(t.voided.count, 1);
+        let keys: Vec<&str> = t.by_category.iter().map(|a| a.key.as_str()).collect();
+        assert_eq!(keys, ["西药", DEPOSIT]);
+        let sum: Money = t.by_method.iter().map(|a| a.amount).sum();
+        assert_eq!(sum, t.total);
+    }
+}
