@@ -44,10 +44,7 @@ pub const SHIFT_HEADER: [&str; 21] = [
 ];
 
 fn err(e: impl std::fmt::Display) -> ReportError {
-    ReportError::Write {
-        path: "CSV".into(),
-        source: std::io::Error::other(e.to_string()),
-    }
+    ReportError::Csv(e.to_string())
 }
 
 pub fn render(report: &Report) -> Result<Vec<u8>, ReportError> {

@@ -109,6 +109,9 @@ pub enum ReportError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// Writing CSV into memory failed (a bug, not the user's input).
+    #[error("the CSV could not be produced: {0}")]
+    Csv(String),
     #[error(transparent)]
     Print(#[from] PrintError),
     #[error(transparent)]
@@ -133,7 +136,7 @@ impl UserFacing for ReportError {
             | ReportError::NoSuchEpisode(_) => ErrorKind::Invalid,
             ReportError::NoEpisode => ErrorKind::Conflict,
             ReportError::BadRecord { .. } => ErrorKind::Verification,
-            ReportError::Write { .. } => ErrorKind::Internal,
+            ReportError::Write { .. } | ReportError::Csv(_) => ErrorKind::Internal,
             ReportError::Print(e) => e.kind(),
             ReportError::Auth(e) => e.kind(),
             ReportError::Store(e) => e.kind(),
@@ -163,6 +166,7 @@ impl UserFacing for ReportError {
             (ReportError::BadRecord { record, detail }, Lang::Zh) => {
                 format!("已存记录无法读取（{record}：{detail}）：数据库被改动过")
             }
+            (ReportError::Csv(e), Lang::Zh) => format!("无法生成 CSV：{e}"),
             (ReportError::Write { path, source }, Lang::Zh) => {
                 format!("无法写入 {}：{source}", path.display())
             }
