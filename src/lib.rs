@@ -40,6 +40,8 @@
 //! - [`his`]: posting receipts to the HIS after recovery: CSV/JSON batches,
 //!   HL7 v2.5 DFT^P03 over MLLP, FHIR R4 transaction Bundles, and the record
 //!   of what was posted.
+//! - [`reports`], [`csv_safe`]: shift, daily and outage reports (PDF and
+//!   CSV), and the CSV-cell neutraliser every CSV writer uses.
 //! - [`cli`], [`ui`]: the two faces.
 
 pub mod audit;
@@ -48,6 +50,7 @@ pub mod backup;
 pub mod calendar;
 pub mod cli;
 pub mod clock;
+pub mod csv_safe;
 pub mod domain;
 pub mod error;
 pub mod fonts;
@@ -62,6 +65,7 @@ pub mod prices;
 pub mod print;
 pub mod receipts;
 pub mod settings;
+pub mod reports;
 pub mod setup;
 pub mod store;
 pub mod ui;

@@ -13,6 +13,7 @@ mod pharmacy;
 mod prices;
 mod range;
 mod receipt;
+mod report;
 mod setup;
 mod shift;
 mod user;
@@ -105,6 +106,8 @@ pub enum Command {
     /// The pharmacy: verify a receipt's QR code, dispense, confirm returns.
     #[command(subcommand)]
     Pharmacy(pharmacy::PharmacyCmd),
+    /// Finance reports (finance or admin): shift, daily, outage; PDF or CSV.
+    Report(report::Args),
 }
 
 /// What every command gets: where the data is, the language, who acts.
@@ -202,5 +205,6 @@ pub fn run(ctx: Ctx, command: Command) -> Result<(), Failure> {
         Command::Audit(c) => backup::run_audit(&ctx, c),
         Command::His(c) => his::run(&ctx, c),
         Command::Pharmacy(c) => pharmacy::run(&ctx, c),
+        Command::Report(a) => report::run(&ctx, a),
     }
 }

@@ -61,6 +61,16 @@ enum Sub {
         #[arg(long)]
         json: bool,
     },
+    /// The paper price binder of a month as PDF: category index, items by
+    /// pinyin, page numbers. --user is optional (cashier or admin).
+    Book {
+        #[arg(long)]
+        month: String,
+        #[arg(long, value_name = "FILE.pdf")]
+        out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<(), Failure> {
@@ -79,7 +89,50 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), Failure> {
             limit,
             json,
         } => search(ctx, &query, month.as_deref(), limit, json),
+        Sub::Book { month, out, json } => book(ctx, &month, &out, json),
     }
+}
+
+/// `prices book`: read-only like the other price commands, so no login is
+/// needed; a `--user` given must hold cashier or admin.
+fn book(ctx: &Ctx, month: &str, out: &std::path::Path, json: bool) -> Result<(), Failure> {
+    let month = parse_month(month)?;
+    let mut store = ctx.open_store()?;
+    if ctx.user.is_some() {
+        let session = ctx.session(&mut store)?;
+        session.require_any(
+            &[Role::Cashier, Role::Admin],
+            "打印价格本 (print the price book)",
+        )?;
+    }
+    let started = std::time::Instant::now();
+    let summary = prices::book::write(store.conn(), month, out)?;
+    let ms = started.elapsed().as_millis();
+    if json {
+        return print_json(&serde_json::json!({
+            "month": summary.month.to_string(),
+            "out": out.display().to_string(),
+            "items": summary.items,
+            "pages": summary.pages,
+            "index": summary.index.iter().map(|e| serde_json::json!({
+                "category": e.category.zh(),
+                "items": e.items,
+                "first_page": e.first_page,
+            })).collect::<Vec<_>>(),
+            "millis": ms as u64,
+        }));
+    }
+    println!(
+        "{} {}: {} {}, {} {} → {} ({ms} ms)",
+        ctx.lang.pick("价格本", "price book"),
+        summary.month,
+        summary.items,
+        ctx.lang.pick("项", "items"),
+        summary.pages,
+        ctx.lang.pick("页", "pages"),
+        out.display()
+    );
+    Ok(())
 }
 
 fn parse_month(s: &str) -> Result<Month, Failure> {

@@ -162,23 +162,17 @@ pub fn rows(r: &PostReceipt) -> Vec<[String; 33]> {
         .collect()
 }
 
-/// A cell a spreadsheet would run as a formula (= + - @, tab, CR) gets a
-/// leading single quote. Numbers we write ourselves (a negative amount on a
-/// credit note) are left as numbers.
-///
-/// MERGE: replace with the shared neutraliser in `crate::csv_safe`.
+/// A cell a spreadsheet would run as a formula is made inert by the shared
+/// neutraliser ([`crate::csv_safe`]); the amounts we write ourselves (a
+/// negative amount on a credit note) stay numbers.
 fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
-    let risky = cell
-        .chars()
-        .next()
-        .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r'));
     let numeric = cell.starts_with('-')
         && cell.len() > 1
         && cell[1..].chars().all(|c| c.is_ascii_digit() || c == '.');
-    if risky && !numeric {
-        std::borrow::Cow::Owned(format!("'{cell}"))
-    } else {
+    if numeric {
         std::borrow::Cow::Borrowed(cell)
+    } else {
+        crate::csv_safe::neutralise(cell)
     }
 }
 

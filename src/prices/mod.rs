@@ -7,11 +7,13 @@
 //! - [`parse`]: a file → items, or every problem with file:row:column.
 //! - [`import`](mod@import): preview (problems, warnings, diff, month held?)
 //!   and the one-transaction import with its audit entry.
+//! - [`book`]: the monthly price book (PDF binder).
 //! - [`db`]: the snapshot tables (read by receipts, search, the price book).
 //! - [`diff`]: added / removed / price-changed items between two lists.
 //! - [`pinyin`], [`search`]: the cashier's item search.
 
 pub mod checks;
+pub mod book;
 pub mod db;
 pub mod diff;
 pub mod import;

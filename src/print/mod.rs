@@ -15,4 +15,6 @@ pub mod report;
 pub use deliver::{Delivery, deliver};
 pub use error::PrintError;
 pub use receipt::{DocLine, Layout, ReceiptDoc, render};
-pub use report::{Column, ReportDoc, ReportTable, render_report};
+pub use report::{
+    BarChart, Column, ReportDoc, ReportTable, render_report, render_report_with_chart,
+};

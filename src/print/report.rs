@@ -131,8 +131,27 @@ fn draw_row(p: &mut Pages, cols: &[(f32, f32, Align)], cells: &[Vec<String>]) {
     p.y = top + step * rows as f32;
 }
 
+/// A bar chart drawn under the meta lines with filled rectangles (no image
+/// library): one bar per label, e.g. receipts per hour of an outage.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BarChart {
+    pub title: String,
+    /// (label under the bar, value).
+    pub bars: Vec<(String, u64)>,
+    /// A line under the axis: the period, the unit.
+    pub caption: String,
+}
+
 /// Renders `doc` on A4 portrait pages.
 pub fn render_report(doc: &ReportDoc) -> Result<Vec<u8>, PrintError> {
+    render_report_with_chart(doc, None)
+}
+
+/// Renders `doc` with `chart` drawn between the meta lines and the tables.
+pub fn render_report_with_chart(
+    doc: &ReportDoc,
+    chart: Option<&BarChart>,
+) -> Result<Vec<u8>, PrintError> {
     let font = kit::font()?;
     for t in &doc.tables {
         if t.columns.is_empty() {
@@ -167,6 +186,9 @@ pub fn render_report(doc: &ReportDoc) -> Result<Vec<u8>, PrintError> {
     for m in &doc.meta {
         p.para(BODY + 1.0, m);
     }
+    if let Some(c) = chart {
+        bar_chart(&mut p, c);
+    }
     for t in &doc.tables {
         table(&mut p, t);
     }
@@ -185,6 +207,103 @@ pub fn render_report(doc: &ReportDoc) -> Result<Vec<u8>, PrintError> {
         }
     }
     kit::to_pdf(&doc.title, &p.sheets)
+}
+
+/// Height of the plotting area of a chart, in mm.
+const CHART_H: f32 = 55.0;
+
+/// A round step for the value axis: 1, 2 or 5 times a power of ten, so
+/// that about four gridlines cover `max`.
+fn nice_step(max: u64) -> u64 {
+    let raw = (max as f64 / 4.0).max(1.0);
+    let pow = 10f64.powi(raw.log10().floor() as i32);
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * pow)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * pow);
+    (step as u64).max(1)
+}
+
+fn bar_chart(p: &mut Pages, c: &BarChart) {
+    let font = p.font;
+    let axis_w = 12.0;
+    let label_h = lh(BODY - 2.0) * 2.0 + 2.0;
+    let need = lh(BODY + 2.0) + 6.0 + CHART_H + label_h + lh(BODY);
+    if !p.fits(need) {
+        p.new_page();
+    }
+    p.y += 2.0;
+    p.text(BODY + 2.0, M, Align::Left, &c.title);
+    p.y += 4.0;
+    let top = p.y;
+    let bottom = top + CHART_H;
+    let left = M + axis_w;
+    let right = W - M;
+    let max = c.bars.iter().map(|b| b.1).max().unwrap_or(0);
+    let step = nice_step(max);
+    let ticks = max.div_ceil(step).max(1);
+    let scale_max = (ticks * step) as f32;
+    let small = BODY - 2.0;
+    let sheet = p.sheet();
+    for i in 0..=ticks {
+        let v = i * step;
+        let y = bottom - CHART_H * v as f32 / scale_max;
+        if i > 0 {
+            sheet.dashed_rule(left, right, y, 0.08, 1.0);
+        }
+        sheet.text(
+            font,
+            left - 1.5,
+            y + 1.0,
+            small,
+            Align::Right,
+            &v.to_string(),
+        );
+    }
+    sheet.rule(left, right, bottom, 0.3);
+    sheet.fill(left - 0.15, top, 0.3, CHART_H);
+    let n = c.bars.len().max(1);
+    let slot = (right - left) / n as f32;
+    let bar_w = slot * 0.7;
+    // Label every k-th bar so labels never overlap.
+    let widest = c
+        .bars
+        .iter()
+        .map(|(l, _)| kit::text_width(font, l, small))
+        .fold(0.0f32, f32::max);
+    let every = ((widest + 1.0) / slot).ceil().max(1.0) as usize;
+    for (i, (label, v)) in c.bars.iter().enumerate() {
+        let x = left + slot * i as f32 + (slot - bar_w) / 2.0;
+        let h = CHART_H * *v as f32 / scale_max;
+        if *v > 0 {
+            sheet.fill(x, bottom - h, bar_w, h);
+            if n <= 48 && kit::text_width(font, &v.to_string(), small) <= slot {
+                sheet.text(
+                    font,
+                    x + bar_w / 2.0,
+                    bottom - h - 0.8,
+                    small,
+                    Align::Center,
+                    &v.to_string(),
+                );
+            }
+        }
+        if i % every == 0 {
+            sheet.text(
+                font,
+                x + bar_w / 2.0,
+                bottom + lh(small),
+                small,
+                Align::Center,
+                label,
+            );
+        }
+    }
+    p.y = bottom + label_h;
+    if !c.caption.is_empty() {
+        p.para(BODY, &c.caption);
+    }
 }
 
 fn table(p: &mut Pages, t: &ReportTable) {
@@ -279,6 +398,26 @@ mod tests {
             .map_err(|e| matches!(e, PrintError::NoColumns { .. })),
             Err(true)
         );
+    }
+
+    #[test]
+    fn chart_axis_steps_are_round_and_cover_the_tallest_bar() {
+        for (max, step) in [(0, 1), (3, 1), (9, 5), (40, 10), (130, 50), (2_000, 500)] {
+            assert_eq!(nice_step(max), step, "max {max}");
+            assert!(max.div_ceil(step).max(1) * step >= max);
+        }
+        let doc = ReportDoc {
+            title: "停机报告".into(),
+            ..Default::default()
+        };
+        let chart = BarChart {
+            title: "每小时开票数".into(),
+            bars: (0..30).map(|h| (format!("{h:02}"), h * 7)).collect(),
+            caption: String::new(),
+        };
+        let plain = render_report(&doc).unwrap();
+        let with = render_report_with_chart(&doc, Some(&chart)).unwrap();
+        assert!(with.starts_with(b"%PDF") && with.len() > plain.len());
     }
 
     #[test]

@@ -1,3 +1,4 @@
 //! The finance screen (its tabs).
 
 pub mod posting;
+pub mod reports;
