@@ -30,6 +30,10 @@
 //! - [`verify`], [`backup`], [`mask`]: the full database check (integrity,
 //!   audit chain, triggers, key, per-record checks), online backups with a
 //!   verified restore, and masking of personal identifiers.
+//! - [`finance`]: after recovery: terminal journals merged at the finance
+//!   station, the exchange desk, deadlines and the self-pay batch,
+//!   reconciliation with the HIS's results.
+//! - [`demo`]: a throw-away data directory filled through the real flows.
 //! - [`cli`], [`ui`]: the two faces.
 
 pub mod audit;
@@ -38,8 +42,10 @@ pub mod backup;
 pub mod calendar;
 pub mod cli;
 pub mod clock;
+pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod finance;
 pub mod fonts;
 pub mod i18n;
 pub mod keys;

@@ -6,11 +6,16 @@
 
 mod backup;
 mod calendar;
+mod deadline;
+mod demo;
 mod episode;
+mod exchange;
+mod journal;
 mod key;
 mod prices;
 mod range;
 mod receipt;
+mod reconcile;
 mod setup;
 mod shift;
 mod user;
@@ -97,6 +102,20 @@ pub enum Command {
     /// The audit log (admin).
     #[command(subcommand)]
     Audit(backup::AuditCmd),
+    /// Terminal journals: export here, import at the finance station.
+    #[command(subcommand)]
+    Journal(journal::JournalCmd),
+    /// Records the HIS invoice a manual receipt was exchanged for (finance).
+    Exchange(exchange::Args),
+    /// Records an insured patient's re-settlement under insurance (finance).
+    Resettle(exchange::Args),
+    /// Exchange deadlines: the worklist with working days left.
+    #[command(subcommand)]
+    Deadline(deadline::DeadlineCmd),
+    /// Reconciles an HIS results file against our receipts (finance).
+    Reconcile(reconcile::Args),
+    /// A throw-away hospital filled with receipts, journals and users; prints its path.
+    Demo(demo::Args),
 }
 
 /// What every command gets: where the data is, the language, who acts.
@@ -176,5 +195,11 @@ pub fn run(ctx: Ctx, command: Command) -> Result<(), Failure> {
         Command::Backup(a) => backup::run_backup(&ctx, a),
         Command::Restore(a) => backup::run_restore(&ctx, a),
         Command::Audit(c) => backup::run_audit(&ctx, c),
+        Command::Journal(c) => journal::run(&ctx, c),
+        Command::Exchange(a) => exchange::run(&ctx, a, false),
+        Command::Resettle(a) => exchange::run(&ctx, a, true),
+        Command::Deadline(c) => deadline::run(&ctx, c),
+        Command::Reconcile(a) => reconcile::run(&ctx, a),
+        Command::Demo(a) => demo::run(&ctx, a),
     }
 }

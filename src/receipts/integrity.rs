@@ -130,6 +130,15 @@ pub fn verify_records(conn: &Connection, key: &SigningKey) -> Result<Checked, St
             }
         }
     }
+    // Receipts and events imported from other terminals' journals are
+    // checked against the digests their import recorded.
+    let (imported_receipts, imported_events) = crate::finance::journal::imported_digests(conn)?;
+    for (n, d) in imported_receipts {
+        receipt_audit.insert(n, Some(d));
+    }
+    for (id, d) in imported_events {
+        event_audit.insert(id, Some(d));
+    }
     let mut st = conn.prepare(
         "SELECT id, number, terminal, qr_payload, issued_at, total_fen FROM receipts ORDER BY id",
     )?;

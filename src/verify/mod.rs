@@ -80,6 +80,7 @@ pub const CHECKS: &[(&str, RecordCheck)] = &[
     ("users", records::users_against_audit),
     ("backups", records::audit_tail_against_backups),
     ("receipts", crate::receipts::verify_records),
+    ("journals", crate::finance::journal::verify_imports),
 ];
 
 /// One check's summary line.
