@@ -198,7 +198,7 @@ fn columns(table: &str) -> Option<&'static [&'static str]> {
 pub struct Header {
     pub format: String,
     pub version: i64,
-    /// The installation that wrote it: the hash of its first audit entry.
+    /// The installation that wrote it (random, made at its first export).
     pub origin: String,
     pub terminal: String,
     pub hospital: String,
@@ -233,13 +233,40 @@ pub struct ExportOutcome {
     pub sha256: String,
 }
 
-/// The installation's identity: the hash of its first audit entry (setup),
-/// unique per database and protected by the chain.
-pub fn origin_of(conn: &Connection) -> Result<String, StoreError> {
-    Ok(conn
-        .query_row("SELECT hash FROM audit_log WHERE seq = 1", [], |r| r.get(0))
-        .optional()?
-        .unwrap_or_else(|| GENESIS.to_string()))
+/// The setting holding this installation's journal identity.
+const ORIGIN_SETTING: &str = "journal.origin";
+
+/// This installation's identity in journals, if it ever exported one.
+pub fn origin_of(conn: &Connection) -> Result<Option<String>, StoreError> {
+    crate::store::get_setting(conn, ORIGIN_SETTING)
+}
+
+/// This installation's identity: 128 random bits made at its first export
+/// (two PCs set up alike with the same terminal code still differ), kept
+/// in the settings with an audit entry.
+fn ensure_origin(
+    store: &mut Store,
+    session: &Session,
+    clock: &dyn Clock,
+) -> Result<String, FinanceError> {
+    if let Some(o) = origin_of(store.conn())? {
+        return Ok(o);
+    }
+    let mut id = [0u8; 16];
+    rand::fill(&mut id);
+    let id = hex::encode(id);
+    let tx = store.write()?;
+    crate::store::put_setting(&tx, ORIGIN_SETTING, &id)?;
+    audit::record(
+        &tx,
+        &Actor::of(session),
+        clock,
+        "journal.origin",
+        &[format!("setting:{ORIGIN_SETTING}")],
+        serde_json::json!({ "origin": id }),
+    )?;
+    tx.commit()?;
+    Ok(id)
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> FinanceError + '_ {
@@ -289,6 +316,7 @@ pub fn export(
     out: &Path,
 ) -> Result<ExportOutcome, FinanceError> {
     let tmp = out.with_extension("journal.tmp");
+    let origin = ensure_origin(store, session, clock)?;
     let outcome = {
         // One read transaction: a consistent snapshot even while the
         // window keeps issuing.
@@ -297,7 +325,7 @@ pub fn export(
         let header = Header {
             format: FORMAT.into(),
             version: VERSION,
-            origin: origin_of(&tx)?,
+            origin,
             terminal: session.terminal.to_string(),
             hospital,
             key_fingerprint: key.fingerprint(),
@@ -346,7 +374,7 @@ pub fn export(
             rows.insert(table.to_string(), n);
         }
         let digest = body.finalize();
-        let sig = sign(key, &digest);
+        let sig = sign(key, &digest, &rows);
         let trailer = Trailer {
             end: TrailerBody {
                 rows: rows.clone(),
@@ -392,10 +420,17 @@ pub fn export(
     Ok(outcome)
 }
 
-fn sign(key: &SigningKey, digest: &[u8]) -> [u8; 32] {
+/// What the signature covers: the context, the body's SHA-256 and the row
+/// counts of the end record.
+fn signed_message(digest: &[u8], rows: &BTreeMap<String, u64>) -> Vec<u8> {
     let mut msg = SIG_CONTEXT.to_vec();
     msg.extend_from_slice(digest);
-    key.sign(&msg)
+    msg.extend_from_slice(&serde_json::to_vec(rows).unwrap_or_default());
+    msg
+}
+
+fn sign(key: &SigningKey, digest: &[u8], rows: &BTreeMap<String, u64>) -> [u8; 32] {
+    key.sign(&signed_message(digest, rows))
 }
 
 /// Two installations that used the same number or overlapping ranges.
@@ -721,12 +756,6 @@ impl Importer<'_> {
                         format!("audit entry {seq} of {} does not hash", self.terminal),
                     ));
                 }
-                if seq == 1 && hash != self.origin {
-                    return Err(altered(
-                        path,
-                        "the audit chain does not start at its origin",
-                    ));
-                }
                 let expected_prev = if seq == 1 {
                     GENESIS.to_string()
                 } else {
@@ -850,7 +879,7 @@ pub fn import(
     let file = std::fs::File::open(path).map_err(io_err(path))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut reader = BufReader::with_capacity(1 << 20, file);
-    let own_origin = origin_of(store.conn())?;
+    let own_origin = origin_of(store.conn())?.unwrap_or_default();
     let tx = store.write()?;
     let mut body = Sha256::new();
     let mut whole = Sha256::new();
@@ -994,11 +1023,7 @@ pub fn import(
     };
     let digest = body.finalize();
     let sig_ok = hex::decode(&trailer.end.hmac)
-        .map(|tag| {
-            let mut msg = SIG_CONTEXT.to_vec();
-            msg.extend_from_slice(&digest);
-            key.verify(&msg, &tag)
-        })
+        .map(|tag| key.verify(&signed_message(&digest, &trailer.end.rows), &tag))
         .unwrap_or(false);
     if !sig_ok || trailer.end.sha256 != hex::encode(digest) {
         if let Some(h) = header.filter(|_| foreign) {
