@@ -43,6 +43,8 @@ pub enum Route {
     Users,
     /// Receipt books (number ranges) of this terminal; admin only.
     Ranges,
+    /// The finance station: journals, exchange desk, deadlines, reconciliation.
+    Finance,
 }
 
 /// What a screen asks the app to do; applied after the frame is drawn.
@@ -143,6 +145,7 @@ pub struct App {
     cashier: CashierScreen,
     users: UsersScreen,
     ranges: RangesScreen,
+    finance: super::finance::FinanceScreen,
     /// What `verify` found wrong at start (shown as a red banner).
     verify_problems: Vec<crate::verify::Problem>,
     /// Idle lock: when the person last touched the window (egui input
@@ -188,6 +191,7 @@ impl App {
             cashier: CashierScreen::new(),
             users: UsersScreen::default(),
             ranges: RangesScreen::default(),
+            finance: super::finance::FinanceScreen::new(),
             verify_problems: Vec::new(),
             last_activity: 0.0,
             locked: false,
@@ -254,6 +258,12 @@ impl App {
             || self.jobs.preview.is_some()
             || self.jobs.import.is_some()
             || self.jobs.verify.is_some()
+            || self.finance.busy()
+    }
+
+    /// The finance screen's state (tests read its lists).
+    pub fn finance(&self) -> &super::finance::FinanceScreen {
+        &self.finance
     }
 
     /// The price browser's state (tests read its results).
@@ -356,6 +366,7 @@ impl App {
                 self.login.reset();
                 self.admin = PricesAdminScreen::default();
                 self.ranges = RangesScreen::default();
+                self.finance = super::finance::FinanceScreen::new();
                 self.route = Route::Login;
                 self.refresh_status();
             }
@@ -365,6 +376,7 @@ impl App {
                     (Some(s), Route::Cashier) => s.has(Role::Cashier),
                     (Some(s), Route::Users) => s.has(Role::Admin),
                     (Some(s), Route::Ranges) => s.has(Role::Admin),
+                    (Some(s), Route::Finance) => s.has(Role::Finance),
                     (Some(_), Route::PriceBrowser) => true,
                     _ => false,
                 };
@@ -498,8 +510,11 @@ impl App {
     /// cashier, else the price browser.
     fn enter_home(&mut self, ctx: &egui::Context) {
         let cashier = self.session.as_ref().is_some_and(|s| s.has(Role::Cashier));
+        let finance = self.session.as_ref().is_some_and(|s| s.has(Role::Finance));
         self.route = if cashier {
             Route::Cashier
+        } else if finance {
+            Route::Finance
         } else {
             Route::PriceBrowser
         };
@@ -801,6 +816,16 @@ impl App {
                     nav(ui, Route::AdminPrices, "nav.admin_prices");
                     nav(ui, Route::Users, "nav.users");
                     nav(ui, Route::Ranges, "nav.ranges");
+                }
+                if session.has(Role::Finance)
+                    && ui
+                        .selectable_label(
+                            self.route == Route::Finance,
+                            lang.pick("财务", "Finance"),
+                        )
+                        .clicked()
+                {
+                    cmds.push(Command::Go(Route::Finance));
                 }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -1395,6 +1420,7 @@ impl eframe::App for App {
         self.track_idle(&ctx);
         let lang = self.lang;
         let mut cmds = Vec::new();
+        let mut finance_acts = Vec::new();
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui, &mut cmds));
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status.ui(ui, lang));
         egui::CentralPanel::default().show(ui, |ui| {
@@ -1433,10 +1459,23 @@ impl eframe::App for App {
                 Route::AdminPrices => self.admin.ui(ui, lang, &mut cmds),
                 Route::Users => self.users.ui(ui, lang, &mut cmds),
                 Route::Ranges => self.ranges.ui(ui, lang, &mut cmds),
+                Route::Finance => finance_acts = self.finance.ui(ui, lang),
             }
         });
         for cmd in cmds {
             self.apply(&ctx, cmd);
+        }
+        if let (Some(store), Some(session)) = (self.store.as_mut(), self.session.as_ref()) {
+            let mut env = super::screen::ScreenEnv {
+                store,
+                session,
+                clock: self.clock.as_ref(),
+                lang: self.lang,
+                data_dir: &self.data_dir,
+            };
+            for a in finance_acts {
+                self.finance.apply(a, &mut env);
+            }
         }
     }
 }

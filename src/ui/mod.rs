@@ -6,6 +6,7 @@
 pub mod app;
 pub mod browser;
 pub mod cashier;
+pub mod finance;
 pub mod fonts;
 pub mod jobs;
 pub mod login;
