@@ -504,6 +504,8 @@ struct Importer<'a> {
     cached_receipt: Option<(i64, Option<i64>)>,
     /// The last audit hash of this origin taken (chain continuity).
     audit_prev: Option<String>,
+    /// The INSERT statement of each table (built once).
+    sql: HashMap<String, String>,
 }
 
 fn altered(path: &Path, detail: impl Into<String>) -> FinanceError {
@@ -569,17 +571,19 @@ impl Importer<'_> {
         Ok(())
     }
 
-    fn insert(&self, table: &str, cols: &[&str], vals: &[Value]) -> Result<i64, FinanceError> {
-        let sql = format!(
-            "INSERT INTO {table}({}) VALUES ({})",
-            cols.join(", "),
-            (1..=cols.len())
-                .map(|i| format!("?{i}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+    fn insert(&mut self, table: &str, cols: &[&str], vals: &[Value]) -> Result<i64, FinanceError> {
+        let sql = self.sql.entry(table.to_string()).or_insert_with(|| {
+            format!(
+                "INSERT INTO {table}({}) VALUES ({})",
+                cols.join(", "),
+                (1..=cols.len())
+                    .map(|i| format!("?{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        });
         self.tx
-            .prepare_cached(&sql)?
+            .prepare_cached(sql)?
             .execute(rusqlite::params_from_iter(vals.iter()))?;
         Ok(self.tx.last_insert_rowid())
     }
@@ -880,6 +884,10 @@ pub fn import(
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let own_origin = origin_of(store.conn())?.unwrap_or_default();
+    // Every statement of the import stays prepared; a larger page cache
+    // (bounded: 64 MB) keeps the indexes being filled in memory.
+    store.conn().set_prepared_statement_cache_capacity(64);
+    store.conn().execute_batch("PRAGMA cache_size = -65536")?;
     let tx = store.write()?;
     let mut body = Sha256::new();
     let mut whole = Sha256::new();
@@ -962,6 +970,7 @@ pub fn import(
         collisions: Vec::new(),
         cached_receipt: None,
         audit_prev: None,
+        sql: HashMap::new(),
     };
     let mut trailer: Option<Trailer> = None;
     let mut rows: BTreeMap<String, u64> = BTreeMap::new();
