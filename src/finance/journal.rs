@@ -1136,17 +1136,75 @@ fn record_digests(
     receipts_before: i64,
     events_before: i64,
 ) -> Result<(), FinanceError> {
-    let ids: Vec<(i64, String)> = {
-        let mut st = tx.prepare("SELECT id, number FROM receipts WHERE id > ?1 ORDER BY id")?;
-        st.query_map([receipts_before], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?
-    };
+    // The digest `receipts::integrity::receipt_digest` computes receipt by
+    // receipt, here in one ordered pass over the three tables.
     let mut ins = tx.prepare(
         "INSERT INTO journal_receipts(number, import_id, content_sha256) VALUES (?1, ?2, ?3)",
     )?;
-    for (id, number) in ids {
-        let d = crate::receipts::integrity::receipt_digest(tx, id)?;
-        ins.execute(params![number, import_id, d])?;
+    let mut rs = tx.prepare("SELECT * FROM receipts WHERE id > ?1 ORDER BY id")?;
+    let mut ls = tx.prepare(
+        "SELECT * FROM receipt_lines WHERE receipt_id > ?1 ORDER BY receipt_id, line_no",
+    )?;
+    let mut ps = tx.prepare(
+        "SELECT * FROM receipt_payments WHERE receipt_id > ?1 ORDER BY receipt_id, pay_no",
+    )?;
+    let (rn, ln, pn) = (rs.column_count(), ls.column_count(), ps.column_count());
+    let number_col = rs.column_index("number")?;
+    let mut receipts = rs.query([receipts_before])?;
+    let mut lines = ls.query([receipts_before])?;
+    let mut pays = ps.query([receipts_before])?;
+    let owned = |r: &rusqlite::Row<'_>, n: usize| -> rusqlite::Result<(i64, Vec<Value>)> {
+        let id: i64 = r.get(0)?;
+        let vals = (0..n)
+            .map(|i| r.get::<_, Value>(i))
+            .collect::<rusqlite::Result<_>>()?;
+        Ok((id, vals))
+    };
+    let mut next_line = match lines.next()? {
+        Some(r) => Some(owned(r, ln)?),
+        None => None,
+    };
+    let mut next_pay = match pays.next()? {
+        Some(r) => Some(owned(r, pn)?),
+        None => None,
+    };
+    let row_into = |h: &mut Sha256, vals: &[Value]| {
+        h.update(b"row");
+        for v in vals {
+            crate::receipts::integrity::feed(h, ValueRef::from(v));
+        }
+    };
+    while let Some(r) = receipts.next()? {
+        let mut h = Sha256::new();
+        let id: i64 = r.get(0)?;
+        let number: String = r.get(number_col)?;
+        h.update(b"row");
+        for i in 0..rn {
+            crate::receipts::integrity::feed(&mut h, r.get_ref(i)?);
+        }
+        while let Some((rid, vals)) = next_line.take() {
+            if rid != id {
+                next_line = Some((rid, vals));
+                break;
+            }
+            row_into(&mut h, &vals);
+            next_line = match lines.next()? {
+                Some(r) => Some(owned(r, ln)?),
+                None => None,
+            };
+        }
+        while let Some((rid, vals)) = next_pay.take() {
+            if rid != id {
+                next_pay = Some((rid, vals));
+                break;
+            }
+            row_into(&mut h, &vals);
+            next_pay = match pays.next()? {
+                Some(r) => Some(owned(r, pn)?),
+                None => None,
+            };
+        }
+        ins.execute(params![number, import_id, hex::encode(h.finalize())])?;
     }
     let ids: Vec<i64> = {
         let mut st = tx.prepare(

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 const CHECK: &str = "receipts";
 
-fn feed(h: &mut Sha256, v: ValueRef<'_>) {
+pub(crate) fn feed(h: &mut Sha256, v: ValueRef<'_>) {
     let (tag, bytes): (u8, Vec<u8>) = match v {
         ValueRef::Null => (0, vec![]),
         ValueRef::Integer(i) => (1, i.to_string().into_bytes()),

@@ -97,7 +97,7 @@ pub struct FinanceScreen {
     pub deadline_error: Option<Failure>,
     pub his_path: String,
     pub reconcile: Option<Result<Report, Failure>>,
-    focus_query: bool,
+    focus_main: bool,
 }
 
 impl Default for FinanceScreen {
@@ -136,7 +136,7 @@ impl FinanceScreen {
             deadline_error: None,
             his_path: String::new(),
             reconcile: None,
-            focus_query: false,
+            focus_main: true,
         }
     }
 
@@ -216,6 +216,9 @@ impl FinanceScreen {
                 false,
                 520.0,
             );
+            if std::mem::take(&mut self.focus_main) {
+                r.request_focus();
+            }
             if enter_pressed(ui, &r) && !self.busy() {
                 acts.push(FinanceAction::ImportJournals(split_paths(
                     &self.journal_paths,
@@ -314,7 +317,7 @@ impl FinanceScreen {
                 false,
                 420.0,
             );
-            if std::mem::take(&mut self.focus_query) {
+            if std::mem::take(&mut self.focus_main) {
                 r.request_focus();
             }
             if enter_pressed(ui, &r) || ui.button(lang.pick("查找", "Find")).clicked() {
@@ -488,6 +491,9 @@ impl FinanceScreen {
                 false,
                 480.0,
             );
+            if std::mem::take(&mut self.focus_main) {
+                r.request_focus();
+            }
             let enter = enter_pressed(ui, &r);
             if ui.button(lang.pick("选择…", "Browse…")).clicked() {
                 acts.push(FinanceAction::PickHisFile);
@@ -586,9 +592,8 @@ impl FinanceScreen {
                 if t == Tab::Deadlines {
                     self.load_deadlines(env);
                 }
-                if t == Tab::Exchange {
-                    self.focus_query = true;
-                }
+                // The cursor goes to the tab's main field.
+                self.focus_main = true;
             }
             FinanceAction::PickJournals => {
                 if let Some(files) = rfd::FileDialog::new()
@@ -676,7 +681,7 @@ impl FinanceScreen {
                 {
                     self.found = f;
                 }
-                self.focus_query = true;
+                self.focus_main = true;
             }
             Err(e) => self.desk = Some(Err(e.into())),
         }
