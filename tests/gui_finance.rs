@@ -81,7 +81,7 @@ fn finance_clerk_imports_exchanges_and_works_the_deadline_list_by_keyboard() {
     gui_support::type_text(&mut h, &old);
     h.key_press(egui::Key::Enter);
     h.run();
-    h.get_by_label_contains(&format!("Selected"));
+    h.get_by_label(&format!("Selected: {old}"));
     h.get_by_label("HIS invoice no.").focus();
     h.run();
     gui_support::type_text(&mut h, "HIS2026000123");

@@ -52,7 +52,7 @@ pub fn run(ctx: &Ctx, cmd: DeadlineCmd) -> Result<(), Failure> {
         println!(
             "{}  {}  {}  {}  {}  {}",
             r.number,
-            &r.issued_at[..10.min(r.issued_at.len())],
+            r.issued_at.get(..10).unwrap_or(&r.issued_at),
             r.deadline
                 .clone()
                 .unwrap_or_else(|| ctx.lang.pick("待确认", "to be confirmed").into()),

@@ -148,6 +148,9 @@ fn items(conn: &rusqlite::Connection) -> Result<(Vec<String>, Vec<String>), Fail
     Ok((drugs, services))
 }
 
+/// Drug lines of one receipt to hand out: (line, code, qty).
+type ToDispense = (String, Vec<(u32, String, String)>);
+
 const NAMES: [&str; 12] = [
     "张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周杰", "吴霞", "徐明", "孙丽",
 ];
@@ -204,7 +207,7 @@ pub fn build(root: &Path, n: usize, clock: &dyn Clock) -> Result<DemoReport, Fai
     let per = n.div_ceil(CASHIER_TERMINALS.len()).max(1);
     let mut issued: Vec<(String, String, bool)> = Vec::new(); // number, terminal, insured
     let (mut voided, mut refunded) = (0, 0);
-    let mut to_dispense: Vec<(String, Vec<(u32, String, String)>)> = Vec::new();
+    let mut to_dispense: Vec<ToDispense> = Vec::new();
     let mut made = 0usize;
     for (ti, (code, _, store)) in stores.iter_mut().enumerate() {
         let admin = login(store, ADMIN, &old)?;
@@ -228,6 +231,13 @@ pub fn build(root: &Path, n: usize, clock: &dyn Clock) -> Result<DemoReport, Fai
         receipts::ranges::add(store, &admin, &old, code, base, base + 4_999)
             .map_err(|e| fail("range")(e.into()))?;
         let (drugs, services) = items(store.conn())?;
+        if drugs.is_empty() {
+            return Err(Failure::new(
+                ErrorKind::Internal,
+                "示例价格表中没有西药",
+                "the sample price list has no western drugs",
+            ));
+        }
         let count = per.min(n.saturating_sub(made));
         for half in 0..2 {
             let t0 = if half == 0 { old.0 } else { recent.0 };
@@ -259,7 +269,7 @@ pub fn build(root: &Path, n: usize, clock: &dyn Clock) -> Result<DemoReport, Fai
                 let at: DateTime<FixedOffset> = t0 + Duration::minutes(3 * i as i64 + 1);
                 let c = FixedClock(at);
                 let k = made + i;
-                let insured = k % 5 == 0;
+                let insured = k.is_multiple_of(5);
                 let mut lines = vec![LineRequest {
                     code: drugs[k % drugs.len()].clone(),
                     qty: receipts::issue::NumText::Text(format!("{}", 1 + k % 3)),
@@ -460,11 +470,7 @@ pub fn build(root: &Path, n: usize, clock: &dyn Clock) -> Result<DemoReport, Fai
 /// Records the pharmacy's hand-outs. The pharmacy's own dispensing flow
 /// (verify the QR, then dispense) lives in `crate::pharmacy`; the demo
 /// writes the same rows with the same audit entry, one per receipt.
-fn dispense(
-    store: &mut Store,
-    clock: &dyn Clock,
-    what: &[(String, Vec<(u32, String, String)>)],
-) -> Result<(), Failure> {
+fn dispense(store: &mut Store, clock: &dyn Clock, what: &[ToDispense]) -> Result<(), Failure> {
     let terminal = crate::setup::terminal_code(store)?;
     let user = UserName::parse("pharm1")?;
     let tx = store.write()?;

@@ -90,6 +90,7 @@ pub fn invoice_holder(conn: &Connection, invoice: &str) -> Result<Option<String>
 
 /// Inserts the event and the invoice row; returns the event id. The caller
 /// has checked the receipt and writes the audit entry.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn insert_record(
     tx: &Connection,
     receipt_id: i64,

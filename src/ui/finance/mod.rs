@@ -359,7 +359,7 @@ impl FinanceScreen {
             });
         if let Some(number) = self.selected.clone() {
             ui.separator();
-            ui.label(format!("{}：{number}", lang.pick("所选票据", "Selected")));
+            ui.label(format!("{}{number}", lang.pick("所选票据：", "Selected: ")));
             let insured = self.found.iter().any(|f| f.number == number && f.insured);
             ui.horizontal(|ui| {
                 let r = widgets::labelled_text(
@@ -730,7 +730,7 @@ impl FinanceScreen {
                 let o =
                     journal::import(&mut store, &session, &clock, &key, f, &mut |done, size| {
                         // Whole files count equally; within a file, by bytes.
-                        let part = if size == 0 { 1000 } else { done * 1000 / size };
+                        let part = (done * 1000).checked_div(size).unwrap_or(1000);
                         progress.set(i * 1000 + part.min(1000), n * 1000);
                     })?;
                 outs.push(o);
