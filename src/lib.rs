@@ -42,6 +42,10 @@
 //!   of what was posted.
 //! - [`reports`], [`csv_safe`]: shift, daily and outage reports (PDF and
 //!   CSV), and the CSV-cell neutraliser every CSV writer uses.
+//! - [`finance`]: after recovery: terminal journals merged at the finance
+//!   station, the exchange desk, deadlines and the self-pay batch,
+//!   reconciliation with the HIS's results.
+//! - [`demo`]: a throw-away data directory filled through the real flows.
 //! - [`cli`], [`ui`]: the two faces.
 
 pub mod audit;
@@ -51,8 +55,10 @@ pub mod calendar;
 pub mod cli;
 pub mod clock;
 pub mod csv_safe;
+pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod finance;
 pub mod fonts;
 pub mod his;
 pub mod i18n;
@@ -64,8 +70,8 @@ pub mod pharmacy;
 pub mod prices;
 pub mod print;
 pub mod receipts;
-pub mod settings;
 pub mod reports;
+pub mod settings;
 pub mod setup;
 pub mod store;
 pub mod ui;

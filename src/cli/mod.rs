@@ -6,13 +6,18 @@
 
 mod backup;
 mod calendar;
+mod deadline;
+mod demo;
 mod episode;
+mod exchange;
 mod his;
+mod journal;
 mod key;
 mod pharmacy;
 mod prices;
 mod range;
 mod receipt;
+mod reconcile;
 mod report;
 mod setup;
 mod shift;
@@ -108,6 +113,20 @@ pub enum Command {
     Pharmacy(pharmacy::PharmacyCmd),
     /// Finance reports (finance or admin): shift, daily, outage; PDF or CSV.
     Report(report::Args),
+    /// Terminal journals: export here, import at the finance station.
+    #[command(subcommand)]
+    Journal(journal::JournalCmd),
+    /// Records the HIS invoice a manual receipt was exchanged for (finance).
+    Exchange(exchange::Args),
+    /// Records an insured patient's re-settlement under insurance (finance).
+    Resettle(exchange::Args),
+    /// Exchange deadlines: the worklist with working days left.
+    #[command(subcommand)]
+    Deadline(deadline::DeadlineCmd),
+    /// Reconciles an HIS results file against our receipts (finance).
+    Reconcile(reconcile::Args),
+    /// A throw-away hospital filled with receipts, journals and users; prints its path.
+    Demo(demo::Args),
 }
 
 /// What every command gets: where the data is, the language, who acts.
@@ -206,5 +225,11 @@ pub fn run(ctx: Ctx, command: Command) -> Result<(), Failure> {
         Command::His(c) => his::run(&ctx, c),
         Command::Pharmacy(c) => pharmacy::run(&ctx, c),
         Command::Report(a) => report::run(&ctx, a),
+        Command::Journal(c) => journal::run(&ctx, c),
+        Command::Exchange(a) => exchange::run(&ctx, a, false),
+        Command::Resettle(a) => exchange::run(&ctx, a, true),
+        Command::Deadline(c) => deadline::run(&ctx, c),
+        Command::Reconcile(a) => reconcile::run(&ctx, a),
+        Command::Demo(a) => demo::run(&ctx, a),
     }
 }

@@ -41,6 +41,9 @@ pub enum HisError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Auth(#[from] AuthError),
+    /// The self-pay batch comes from the finance worklist.
+    #[error("{0}")]
+    Finance(#[from] crate::finance::FinanceError),
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -77,6 +80,7 @@ impl UserFacing for HisError {
         match self {
             HisError::Store(e) => e.kind(),
             HisError::Auth(e) => e.kind(),
+            HisError::Finance(e) => e.kind(),
             HisError::Io { .. }
             | HisError::BadTarget(_)
             | HisError::BadUrl(_)
@@ -91,6 +95,7 @@ impl UserFacing for HisError {
         match (self, lang) {
             (HisError::Store(e), _) => e.message(lang),
             (HisError::Auth(e), _) => e.message(lang),
+            (HisError::Finance(e), _) => e.message(lang),
             (HisError::Io { path, source }, Lang::Zh) => {
                 format!("{}：{source}", path.display())
             }

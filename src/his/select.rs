@@ -14,9 +14,7 @@ use crate::money::Money;
 use crate::receipts::query::Kind;
 use chrono::NaiveDate;
 use rusqlite::Connection;
-use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
-use std::str::FromStr;
 
 /// What a person asked to post.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -123,10 +121,6 @@ fn opt_text(v: &serde_json::Value, key: &str) -> Option<String> {
     }
 }
 
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap_or(Decimal::ZERO)
-}
-
 /// Every receipt with what the rules need, in order of issue.
 struct Loaded {
     receipts: Vec<PostReceipt>,
@@ -231,52 +225,6 @@ fn load_all(conn: &Connection) -> Result<Loaded, HisError> {
     })
 }
 
-/// The open receipts past their exchange deadline: not voided, not fully
-/// refunded, not drill, not exchanged / posted / re-settled, `deadline` <
-/// `today`. Numbers in order of issue.
-///
-/// MERGE: replace with `crate::finance::deadlines::overdue_self_pay(conn,
-/// today)`, which holds the same rule on the finance branch.
-fn overdue_self_pay(conn: &Connection, today: NaiveDate) -> Result<Vec<String>, HisError> {
-    let Loaded {
-        receipts,
-        drill,
-        events,
-    } = load_all(conn)?;
-    // Refunded quantity per (original, line), from the credit notes' lines.
-    let mut refunded: HashMap<(&str, u32), Decimal> = HashMap::new();
-    for r in receipts.iter().filter(|r| r.kind == Kind::CreditNote) {
-        let Some(orig) = r.original_number.as_deref() else {
-            continue;
-        };
-        for l in &r.lines {
-            if let Some(line) = l.refers_line {
-                *refunded.entry((orig, line)).or_default() -= dec(&l.qty);
-            }
-        }
-    }
-    let today = today.format("%Y-%m-%d").to_string();
-    let mut out = Vec::new();
-    for (i, r) in receipts.iter().enumerate() {
-        let closed = events
-            .get(&r.id)
-            .is_some_and(|k| k.contains("void") || IN_HIS.iter().any(|h| k.contains(*h)));
-        let fully_refunded = !r.lines.is_empty()
-            && r.lines.iter().all(|l| {
-                refunded
-                    .get(&(r.number.as_str(), l.line))
-                    .copied()
-                    .unwrap_or(Decimal::ZERO)
-                    >= dec(&l.qty)
-            });
-        let due = r.deadline.as_deref().is_some_and(|d| d < today.as_str());
-        if r.kind != Kind::CreditNote && !drill[i] && !closed && !fully_refunded && due {
-            out.push(r.number.clone());
-        }
-    }
-    Ok(out)
-}
-
 /// The batch for `sel` on `today`, leaving out what `accepted` (receipt
 /// numbers already accepted on this channel) holds.
 pub fn select(
@@ -294,7 +242,11 @@ pub fn select(
         }
     }
     let overdue: Option<HashSet<String>> = if sel.overdue_self_pay {
-        Some(overdue_self_pay(conn, today)?.into_iter().collect())
+        Some(
+            crate::finance::deadlines::overdue_self_pay(conn, today)?
+                .into_iter()
+                .collect(),
+        )
     } else {
         None
     };

@@ -12,8 +12,8 @@
 //! - [`diff`]: added / removed / price-changed items between two lists.
 //! - [`pinyin`], [`search`]: the cashier's item search.
 
-pub mod checks;
 pub mod book;
+pub mod checks;
 pub mod db;
 pub mod diff;
 pub mod import;

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 const CHECK: &str = "receipts";
 
-fn feed(h: &mut Sha256, v: ValueRef<'_>) {
+pub(crate) fn feed(h: &mut Sha256, v: ValueRef<'_>) {
     let (tag, bytes): (u8, Vec<u8>) = match v {
         ValueRef::Null => (0, vec![]),
         ValueRef::Integer(i) => (1, i.to_string().into_bytes()),
@@ -129,6 +129,15 @@ pub fn verify_records(conn: &Connection, key: &SigningKey) -> Result<Checked, St
                 event_audit.insert(id, digest("event_sha256"));
             }
         }
+    }
+    // Receipts and events imported from other terminals' journals are
+    // checked against the digests their import recorded.
+    let (imported_receipts, imported_events) = crate::finance::journal::imported_digests(conn)?;
+    for (n, d) in imported_receipts {
+        receipt_audit.insert(n, Some(d));
+    }
+    for (id, d) in imported_events {
+        event_audit.insert(id, Some(d));
     }
     let mut st = conn.prepare(
         "SELECT id, number, terminal, qr_payload, issued_at, total_fen FROM receipts ORDER BY id",

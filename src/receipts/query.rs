@@ -18,6 +18,10 @@ pub enum Status {
     Refunded,
     Dispensed,
     Exchanged,
+    /// Keyed into the HIS as self-pay after the deadline.
+    SelfPayPosted,
+    /// Re-settled under insurance.
+    Resettled,
 }
 
 impl Status {
@@ -30,6 +34,8 @@ impl Status {
             Refunded => lang.pick("已退费", "refunded"),
             Dispensed => lang.pick("已发药", "dispensed"),
             Exchanged => lang.pick("已换票", "exchanged"),
+            SelfPayPosted => lang.pick("已按自费入账", "posted as self-pay"),
+            Resettled => lang.pick("已医保重新结算", "re-settled under insurance"),
         }
     }
 }
@@ -228,6 +234,12 @@ fn derive_status(v: &ReceiptView, dispensed: bool) -> Status {
     }
     if v.events.iter().any(|e| e.kind == "exchanged") {
         return Status::Exchanged;
+    }
+    if v.events.iter().any(|e| e.kind == "self_pay_posted") {
+        return Status::SelfPayPosted;
+    }
+    if v.events.iter().any(|e| e.kind == "insurance_resettled") {
+        return Status::Resettled;
     }
     if dispensed || v.events.iter().any(|e| e.kind == "dispensed") {
         return Status::Dispensed;

@@ -70,6 +70,19 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../his/schema.sql"),
         append_only: &["his_batches", "his_postings"],
     },
+    Migration {
+        name: "finance",
+        sql: include_str!("../finance/schema.sql"),
+        append_only: &[
+            "journal_imports",
+            "journal_map",
+            "journal_receipts",
+            "journal_events",
+            "journal_audit",
+            "journal_collisions",
+            "his_invoices",
+        ],
+    },
 ];
 
 /// Every table declared append-only, across all migrations.

@@ -23,6 +23,7 @@ pub use nav::Route;
 
 use super::browser::BrowserScreen;
 use super::cashier::{CashierScreen, Feedback};
+use super::finance::{FinanceAction, FinanceScreen};
 use super::login::LoginScreen;
 use super::pharmacy::{PharmacyAction, PharmacyScreen};
 use super::prices_admin::PricesAdminScreen;
@@ -47,13 +48,15 @@ use std::sync::Arc;
 pub struct Screens {
     pub cashier: CashierScreen,
     pub pharmacy: PharmacyScreen,
+    pub finance: FinanceScreen,
 }
 
 impl Screens {
-    fn new() -> Self {
+    fn new(clock: &Arc<dyn Clock>) -> Self {
         Screens {
             cashier: CashierScreen::new(),
             pharmacy: PharmacyScreen::new(),
+            finance: FinanceScreen::with_clock(clock.clone()),
         }
     }
 }
@@ -114,6 +117,7 @@ impl App {
                 font.size = (font.size * 1.15).round();
             }
         });
+        let screens = Screens::new(&clock);
         let mut app = App {
             lang,
             data_dir,
@@ -133,7 +137,7 @@ impl App {
             admin: PricesAdminScreen::default(),
             users: UsersScreen::default(),
             ranges: RangesScreen::default(),
-            screens: Screens::new(),
+            screens,
             verify_problems: Vec::new(),
             jobs: prices::Jobs::default(),
         };
@@ -177,7 +181,7 @@ impl App {
 
     /// True while any worker is running (tests wait on it).
     pub fn busy(&self) -> bool {
-        self.jobs.busy()
+        self.jobs.busy() || self.screens.finance.busy()
     }
 
     /// The price browser's state (tests read its results).
@@ -191,6 +195,11 @@ impl App {
 
     pub fn cashier(&self) -> &CashierScreen {
         &self.screens.cashier
+    }
+
+    /// The finance screen's state (tests read its lists).
+    pub fn finance(&self) -> &FinanceScreen {
+        &self.screens.finance
     }
 
     pub fn pharmacy(&self) -> &PharmacyScreen {
@@ -224,7 +233,7 @@ impl App {
             Command::Logout => {
                 self.lock.release();
                 self.session = None;
-                self.screens = Screens::new();
+                self.screens = Screens::new(&self.clock);
                 (self.notice, self.failure) = (None, None);
                 self.login.reset();
                 self.admin = PricesAdminScreen::default();
@@ -286,6 +295,11 @@ impl App {
                     s.pharmacy.apply(a, env)
                 });
             }
+            Route::Finance => {
+                return host(self.screens.finance.ui(ui, lang), |s, a, env| {
+                    s.finance.apply(a, env)
+                });
+            }
             Route::PriceBrowser => self.browser.ui(ui, lang, cmds),
             Route::AdminPrices => self.admin.ui(ui, lang, cmds),
             Route::Users => self.users.ui(ui, lang, cmds),
@@ -300,6 +314,10 @@ impl App {
         let refresh: Option<Deferred> = match self.route {
             Route::Pharmacy => Some(Box::new(|s: &mut Screens, env: &mut ScreenEnv<'_>| {
                 s.pharmacy.apply(PharmacyAction::Refresh, env)
+            })),
+            Route::Finance => Some(Box::new(|s: &mut Screens, env: &mut ScreenEnv<'_>| {
+                let tab = s.finance.tab;
+                s.finance.apply(FinanceAction::Tab(tab), env)
             })),
             _ => None,
         };

@@ -84,6 +84,7 @@ pub const CHECKS: &[(&str, RecordCheck)] = &[
     ("users", crate::auth::checks::users_against_audit),
     ("backups", crate::backup::checks::audit_tail_against_backups),
     ("receipts", crate::receipts::verify_records),
+    ("journals", crate::finance::journal::verify_imports),
 ];
 
 /// Every audit entry's sequence, action and details, in order: what the

@@ -23,6 +23,9 @@ pub enum Route {
     Ranges,
     /// Scan, dispense, confirm returns; pharmacists (and admins).
     Pharmacy,
+    /// The finance station: journals, exchange desk, deadlines,
+    /// reconciliation, reports, posting to the HIS.
+    Finance,
 }
 
 impl Route {
@@ -33,6 +36,7 @@ impl Route {
             Route::AdminPrices | Route::Users | Route::Ranges => session.has(Role::Admin),
             Route::PriceBrowser => !pharmacist_only(session),
             Route::Pharmacy => session.has(Role::Pharmacist) || session.has(Role::Admin),
+            Route::Finance => session.has(Role::Finance),
             Route::Setup | Route::OfferSample | Route::Login => false,
         }
     }
@@ -43,6 +47,8 @@ impl Route {
             Route::Cashier
         } else if session.has(Role::Pharmacist) {
             Route::Pharmacy
+        } else if session.has(Role::Finance) {
+            Route::Finance
         } else {
             Route::PriceBrowser
         }
@@ -58,6 +64,7 @@ impl Route {
             (Route::Users, "nav.users"),
             (Route::Ranges, "nav.ranges"),
             (Route::Pharmacy, "nav.pharmacy"),
+            (Route::Finance, "nav.finance"),
         ]
         .into_iter()
         .filter(|(r, _)| r.allowed(session))

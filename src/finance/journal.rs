@@ -1,0 +1,1387 @@
+//! Terminal journals: how every terminal's records reach the finance
+//! station with no network. `export` streams everything the terminal holds
+//! (episodes, ranges, receipts with lines and payments, events, shift
+//! closes, dispensings, the audit chain) into one signed file
+//! (docs/journal-format.md); `import` checks its signature and audit chain
+//! and puts its records into the SAME tables as local ones (ids remapped,
+//! terminal code kept), with provenance rows, so every report, deadline list
+//! and HIS export reads one set of tables.
+//!
+//! Both directions stream row by row: memory does not grow with the number
+//! of receipts. The import runs in one transaction while the file is hashed;
+//! a bad signature at the end rolls everything back, so an altered or
+//! truncated file changes nothing. Idempotence comes from per-origin
+//! high-water marks: tables are append-only with growing ids, so a row with
+//! a source id at or below the mark was already taken.
+
+use super::FinanceError;
+use crate::audit::{self, Actor, GENESIS};
+use crate::auth::Session;
+use crate::clock::{Clock, stamp};
+use crate::keys::SigningKey;
+use crate::store::{Store, StoreError};
+use rusqlite::types::{Value, ValueRef};
+use rusqlite::{Connection, OptionalExtension, params};
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+pub const FORMAT: &str = "downtime-billing journal";
+pub const VERSION: i64 = 1;
+/// What the signature covers besides the body's digest (domain separation
+/// from receipt QR signatures under the same key).
+const SIG_CONTEXT: &[u8] = b"downtime-billing journal v1\n";
+
+/// The tables of a journal, in file order, with their columns in order.
+/// The first column is the source id the high-water mark is kept on
+/// (lines and payments go with their receipt).
+pub const TABLES: &[(&str, &[&str])] = &[
+    (
+        "episodes",
+        &[
+            "id",
+            "terminal",
+            "level",
+            "reason",
+            "drill",
+            "opened_at",
+            "opened_by",
+        ],
+    ),
+    (
+        "episode_closures",
+        &["episode_id", "closed_at", "closed_by"],
+    ),
+    (
+        "receipt_ranges",
+        &[
+            "id",
+            "terminal",
+            "first_seq",
+            "last_seq",
+            "added_at",
+            "added_by",
+        ],
+    ),
+    (
+        "receipts",
+        &[
+            "id",
+            "number",
+            "terminal",
+            "seq",
+            "range_id",
+            "episode_id",
+            "drill",
+            "kind",
+            "original_number",
+            "issued_at",
+            "cashier",
+            "patient_name",
+            "patient_json",
+            "temp_seq",
+            "temp_patient_no",
+            "payer_type",
+            "insurance_no",
+            "department",
+            "doctor",
+            "snapshot_id",
+            "snapshot_month",
+            "total_fen",
+            "change_fen",
+            "deadline",
+            "deadline_note",
+            "reason",
+            "supervisor",
+            "qr_payload",
+        ],
+    ),
+    (
+        "receipt_lines",
+        &[
+            "receipt_id",
+            "line_no",
+            "code",
+            "name",
+            "spec",
+            "unit",
+            "unit_price",
+            "qty",
+            "amount_fen",
+            "category",
+            "refers_line",
+        ],
+    ),
+    (
+        "receipt_payments",
+        &[
+            "receipt_id",
+            "pay_no",
+            "method",
+            "amount_fen",
+            "tendered_fen",
+            "reference",
+        ],
+    ),
+    (
+        "receipt_events",
+        &[
+            "id",
+            "receipt_id",
+            "kind",
+            "line_no",
+            "qty",
+            "at",
+            "user",
+            "supervisor",
+            "reason",
+            "details",
+        ],
+    ),
+    (
+        "shift_closes",
+        &[
+            "id",
+            "terminal",
+            "cashier",
+            "closed_at",
+            "upto_receipt_id",
+            "upto_event_id",
+            "summary_json",
+            "cash_expected_fen",
+            "cash_declared_fen",
+            "variance_fen",
+            "supervisor",
+            "pdf_path",
+        ],
+    ),
+    (
+        "dispensings",
+        &[
+            "id",
+            "receipt_number",
+            "line_no",
+            "code",
+            "qty",
+            "kind",
+            "terminal",
+            "user",
+            "at",
+            "reason",
+        ],
+    ),
+    (
+        "audit_log",
+        &[
+            "seq",
+            "at",
+            "terminal",
+            "user",
+            "action",
+            "records",
+            "details",
+            "prev_hash",
+            "hash",
+        ],
+    ),
+];
+
+fn columns(table: &str) -> Option<&'static [&'static str]> {
+    TABLES.iter().find(|(t, _)| *t == table).map(|(_, c)| *c)
+}
+
+/// The first line of a journal.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Header {
+    pub format: String,
+    pub version: i64,
+    /// The installation that wrote it (random, made at its first export).
+    pub origin: String,
+    pub terminal: String,
+    pub hospital: String,
+    pub key_fingerprint: String,
+    pub exported_at: String,
+    pub exported_by: String,
+    pub columns: BTreeMap<String, Vec<String>>,
+}
+
+/// The last line of a journal.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Trailer {
+    end: TrailerBody,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct TrailerBody {
+    rows: BTreeMap<String, u64>,
+    sha256: String,
+    hmac: String,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ExportOutcome {
+    pub file: PathBuf,
+    pub terminal: String,
+    pub origin: String,
+    pub rows: BTreeMap<String, u64>,
+    pub receipts: u64,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// The setting holding this installation's journal identity.
+const ORIGIN_SETTING: &str = "journal.origin";
+
+/// This installation's identity in journals, if it ever exported one.
+pub fn origin_of(conn: &Connection) -> Result<Option<String>, StoreError> {
+    crate::store::get_setting(conn, ORIGIN_SETTING)
+}
+
+/// This installation's identity: 128 random bits made at its first export
+/// (two PCs set up alike with the same terminal code still differ), kept
+/// in the settings with an audit entry.
+fn ensure_origin(
+    store: &mut Store,
+    session: &Session,
+    clock: &dyn Clock,
+) -> Result<String, FinanceError> {
+    if let Some(o) = origin_of(store.conn())? {
+        return Ok(o);
+    }
+    let mut id = [0u8; 16];
+    rand::fill(&mut id);
+    let id = hex::encode(id);
+    let tx = store.write()?;
+    crate::store::put_setting(&tx, ORIGIN_SETTING, &id)?;
+    audit::record(
+        &tx,
+        &Actor::of(session),
+        clock,
+        "journal.origin",
+        &[format!("setting:{ORIGIN_SETTING}")],
+        serde_json::json!({ "origin": id }),
+    )?;
+    tx.commit()?;
+    Ok(id)
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> FinanceError + '_ {
+    move |source| FinanceError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Appends one value as JSON to `out`.
+fn push_value(out: &mut Vec<u8>, v: ValueRef<'_>) -> Result<(), FinanceError> {
+    match v {
+        ValueRef::Null => out.extend_from_slice(b"null"),
+        ValueRef::Integer(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        ValueRef::Text(t) => {
+            let s = std::str::from_utf8(t).map_err(|e| {
+                FinanceError::Store(StoreError::Corrupt {
+                    path: PathBuf::new(),
+                    detail: format!("text that is not UTF-8 in the database: {e}"),
+                })
+            })?;
+            serde_json::to_writer(&mut *out, s).map_err(|e| {
+                FinanceError::Store(StoreError::Corrupt {
+                    path: PathBuf::new(),
+                    detail: e.to_string(),
+                })
+            })?;
+        }
+        ValueRef::Real(_) | ValueRef::Blob(_) => {
+            return Err(FinanceError::Store(StoreError::Corrupt {
+                path: PathBuf::new(),
+                detail: "a REAL or BLOB value in a journal table".into(),
+            }));
+        }
+    }
+    Ok(())
+}
+
+/// Writes the terminal's journal to `out` (through a temporary file renamed
+/// into place once complete and synced). Any user of the terminal may
+/// export; the export is audited.
+pub fn export(
+    store: &mut Store,
+    session: &Session,
+    clock: &dyn Clock,
+    key: &SigningKey,
+    out: &Path,
+) -> Result<ExportOutcome, FinanceError> {
+    let tmp = out.with_extension("journal.tmp");
+    let origin = ensure_origin(store, session, clock)?;
+    let outcome = {
+        // One read transaction: a consistent snapshot even while the
+        // window keeps issuing.
+        let tx = store.conn_mut().transaction()?;
+        let hospital = crate::store::get_setting(&tx, "hospital.name")?.unwrap_or_default();
+        let header = Header {
+            format: FORMAT.into(),
+            version: VERSION,
+            origin,
+            terminal: session.terminal.to_string(),
+            hospital,
+            key_fingerprint: key.fingerprint(),
+            exported_at: stamp(clock.now()),
+            exported_by: session.user.to_string(),
+            columns: TABLES
+                .iter()
+                .map(|(t, c)| (t.to_string(), c.iter().map(|s| s.to_string()).collect()))
+                .collect(),
+        };
+        let file = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        let mut body = Sha256::new();
+        let mut line = serde_json::to_vec(&header).map_err(|e| FinanceError::Altered {
+            path: out.to_path_buf(),
+            detail: e.to_string(),
+        })?;
+        line.push(b'\n');
+        body.update(&line);
+        w.write_all(&line).map_err(io_err(&tmp))?;
+        let mut rows = BTreeMap::new();
+        for (table, cols) in TABLES {
+            let order = match *table {
+                "receipt_lines" => "receipt_id, line_no",
+                "receipt_payments" => "receipt_id, pay_no",
+                _ => cols[0],
+            };
+            let sql = format!("SELECT {} FROM {table} ORDER BY {order}", cols.join(", "));
+            let mut st = tx.prepare(&sql)?;
+            let mut q = st.query([])?;
+            let mut n = 0u64;
+            let name = serde_json::to_string(table).unwrap_or_default();
+            while let Some(r) = q.next()? {
+                line.clear();
+                line.push(b'[');
+                line.extend_from_slice(name.as_bytes());
+                for i in 0..cols.len() {
+                    line.push(b',');
+                    push_value(&mut line, r.get_ref(i)?)?;
+                }
+                line.extend_from_slice(b"]\n");
+                body.update(&line);
+                w.write_all(&line).map_err(io_err(&tmp))?;
+                n += 1;
+            }
+            rows.insert(table.to_string(), n);
+        }
+        let digest = body.finalize();
+        let sig = sign(key, &digest, &rows);
+        let trailer = Trailer {
+            end: TrailerBody {
+                rows: rows.clone(),
+                sha256: hex::encode(digest),
+                hmac: hex::encode(sig),
+            },
+        };
+        let mut last = serde_json::to_vec(&trailer).unwrap_or_default();
+        last.push(b'\n');
+        w.write_all(&last).map_err(io_err(&tmp))?;
+        let file = w.into_inner().map_err(|e| FinanceError::Io {
+            path: tmp.clone(),
+            source: e.into_error(),
+        })?;
+        file.sync_all().map_err(io_err(&tmp))?;
+        let bytes = file.metadata().map_err(io_err(&tmp))?.len();
+        drop(tx);
+        ExportOutcome {
+            file: out.to_path_buf(),
+            terminal: header.terminal,
+            origin: header.origin,
+            receipts: rows.get("receipts").copied().unwrap_or(0),
+            rows,
+            bytes,
+            sha256: hex::encode(digest),
+        }
+    };
+    std::fs::rename(&tmp, out).map_err(io_err(out))?;
+    let tx = store.write()?;
+    audit::record(
+        &tx,
+        &Actor::of(session),
+        clock,
+        "journal.export",
+        &[format!("journal:{}", outcome.sha256)],
+        serde_json::json!({
+            "file": out.display().to_string(),
+            "rows": outcome.rows,
+            "sha256": outcome.sha256,
+        }),
+    )?;
+    tx.commit()?;
+    Ok(outcome)
+}
+
+/// What the signature covers: the context, the body's SHA-256 and the row
+/// counts of the end record.
+fn signed_message(digest: &[u8], rows: &BTreeMap<String, u64>) -> Vec<u8> {
+    let mut msg = SIG_CONTEXT.to_vec();
+    msg.extend_from_slice(digest);
+    msg.extend_from_slice(&serde_json::to_vec(rows).unwrap_or_default());
+    msg
+}
+
+fn sign(key: &SigningKey, digest: &[u8], rows: &BTreeMap<String, u64>) -> [u8; 32] {
+    key.sign(&signed_message(digest, rows))
+}
+
+/// Two installations that used the same number or overlapping ranges.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Collision {
+    /// `number` or `range`.
+    pub kind: String,
+    /// The receipt number or the range (`MZ01 1..500`).
+    pub record: String,
+    pub detail: String,
+}
+
+/// A receipt line handed out at two pharmacy terminals beyond what was paid.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DoubleDispensing {
+    pub receipt: String,
+    pub line: u32,
+    pub code: String,
+    pub paid_qty: String,
+    pub dispensed_qty: String,
+    pub terminals: Vec<String>,
+}
+
+/// What one journal import did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImportOutcome {
+    pub file: PathBuf,
+    pub terminal: String,
+    pub origin: String,
+    pub exported_at: String,
+    /// The same or an older journal was already imported: nothing changed.
+    pub already_imported: bool,
+    pub import_id: Option<i64>,
+    /// Rows added, by table.
+    pub added: BTreeMap<String, u64>,
+    pub receipts_added: u64,
+    pub collisions: Vec<Collision>,
+    /// Across every terminal held here after this import.
+    pub double_dispensings: Vec<DoubleDispensing>,
+}
+
+/// Called with the bytes read so far and the file's size (progress bars).
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64);
+
+/// Imports several journals, each in its own transaction, in order.
+pub fn import_files(
+    store: &mut Store,
+    session: &Session,
+    clock: &dyn Clock,
+    key: &SigningKey,
+    files: &[PathBuf],
+    progress: Progress<'_>,
+) -> Result<Vec<ImportOutcome>, FinanceError> {
+    let mut out = Vec::new();
+    for f in files {
+        out.push(import(store, session, clock, key, f, progress)?);
+    }
+    Ok(out)
+}
+
+/// State of one import while the file streams through.
+struct Importer<'a> {
+    tx: &'a Connection,
+    origin: String,
+    terminal: String,
+    marks: HashMap<String, i64>,
+    new_marks: HashMap<String, i64>,
+    added: BTreeMap<String, u64>,
+    collisions: Vec<Collision>,
+    /// The last receipt source id looked up for lines and payments.
+    cached_receipt: Option<(i64, Option<i64>)>,
+    /// The last audit hash of this origin taken (chain continuity).
+    audit_prev: Option<String>,
+    /// The INSERT statement of each table (built once).
+    sql: HashMap<String, String>,
+}
+
+fn altered(path: &Path, detail: impl Into<String>) -> FinanceError {
+    FinanceError::Altered {
+        path: path.to_path_buf(),
+        detail: detail.into(),
+    }
+}
+
+fn to_value(v: &serde_json::Value) -> Option<Value> {
+    match v {
+        serde_json::Value::Null => Some(Value::Null),
+        serde_json::Value::Number(n) => n.as_i64().map(Value::Integer),
+        serde_json::Value::String(s) => Some(Value::Text(s.clone())),
+        _ => None,
+    }
+}
+
+fn int(v: &Value) -> Option<i64> {
+    match v {
+        Value::Integer(i) => Some(*i),
+        _ => None,
+    }
+}
+
+fn text(v: &Value) -> Option<&str> {
+    match v {
+        Value::Text(s) => Some(s),
+        _ => None,
+    }
+}
+
+impl Importer<'_> {
+    fn mark(&self, table: &str) -> i64 {
+        self.marks.get(table).copied().unwrap_or(0)
+    }
+
+    fn bump(&mut self, table: &str, id: i64) {
+        let m = self.new_marks.entry(table.to_string()).or_insert(0);
+        *m = (*m).max(id);
+    }
+
+    fn added(&mut self, table: &str) {
+        *self.added.entry(table.to_string()).or_insert(0) += 1;
+    }
+
+    fn map_get(&self, tbl: &str, src: i64) -> Result<Option<Option<i64>>, FinanceError> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT local_id FROM journal_map WHERE origin = ?1 AND tbl = ?2 AND src_id = ?3",
+            )?
+            .query_row(params![self.origin, tbl, src], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn map_put(&self, tbl: &str, src: i64, local: Option<i64>) -> Result<(), FinanceError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO journal_map(origin, tbl, src_id, local_id) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![self.origin, tbl, src, local])?;
+        Ok(())
+    }
+
+    fn insert(&mut self, table: &str, cols: &[&str], vals: &[Value]) -> Result<i64, FinanceError> {
+        let sql = self.sql.entry(table.to_string()).or_insert_with(|| {
+            format!(
+                "INSERT INTO {table}({}) VALUES ({})",
+                cols.join(", "),
+                (1..=cols.len())
+                    .map(|i| format!("?{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        });
+        self.tx
+            .prepare_cached(sql)?
+            .execute(rusqlite::params_from_iter(vals.iter()))?;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// The local id of a source receipt (None: collided, not imported).
+    fn local_receipt(&mut self, src: i64) -> Result<Option<i64>, FinanceError> {
+        if let Some((s, l)) = self.cached_receipt
+            && s == src
+        {
+            return Ok(l);
+        }
+        let l = self.map_get("receipts", src)?.flatten();
+        self.cached_receipt = Some((src, l));
+        Ok(l)
+    }
+
+    /// One body row. Returns a description of what is wrong with it when
+    /// the row cannot be a row this program wrote.
+    fn row(&mut self, path: &Path, table: &str, mut vals: Vec<Value>) -> Result<(), FinanceError> {
+        let cols = columns(table).ok_or_else(|| altered(path, format!("unknown table {table}")))?;
+        if vals.len() != cols.len() {
+            return Err(altered(path, format!("a {table} row has the wrong width")));
+        }
+        let bad = |what: &str| altered(path, format!("a {table} row has a bad {what}"));
+        match table {
+            "episodes" | "receipt_ranges" => {
+                let src = int(&vals[0]).ok_or_else(|| bad("id"))?;
+                if src <= self.mark(table) {
+                    return Ok(());
+                }
+                self.bump(table, src);
+                if table == "receipt_ranges" {
+                    self.range_collision(&vals)?;
+                }
+                let local = self.insert(table, &cols[1..], &vals[1..])?;
+                self.map_put(table, src, Some(local))?;
+                self.added(table);
+            }
+            "episode_closures" => {
+                let src = int(&vals[0]).ok_or_else(|| bad("episode id"))?;
+                if src <= self.mark(table) {
+                    return Ok(());
+                }
+                self.bump(table, src);
+                let local = self
+                    .map_get("episodes", src)?
+                    .flatten()
+                    .ok_or_else(|| bad("episode reference"))?;
+                vals[0] = Value::Integer(local);
+                self.insert(table, cols, &vals)?;
+                self.added(table);
+            }
+            "receipts" => {
+                let src = int(&vals[0]).ok_or_else(|| bad("id"))?;
+                if src <= self.mark(table) {
+                    return Ok(());
+                }
+                self.bump(table, src);
+                let number = text(&vals[1]).ok_or_else(|| bad("number"))?.to_string();
+                let terminal = text(&vals[2]).ok_or_else(|| bad("terminal"))?.to_string();
+                let exists: bool = self
+                    .tx
+                    .prepare_cached("SELECT 1 FROM receipts WHERE number = ?1")?
+                    .exists([&number])?;
+                let temp_clash = match int(&vals[13]) {
+                    Some(t) => self
+                        .tx
+                        .prepare_cached(
+                            "SELECT 1 FROM receipts WHERE terminal = ?1 AND temp_seq = ?2",
+                        )?
+                        .exists(params![terminal, t])?,
+                    None => false,
+                };
+                if exists || temp_clash {
+                    self.collisions.push(Collision {
+                        kind: "number".into(),
+                        detail: if exists {
+                            format!(
+                                "{number} is already held here from another terminal installation; this journal's receipt {number} was not imported"
+                            )
+                        } else {
+                            format!(
+                                "{number}: its temporary patient number is already used on {terminal} by another installation; not imported"
+                            )
+                        },
+                        record: number,
+                    });
+                    self.map_put(table, src, None)?;
+                    return Ok(());
+                }
+                let range = int(&vals[4]).ok_or_else(|| bad("range"))?;
+                let episode = int(&vals[5]).ok_or_else(|| bad("episode"))?;
+                vals[4] = Value::Integer(
+                    self.map_get("receipt_ranges", range)?
+                        .flatten()
+                        .ok_or_else(|| bad("range reference"))?,
+                );
+                vals[5] = Value::Integer(
+                    self.map_get("episodes", episode)?
+                        .flatten()
+                        .ok_or_else(|| bad("episode reference"))?,
+                );
+                let local = self.insert(table, &cols[1..], &vals[1..])?;
+                self.map_put(table, src, Some(local))?;
+                self.added(table);
+            }
+            "receipt_lines" | "receipt_payments" => {
+                let src = int(&vals[0]).ok_or_else(|| bad("receipt id"))?;
+                // Lines and payments are written with their receipt: new
+                // exactly when their receipt is new.
+                if src <= self.mark("receipts") {
+                    return Ok(());
+                }
+                let Some(local) = self.local_receipt(src)? else {
+                    return Ok(());
+                };
+                vals[0] = Value::Integer(local);
+                self.insert(table, cols, &vals)?;
+                self.added(table);
+            }
+            "receipt_events" => {
+                let src = int(&vals[0]).ok_or_else(|| bad("id"))?;
+                if src <= self.mark(table) {
+                    return Ok(());
+                }
+                self.bump(table, src);
+                let receipt = int(&vals[1]).ok_or_else(|| bad("receipt id"))?;
+                let Some(local) = self.local_receipt(receipt)? else {
+                    return Ok(());
+                };
+                vals[1] = Value::Integer(local);
+                let id = self.insert(table, &cols[1..], &vals[1..])?;
+                self.map_put(table, src, Some(id))?;
+                self.added(table);
+            }
+            "shift_closes" => {
+                let src = int(&vals[0]).ok_or_else(|| bad("id"))?;
+                if src <= self.mark(table) {
+                    return Ok(());
+                }
+                self.bump(table, src);
+                // The shift boundary, as local ids (0: nothing of it here).
+                let upto_r = int(&vals[4]).ok_or_else(|| bad("receipt boundary"))?;
+                let upto_e = int(&vals[5]).ok_or_else(|| bad("event boundary"))?;
+                vals[4] = Value::Integer(self.map_get("receipts", upto_r)?.flatten().unwrap_or(0));
+                vals[5] = Value::Integer(
+                    self.map_get("receipt_events", upto_e)?
+                        .flatten()
+                        .unwrap_or(0),
+                );
+                self.insert(table, &cols[1..], &vals[1..])?;
+                self.added(table);
+            }
+            "dispensings" => {
+                let src = int(&vals[0]).ok_or_else(|| bad("id"))?;
+                if src <= self.mark(table) {
+                    return Ok(());
+                }
+                self.bump(table, src);
+                self.insert(table, &cols[1..], &vals[1..])?;
+                self.added(table);
+            }
+            "audit_log" => {
+                let seq = int(&vals[0]).ok_or_else(|| bad("seq"))?;
+                let f: Vec<&str> = vals[1..]
+                    .iter()
+                    .map(|v| text(v).ok_or_else(|| bad("field")))
+                    .collect::<Result<_, _>>()?;
+                let (prev, hash) = (f[6], f[7]);
+                let want = audit::entry_hash(prev, seq, [f[0], f[1], f[2], f[3], f[4], f[5]]);
+                if want != hash {
+                    return Err(altered(
+                        path,
+                        format!("audit entry {seq} of {} does not hash", self.terminal),
+                    ));
+                }
+                let expected_prev = if seq == 1 {
+                    GENESIS.to_string()
+                } else {
+                    self.audit_prev.clone().unwrap_or_default()
+                };
+                if prev != expected_prev {
+                    return Err(altered(
+                        path,
+                        format!("audit entry {seq} of {} does not link", self.terminal),
+                    ));
+                }
+                self.audit_prev = Some(hash.to_string());
+                let mark = self.mark(table);
+                if seq < mark {
+                    return Ok(());
+                }
+                if seq == mark {
+                    let held: Option<String> = self
+                        .tx
+                        .prepare_cached(
+                            "SELECT hash FROM journal_audit WHERE origin = ?1 AND seq = ?2",
+                        )?
+                        .query_row(params![self.origin, seq], |r| r.get(0))
+                        .optional()?;
+                    if held.as_deref() != Some(hash) {
+                        return Err(altered(
+                            path,
+                            format!(
+                                "the audit chain of {} differs from the one imported before at entry {seq} (a database restored or replaced on that terminal)",
+                                self.terminal
+                            ),
+                        ));
+                    }
+                    return Ok(());
+                }
+                self.bump(table, seq);
+                let mut row = vec![Value::Text(self.origin.clone())];
+                row.extend(vals);
+                self.insert(
+                    "journal_audit",
+                    &[
+                        "origin",
+                        "seq",
+                        "at",
+                        "terminal",
+                        "user",
+                        "action",
+                        "records",
+                        "details",
+                        "prev_hash",
+                        "hash",
+                    ],
+                    &row,
+                )?;
+                self.added(table);
+            }
+            _ => return Err(altered(path, format!("unknown table {table}"))),
+        }
+        Ok(())
+    }
+
+    /// A range overlapping one another installation holds for the same
+    /// terminal code: numbers may collide.
+    fn range_collision(&mut self, vals: &[Value]) -> Result<(), FinanceError> {
+        let (Some(terminal), Some(first), Some(last)) =
+            (text(&vals[1]), int(&vals[2]), int(&vals[3]))
+        else {
+            return Ok(());
+        };
+        let other: Option<(i64, i64)> = self
+            .tx
+            .prepare_cached(
+                "SELECT first_seq, last_seq FROM receipt_ranges
+                  WHERE terminal = ?1 AND first_seq <= ?3 AND last_seq >= ?2
+                    AND id NOT IN (SELECT local_id FROM journal_map
+                                    WHERE origin = ?4 AND tbl = 'receipt_ranges'
+                                      AND local_id IS NOT NULL)
+                  LIMIT 1",
+            )?
+            .query_row(params![terminal, first, last, self.origin], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        if let Some((f, l)) = other {
+            self.collisions.push(Collision {
+                kind: "range".into(),
+                record: format!("{terminal} {first}..{last}"),
+                detail: format!(
+                    "overlaps range {terminal} {f}..{l} of another installation using the same terminal code"
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The marks (highest source id per table) already taken from `origin`.
+fn marks_of(conn: &Connection, origin: &str) -> Result<HashMap<String, i64>, FinanceError> {
+    let m: Option<String> = conn
+        .query_row(
+            "SELECT marks FROM journal_imports WHERE origin = ?1 ORDER BY id DESC LIMIT 1",
+            [origin],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(m.and_then(|m| serde_json::from_str(&m).ok())
+        .unwrap_or_default())
+}
+
+/// Imports one journal. Nothing is written unless the whole file is read,
+/// its signature checks and every row fits.
+pub fn import(
+    store: &mut Store,
+    session: &Session,
+    clock: &dyn Clock,
+    key: &SigningKey,
+    path: &Path,
+    progress: Progress<'_>,
+) -> Result<ImportOutcome, FinanceError> {
+    session.require(crate::auth::Role::Finance, "import terminal journals")?;
+    let file = std::fs::File::open(path).map_err(io_err(path))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let own_origin = origin_of(store.conn())?.unwrap_or_default();
+    // Every statement of the import stays prepared; a larger page cache
+    // (bounded: 64 MB) keeps the indexes being filled in memory.
+    store.conn().set_prepared_statement_cache_capacity(64);
+    store.conn().execute_batch("PRAGMA cache_size = -65536")?;
+    let tx = store.write()?;
+    let mut body = Sha256::new();
+    let mut whole = Sha256::new();
+    let mut line = Vec::with_capacity(4096);
+    let mut read = 0u64;
+
+    // Header.
+    let n = reader.read_until(b'\n', &mut line).map_err(io_err(path))?;
+    if n == 0 || line.last() != Some(&b'\n') {
+        return Err(FinanceError::Truncated {
+            path: path.to_path_buf(),
+        });
+    }
+    read += n as u64;
+    body.update(&line);
+    whole.update(&line);
+    let header: Option<Header> = serde_json::from_slice(&line).ok();
+    // Interpretation problems wait until the signature is known good: a
+    // damaged file is "altered" whatever byte was hit.
+    let mut deferred: Option<FinanceError> = None;
+    let foreign = header
+        .as_ref()
+        .is_some_and(|h| h.key_fingerprint != key.fingerprint());
+    match &header {
+        None => deferred = Some(altered(path, "the header line is not readable")),
+        Some(h) if h.format != FORMAT => {
+            deferred = Some(altered(path, "not a downtime-billing journal"))
+        }
+        Some(h) if h.version != VERSION => {
+            deferred = Some(FinanceError::Unsupported {
+                path: path.to_path_buf(),
+                version: h.version,
+            })
+        }
+        Some(h) if h.origin == own_origin => {
+            deferred = Some(FinanceError::invalid(
+                path.display().to_string(),
+                "这是本机自己的日志，无需导入",
+                "this is this station's own journal; there is nothing to import",
+            ))
+        }
+        Some(h) => {
+            let cols_ok = TABLES.iter().all(|(t, c)| {
+                h.columns
+                    .get(*t)
+                    .is_some_and(|hc| hc.iter().map(String::as_str).eq(c.iter().copied()))
+            }) && h.columns.len() == TABLES.len();
+            if !cols_ok {
+                deferred = Some(altered(
+                    path,
+                    "the header's column lists are not version 1's",
+                ));
+            }
+        }
+    }
+    let (origin, terminal) = header
+        .as_ref()
+        .map(|h| (h.origin.clone(), h.terminal.clone()))
+        .unwrap_or_default();
+    let marks = if deferred.is_none() && !foreign {
+        marks_of(&tx, &origin)?
+    } else {
+        HashMap::new()
+    };
+    let receipts_before: i64 =
+        tx.query_row("SELECT COALESCE(MAX(id), 0) FROM receipts", [], |r| {
+            r.get(0)
+        })?;
+    let events_before: i64 =
+        tx.query_row("SELECT COALESCE(MAX(id), 0) FROM receipt_events", [], |r| {
+            r.get(0)
+        })?;
+    let mut imp = Importer {
+        tx: &tx,
+        origin: origin.clone(),
+        terminal: terminal.clone(),
+        new_marks: marks.clone(),
+        marks,
+        added: BTreeMap::new(),
+        collisions: Vec::new(),
+        cached_receipt: None,
+        audit_prev: None,
+        sql: HashMap::new(),
+    };
+    let mut trailer: Option<Trailer> = None;
+    let mut rows: BTreeMap<String, u64> = BTreeMap::new();
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line).map_err(io_err(path))?;
+        if n == 0 {
+            break;
+        }
+        read += n as u64;
+        if read % (1 << 22) < n as u64 {
+            progress(read, size);
+        }
+        whole.update(&line);
+        if trailer.is_some() {
+            deferred.get_or_insert_with(|| altered(path, "data after the end record"));
+            continue;
+        }
+        if line.starts_with(b"{\"end\"") {
+            match serde_json::from_slice::<Trailer>(&line) {
+                Ok(t) if line.last() == Some(&b'\n') => trailer = Some(t),
+                _ => {
+                    deferred.get_or_insert_with(|| altered(path, "the end record is not readable"));
+                }
+            }
+            continue;
+        }
+        body.update(&line);
+        if line.last() != Some(&b'\n') {
+            // The last line was cut short.
+            break;
+        }
+        if deferred.is_some() || foreign {
+            continue;
+        }
+        let parsed: Result<Vec<serde_json::Value>, _> = serde_json::from_slice(&line);
+        let result = match parsed {
+            Ok(v) if !v.is_empty() => match v[0].as_str() {
+                Some(table) => {
+                    *rows.entry(table.to_string()).or_insert(0) += 1;
+                    match v[1..].iter().map(to_value).collect::<Option<Vec<Value>>>() {
+                        Some(vals) => imp.row(path, table, vals),
+                        None => Err(altered(path, format!("a {table} row holds a bad value"))),
+                    }
+                }
+                None => Err(altered(path, "a row without its table")),
+            },
+            _ => Err(altered(path, "a row is not readable")),
+        };
+        if let Err(e) = result {
+            deferred = Some(e);
+        }
+    }
+    progress(read, size);
+    let Some(trailer) = trailer else {
+        return Err(FinanceError::Truncated {
+            path: path.to_path_buf(),
+        });
+    };
+    let digest = body.finalize();
+    let sig_ok = hex::decode(&trailer.end.hmac)
+        .map(|tag| key.verify(&signed_message(&digest, &trailer.end.rows), &tag))
+        .unwrap_or(false);
+    if !sig_ok || trailer.end.sha256 != hex::encode(digest) {
+        if let Some(h) = header.filter(|_| foreign) {
+            return Err(FinanceError::ForeignHospital {
+                path: path.to_path_buf(),
+                found: h.key_fingerprint,
+                held: key.fingerprint(),
+            });
+        }
+        return Err(altered(path, "its signature does not match its content"));
+    }
+    if let Some(e) = deferred {
+        return Err(e);
+    }
+    if trailer
+        .end
+        .rows
+        .iter()
+        .any(|(t, n)| rows.get(t).copied().unwrap_or(0) != *n)
+        || rows.keys().any(|t| !trailer.end.rows.contains_key(t))
+    {
+        return Err(altered(path, "its row counts do not match its end record"));
+    }
+    let header = header.ok_or_else(|| altered(path, "no header"))?;
+    let Importer {
+        new_marks,
+        added,
+        collisions,
+        ..
+    } = imp;
+    let receipts_added = added.get("receipts").copied().unwrap_or(0);
+    let changed = !added.is_empty() || !collisions.is_empty();
+    let mut import_id = None;
+    if changed {
+        let file_sha = hex::encode(whole.finalize());
+        tx.execute(
+            "INSERT INTO journal_imports(origin, terminal, hospital, file_name, file_sha256,
+                                         exported_at, imported_at, imported_by, marks, added)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                origin,
+                terminal,
+                header.hospital,
+                path.display().to_string(),
+                file_sha,
+                header.exported_at,
+                stamp(clock.now()),
+                session.user.as_str(),
+                serde_json::to_string(&new_marks).unwrap_or_default(),
+                serde_json::to_string(&added).unwrap_or_default(),
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        import_id = Some(id);
+        record_digests(&tx, id, receipts_before, events_before)?;
+        for c in &collisions {
+            tx.execute(
+                "INSERT INTO journal_collisions(import_id, kind, record, detail) VALUES (?1, ?2, ?3, ?4)",
+                params![id, c.kind, c.record, c.detail],
+            )?;
+        }
+        let provenance = provenance_digest(&tx, id)?;
+        audit::record(
+            &tx,
+            &Actor::of(session),
+            clock,
+            "journal.import",
+            &[format!("journal_import:{id}")],
+            serde_json::json!({
+                "import_id": id,
+                "origin": origin,
+                "terminal": terminal,
+                "file_sha256": file_sha,
+                "added": added,
+                "collisions": collisions.len(),
+                "provenance_sha256": provenance,
+            }),
+        )?;
+    }
+    let double_dispensings = double_dispensings(&tx)?;
+    tx.commit()?;
+    Ok(ImportOutcome {
+        file: path.to_path_buf(),
+        terminal,
+        origin,
+        exported_at: header.exported_at,
+        already_imported: !changed,
+        import_id,
+        added,
+        receipts_added,
+        collisions,
+        double_dispensings,
+    })
+}
+
+/// Records the content digest of every receipt and cashier event this
+/// import added, as stored here: what `verify` checks them against.
+fn record_digests(
+    tx: &Connection,
+    import_id: i64,
+    receipts_before: i64,
+    events_before: i64,
+) -> Result<(), FinanceError> {
+    // The digest `receipts::integrity::receipt_digest` computes receipt by
+    // receipt, here in one ordered pass over the three tables.
+    let mut ins = tx.prepare(
+        "INSERT INTO journal_receipts(number, import_id, content_sha256) VALUES (?1, ?2, ?3)",
+    )?;
+    let mut rs = tx.prepare("SELECT * FROM receipts WHERE id > ?1 ORDER BY id")?;
+    let mut ls = tx.prepare(
+        "SELECT * FROM receipt_lines WHERE receipt_id > ?1 ORDER BY receipt_id, line_no",
+    )?;
+    let mut ps = tx.prepare(
+        "SELECT * FROM receipt_payments WHERE receipt_id > ?1 ORDER BY receipt_id, pay_no",
+    )?;
+    let (rn, ln, pn) = (rs.column_count(), ls.column_count(), ps.column_count());
+    let number_col = rs.column_index("number")?;
+    let mut receipts = rs.query([receipts_before])?;
+    let mut lines = ls.query([receipts_before])?;
+    let mut pays = ps.query([receipts_before])?;
+    let owned = |r: &rusqlite::Row<'_>, n: usize| -> rusqlite::Result<(i64, Vec<Value>)> {
+        let id: i64 = r.get(0)?;
+        let vals = (0..n)
+            .map(|i| r.get::<_, Value>(i))
+            .collect::<rusqlite::Result<_>>()?;
+        Ok((id, vals))
+    };
+    let mut next_line = match lines.next()? {
+        Some(r) => Some(owned(r, ln)?),
+        None => None,
+    };
+    let mut next_pay = match pays.next()? {
+        Some(r) => Some(owned(r, pn)?),
+        None => None,
+    };
+    let row_into = |h: &mut Sha256, vals: &[Value]| {
+        h.update(b"row");
+        for v in vals {
+            crate::receipts::integrity::feed(h, ValueRef::from(v));
+        }
+    };
+    while let Some(r) = receipts.next()? {
+        let mut h = Sha256::new();
+        let id: i64 = r.get(0)?;
+        let number: String = r.get(number_col)?;
+        h.update(b"row");
+        for i in 0..rn {
+            crate::receipts::integrity::feed(&mut h, r.get_ref(i)?);
+        }
+        while let Some((rid, vals)) = next_line.take() {
+            if rid != id {
+                next_line = Some((rid, vals));
+                break;
+            }
+            row_into(&mut h, &vals);
+            next_line = match lines.next()? {
+                Some(r) => Some(owned(r, ln)?),
+                None => None,
+            };
+        }
+        while let Some((rid, vals)) = next_pay.take() {
+            if rid != id {
+                next_pay = Some((rid, vals));
+                break;
+            }
+            row_into(&mut h, &vals);
+            next_pay = match pays.next()? {
+                Some(r) => Some(owned(r, pn)?),
+                None => None,
+            };
+        }
+        ins.execute(params![number, import_id, hex::encode(h.finalize())])?;
+    }
+    let ids: Vec<i64> = {
+        let mut st = tx.prepare(
+            "SELECT id FROM receipt_events WHERE id > ?1
+               AND kind IN ('void', 'reprint', 'refund') ORDER BY id",
+        )?;
+        st.query_map([events_before], |r| r.get(0))?
+            .collect::<Result<_, _>>()?
+    };
+    let mut ins = tx.prepare(
+        "INSERT INTO journal_events(event_id, import_id, event_sha256) VALUES (?1, ?2, ?3)",
+    )?;
+    for id in ids {
+        let d = crate::receipts::integrity::event_digest(tx, id)?;
+        ins.execute(params![id, import_id, d])?;
+    }
+    Ok(())
+}
+
+/// SHA-256 over an import's provenance rows (receipt digests by number,
+/// event digests by id), carried by the import's audit entry.
+pub fn provenance_digest(conn: &Connection, import_id: i64) -> Result<String, StoreError> {
+    let mut h = Sha256::new();
+    let mut st = conn.prepare_cached(
+        "SELECT number, content_sha256 FROM journal_receipts WHERE import_id = ?1 ORDER BY number",
+    )?;
+    let mut rows = st.query([import_id])?;
+    while let Some(r) = rows.next()? {
+        let (n, d): (String, String) = (r.get(0)?, r.get(1)?);
+        h.update(n.as_bytes());
+        h.update(b"=");
+        h.update(d.as_bytes());
+        h.update(b"\n");
+    }
+    let mut st = conn.prepare_cached(
+        "SELECT event_id, event_sha256 FROM journal_events WHERE import_id = ?1 ORDER BY event_id",
+    )?;
+    let mut rows = st.query([import_id])?;
+    while let Some(r) = rows.next()? {
+        let (n, d): (i64, String) = (r.get(0)?, r.get(1)?);
+        h.update(format!("event {n}={d}\n").as_bytes());
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// The digests `verify` uses for imported records in place of the issuing
+/// terminal's audit entries: (receipt number → digest, local event id →
+/// digest).
+#[allow(clippy::type_complexity)]
+pub fn imported_digests(
+    conn: &Connection,
+) -> Result<(Vec<(String, String)>, Vec<(i64, String)>), StoreError> {
+    let has: bool = conn
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal_receipts'")?
+        .exists([])?;
+    if !has {
+        return Ok((vec![], vec![]));
+    }
+    let mut st = conn.prepare("SELECT number, content_sha256 FROM journal_receipts")?;
+    let r = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut st = conn.prepare("SELECT event_id, event_sha256 FROM journal_events")?;
+    let e = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok((r, e))
+}
+
+/// The `verify` check of the provenance rows: each import's digests must
+/// be what its audit entry recorded.
+pub fn verify_imports(
+    conn: &Connection,
+    _key: &SigningKey,
+) -> Result<crate::verify::Checked, StoreError> {
+    let mut out = crate::verify::Checked::default();
+    let mut st =
+        conn.prepare("SELECT details FROM audit_log WHERE action = 'journal.import' ORDER BY seq")?;
+    let recorded: HashMap<i64, String> = st
+        .query_map([], |r| r.get::<_, String>(0))?
+        .filter_map(|d| d.ok())
+        .filter_map(|d| serde_json::from_str::<serde_json::Value>(&d).ok())
+        .filter_map(|d| {
+            Some((
+                d.get("import_id")?.as_i64()?,
+                d.get("provenance_sha256")?.as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    let mut st = conn.prepare("SELECT id FROM journal_imports ORDER BY id")?;
+    let ids: Vec<i64> = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    for id in ids {
+        out.records += 1;
+        let now = provenance_digest(conn, id)?;
+        if recorded.get(&id) != Some(&now) {
+            out.problems.push(crate::verify::Problem::new(
+                "journals",
+                format!("journal_imports {id}"),
+                "its imported records' digests differ from what the import recorded",
+                "导入记录的摘要与导入时登记的不一致",
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn dec(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap_or(Decimal::ZERO)
+}
+
+/// Receipt lines dispensed at two or more pharmacy terminals for more than
+/// was paid (the line's quantity less what credit notes refunded).
+pub fn double_dispensings(conn: &Connection) -> Result<Vec<DoubleDispensing>, FinanceError> {
+    let mut st = conn.prepare(
+        "SELECT receipt_number, line_no, MIN(code), GROUP_CONCAT(DISTINCT terminal)
+           FROM dispensings GROUP BY receipt_number, line_no
+         HAVING COUNT(DISTINCT terminal) > 1 ORDER BY receipt_number, line_no",
+    )?;
+    let groups: Vec<(String, u32, String, String)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::new();
+    for (number, line, code, terminals) in groups {
+        let mut net = Decimal::ZERO;
+        let mut st = conn.prepare_cached(
+            "SELECT kind, qty FROM dispensings WHERE receipt_number = ?1 AND line_no = ?2",
+        )?;
+        let mut rows = st.query(params![number, line])?;
+        while let Some(r) = rows.next()? {
+            let (kind, qty): (String, String) = (r.get(0)?, r.get(1)?);
+            if kind == "dispensed" {
+                net += dec(&qty);
+            } else {
+                net -= dec(&qty);
+            }
+        }
+        let paid: Option<String> = conn
+            .prepare_cached(
+                "SELECT l.qty FROM receipts r JOIN receipt_lines l ON l.receipt_id = r.id
+                  WHERE r.number = ?1 AND l.line_no = ?2",
+            )?
+            .query_row(params![number, line], |r| r.get(0))
+            .optional()?;
+        let Some(paid) = paid else {
+            continue;
+        };
+        let mut paid = dec(&paid);
+        let mut st = conn.prepare_cached(
+            "SELECT l.qty FROM receipts c JOIN receipt_lines l ON l.receipt_id = c.id
+              WHERE c.original_number = ?1 AND l.refers_line = ?2",
+        )?;
+        for q in st.query_map(params![number, line], |r| r.get::<_, String>(0))? {
+            paid += dec(&q?); // negative on credit notes
+        }
+        if net > paid {
+            let mut terminals: Vec<String> = terminals.split(',').map(str::to_string).collect();
+            terminals.sort();
+            out.push(DoubleDispensing {
+                receipt: number,
+                line,
+                code,
+                paid_qty: paid.normalize().to_string(),
+                dispensed_qty: net.normalize().to_string(),
+                terminals,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// A journal file's header, read without importing (the GUI shows it
+/// before the import starts).
+pub fn peek(path: &Path) -> Result<Header, FinanceError> {
+    let file = std::fs::File::open(path).map_err(io_err(path))?;
+    let mut first = Vec::new();
+    BufReader::new(file.take(1 << 20))
+        .read_until(b'\n', &mut first)
+        .map_err(io_err(path))?;
+    serde_json::from_slice(&first).map_err(|_| altered(path, "the header line is not readable"))
+}
