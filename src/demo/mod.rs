@@ -8,10 +8,9 @@
 //! terminal's journal exported and imported at finance, a few exchanges at
 //! the desk, and an HIS results file to reconcile.
 
-use crate::audit::{self, Actor};
 use crate::auth::{self, Role, Session};
 use crate::clock::{Clock, FixedClock, stamp};
-use crate::domain::{Month, UserName};
+use crate::domain::Month;
 use crate::error::{ErrorKind, Failure};
 use crate::keys::SigningKey;
 use crate::receipts::{self, IssueRequest, LineRequest, PatientRequest, PaymentRequest};
@@ -149,7 +148,8 @@ fn items(conn: &rusqlite::Connection) -> Result<(Vec<String>, Vec<String>), Fail
 }
 
 /// Drug lines of one receipt to hand out: (line, code, qty).
-type ToDispense = (String, Vec<(u32, String, String)>);
+/// A receipt's scanned QR text, to be dispensed at the pharmacy.
+type ToDispense = String;
 
 const NAMES: [&str; 12] = [
     "张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周杰", "吴霞", "徐明", "孙丽",
@@ -326,12 +326,13 @@ pub fn build(root: &Path, n: usize, clock: &dyn Clock) -> Result<DemoReport, Fai
                     receipts::refund(store, &session, &c, &key, &req, ADMIN, PIN)
                         .map_err(|e| fail("refund")(e.into()))?;
                     refunded += 1;
-                } else if k % 4 == 1 {
-                    let l = &r.receipt.lines[0];
-                    to_dispense.push((
-                        number.clone(),
-                        vec![(l.line, l.code.clone(), l.qty.clone())],
-                    ));
+                } else if k % 4 == 1
+                    && r.receipt.lines.iter().any(|l| {
+                        l.fee_category()
+                            .is_some_and(crate::prices::Category::is_drug)
+                    })
+                {
+                    to_dispense.push(r.receipt.qr_payload.clone());
                 }
                 issued.push((number, code.clone(), insured));
             }
@@ -348,6 +349,9 @@ pub fn build(root: &Path, n: usize, clock: &dyn Clock) -> Result<DemoReport, Fai
     {
         let admin = login(&mut yf, ADMIN, &old)?;
         add_user(&mut yf, &admin, &old, "pharm1", &[Role::Pharmacist])?;
+        // The pharmacy holds the key and the month's price list, nothing else.
+        crate::prices::import::import(&mut yf, &admin, &old, &sample, month, &mut |_| {})
+            .map_err(|e| fail("price list")(e.into()))?;
         users.push(DemoUser {
             terminal: PHARMACY.into(),
             name: "pharm1".into(),
@@ -356,7 +360,7 @@ pub fn build(root: &Path, n: usize, clock: &dyn Clock) -> Result<DemoReport, Fai
         });
     }
     let dispensed = to_dispense.len();
-    dispense(&mut yf, &old, &to_dispense)?;
+    dispense(&mut yf, &old, &key, &to_dispense)?;
 
     // Every terminal exports its journal; finance imports them all.
     let mut journals = Vec::new();
@@ -467,32 +471,18 @@ pub fn build(root: &Path, n: usize, clock: &dyn Clock) -> Result<DemoReport, Fai
     })
 }
 
-/// Records the pharmacy's hand-outs. The pharmacy's own dispensing flow
-/// (verify the QR, then dispense) lives in `crate::pharmacy`; the demo
-/// writes the same rows with the same audit entry, one per receipt.
-fn dispense(store: &mut Store, clock: &dyn Clock, what: &[ToDispense]) -> Result<(), Failure> {
-    let terminal = crate::setup::terminal_code(store)?;
-    let user = UserName::parse("pharm1")?;
-    let tx = store.write()?;
-    let at = stamp(clock.now() + Duration::hours(1));
-    for (number, lines) in what {
-        for (line, code, qty) in lines {
-            tx.execute(
-                "INSERT INTO dispensings(receipt_number, line_no, code, qty, kind, terminal, user, at)
-                 VALUES (?1, ?2, ?3, ?4, 'dispensed', ?5, ?6, ?7)",
-                rusqlite::params![number, line, code, qty, terminal.as_str(), user.as_str(), at],
-            )
-            .map_err(crate::store::StoreError::from)?;
-        }
-        audit::record(
-            &tx,
-            &Actor::system(user.as_str(), &terminal),
-            clock,
-            "pharmacy.dispense",
-            &[format!("receipt:{number}")],
-            serde_json::json!({ "lines": lines.len() }),
-        )?;
+/// The pharmacy scans each receipt's QR code and hands out its drug lines,
+/// through the pharmacy's own flow (verify, then dispense).
+fn dispense(
+    store: &mut Store,
+    clock: &dyn Clock,
+    key: &SigningKey,
+    codes: &[ToDispense],
+) -> Result<(), Failure> {
+    let at = FixedClock(clock.now() + Duration::hours(1));
+    let session = login(store, "pharm1", &at)?;
+    for code in codes {
+        crate::pharmacy::dispense(store, &session, &at, key, code, &[])?;
     }
-    tx.commit().map_err(crate::store::StoreError::from)?;
     Ok(())
 }
