@@ -135,12 +135,13 @@ fn prepare() -> Bench {
 
 impl Bench {
     fn issue(&mut self) {
+        let draft = receipts::IssueDraft::build(self.store.conn(), &self.clock, &self.req).unwrap();
         receipts::issue(
             &mut self.store,
             &self.session,
             &self.clock,
             &self.key,
-            &self.req,
+            &draft,
         )
         .unwrap();
     }

@@ -54,11 +54,11 @@ fn set_up(dir: &Path) -> DataDir {
 }
 
 fn admin() -> Session {
-    Session {
-        user: UserName::parse("admin").unwrap(),
-        roles: Role::ALL.to_vec(),
-        terminal: TerminalCode::parse("MZ01").unwrap(),
-    }
+    Session::new(
+        UserName::parse("admin").unwrap(),
+        &Role::ALL,
+        TerminalCode::parse("MZ01").unwrap(),
+    )
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -329,9 +329,9 @@ fn only_an_admin_imports() {
     let tmp = tempfile::tempdir().unwrap();
     let mut store = Store::open(&set_up(tmp.path())).unwrap();
     let file = write(tmp.path(), "2027.json", TEST_2027);
-    let cashier = Session {
-        roles: vec![Role::Cashier],
-        ..admin()
+    let cashier = {
+        let a = admin();
+        Session::new(a.user().clone(), &[Role::Cashier], a.terminal().clone())
     };
     let err = calendar::import_file(&mut store, &cashier, &clock(), &file, false).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotAllowed);

@@ -236,12 +236,41 @@ impl UserFacing for AuthError {
 /// Who is acting, where. Created only by [`login`] (or setup).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
-    pub user: UserName,
-    pub roles: Vec<Role>,
-    pub terminal: TerminalCode,
+    user: UserName,
+    roles: Vec<Role>,
+    terminal: TerminalCode,
 }
 
 impl Session {
+    /// A session from its validated parts (user and terminal are parsed
+    /// types); the roles are kept once each, in order. Login and setup make
+    /// sessions; tests and benches use this for a session without a PIN.
+    pub fn new(user: UserName, roles: &[Role], terminal: TerminalCode) -> Session {
+        let mut held: Vec<Role> = Vec::with_capacity(roles.len());
+        for r in roles {
+            if !held.contains(r) {
+                held.push(*r);
+            }
+        }
+        Session {
+            user,
+            roles: held,
+            terminal,
+        }
+    }
+
+    pub fn user(&self) -> &UserName {
+        &self.user
+    }
+
+    pub fn roles(&self) -> &[Role] {
+        &self.roles
+    }
+
+    pub fn terminal(&self) -> &TerminalCode {
+        &self.terminal
+    }
+
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }

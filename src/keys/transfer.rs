@@ -107,7 +107,7 @@ pub fn export_key(
     // a file the admin can see and delete.
     key.save_new(out)?;
     tx.commit()?;
-    tracing::info!(fingerprint = %key.fingerprint(), by = %session.user, "signing key exported");
+    tracing::info!(fingerprint = %key.fingerprint(), by = %session.user(), "signing key exported");
     Ok(ExportInfo {
         file: out.to_path_buf(),
         fingerprint: key.fingerprint(),
@@ -194,7 +194,7 @@ pub fn import_key(
     tracing::info!(
         fingerprint = %new_key.fingerprint(),
         replaced = old_file.is_some(),
-        by = %session.user,
+        by = %session.user(),
         "signing key imported"
     );
     Ok(ImportInfo {

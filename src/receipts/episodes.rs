@@ -123,7 +123,7 @@ pub fn open(
             "a reason is required",
         ));
     }
-    let terminal = session.terminal.to_string();
+    let terminal = session.terminal().to_string();
     let tx = store.write()?;
     if let Some(e) = current(&tx, &terminal)? {
         return Err(ReceiptError::EpisodeOpen { id: e.id, terminal });
@@ -138,7 +138,7 @@ pub fn open(
             reason,
             drill as i64,
             at,
-            session.user.as_str()
+            session.user().as_str()
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -164,13 +164,13 @@ pub fn close(
     if !session.has(Role::Cashier) {
         session.require(Role::Admin, "close an outage episode")?;
     }
-    let terminal = session.terminal.to_string();
+    let terminal = session.terminal().to_string();
     let tx = store.write()?;
     let ep = current(&tx, &terminal)?.ok_or(ReceiptError::NoOpenEpisode(terminal))?;
     let at = stamp(clock.now());
     tx.execute(
         "INSERT INTO episode_closures(episode_id, closed_at, closed_by) VALUES (?1, ?2, ?3)",
-        rusqlite::params![ep.id, at, session.user.as_str()],
+        rusqlite::params![ep.id, at, session.user().as_str()],
     )?;
     audit::record(
         &tx,

@@ -366,7 +366,7 @@ impl eframe::App for App {
             if self.lock.locked() {
                 // The screens keep their state underneath; only the PIN
                 // of the same person opens them again.
-                let user = self.session.as_ref().map(|s| s.user.to_string());
+                let user = self.session.as_ref().map(|s| s.user().to_string());
                 self.lock.ui(ui, lang, &user.unwrap_or_default(), &mut cmds);
                 return;
             }

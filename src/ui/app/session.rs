@@ -23,7 +23,7 @@ pub fn login(
 ) -> Result<(Session, Option<Failure>), Failure> {
     let terminal = crate::setup::terminal_code(store)?;
     let session = auth::login(store.conn_mut(), user, pin, &terminal, clock)?;
-    tracing::info!(user = %session.user, "logged in");
+    tracing::info!(user = %session.user(), "logged in");
     let warning = SigningKey::load(&data_dir.key_path())
         .err()
         .map(Failure::from);

@@ -42,7 +42,7 @@ pub enum CashierAction {
 impl CashierScreen {
     /// Re-reads the episode, the next number and the recent receipts.
     pub fn refresh(&mut self, store: &Store, session: &Session) -> Result<(), Failure> {
-        let terminal = session.terminal.as_str();
+        let terminal = session.terminal().as_str();
         let episode = episodes::current(store.conn(), terminal)?;
         let next = ranges::next_number(store.conn(), terminal)?;
         self.recent = query::recent(store.conn(), terminal, 12)?;
@@ -143,13 +143,16 @@ impl CashierScreen {
                 ));
             }
         };
-        let req = self.request();
+        let draft = match self.draft(env) {
+            Ok(d) => d,
+            Err(f) => return self.fail(f),
+        };
         let issued = match workflows::issue(
             env.store,
             env.session,
             env.clock,
             &key,
-            &req,
+            &draft,
             &PdfStep::Print,
         ) {
             Ok(r) => r,
