@@ -90,7 +90,7 @@ fn prepare() -> Bench {
         &clock,
         receipts::episodes::Level::II,
         "bench",
-        false,
+        downtime_billing::receipts::episodes::EpisodeKind::Real,
     )
     .unwrap();
     receipts::ranges::add(&mut store, &session, &clock, "MZ01", 1, 99_999_999).unwrap();

@@ -33,6 +33,15 @@ impl crate::error::UserFacing for DomainError {
     }
 }
 
+/// What an import does when a different one is already held (a hospital
+/// key, a year's holiday schedule): refuse, or record the new one with the
+/// old kept in the history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfHeld {
+    Refuse,
+    Replace,
+}
+
 /// A calendar month, `YYYY-MM`: the key of a price-list snapshot. The
 /// fields are private so a month is always 1–12: made by [`Month::parse`],
 /// [`Month::new`], [`Month::of`] a date, or stepped from another month.

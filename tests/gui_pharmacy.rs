@@ -36,7 +36,7 @@ fn clinic() -> (tempfile::TempDir, DataDir, String, String) {
         &clock,
         episodes::Level::parse("II").unwrap(),
         "HIS 服务器宕机",
-        false,
+        downtime_billing::receipts::episodes::EpisodeKind::Real,
     )
     .unwrap();
     downtime_billing::auth::users::add_user(

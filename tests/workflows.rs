@@ -197,9 +197,9 @@ fn at_exit_backs_up_only_after_a_write_and_folds_the_wal() {
             .unwrap()
     };
     let before = backups(&store);
-    workflows::at_exit(&mut store, &clock, false).unwrap();
+    workflows::at_exit(&mut store, &clock, workflows::SinceOpen::NothingWritten).unwrap();
     assert_eq!(backups(&store), before, "nothing written: no backup");
-    workflows::at_exit(&mut store, &clock, true).unwrap();
+    workflows::at_exit(&mut store, &clock, workflows::SinceOpen::Wrote).unwrap();
     assert_eq!(backups(&store), before + 1);
     let wal = env.data_dir().db_path().with_extension("sqlite3-wal");
     assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0);

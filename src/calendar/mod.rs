@@ -259,6 +259,7 @@ impl From<CalendarError> for crate::setup::SetupError {
     }
 }
 
+pub mod checks;
 mod format;
 mod storage;
 mod workdays;

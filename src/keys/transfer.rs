@@ -114,7 +114,7 @@ pub fn export_key(
     })
 }
 
-/// Takes in a key file exported from another terminal. With `replace`, a
+/// Takes in a key file exported from another terminal. With `IfHeld::Replace`, a
 /// different held key is moved to `signing.key.old-<timestamp>` (never
 /// deleted); without it, a different key is refused.
 pub fn import_key(
@@ -122,7 +122,7 @@ pub fn import_key(
     session: &Session,
     clock: &dyn Clock,
     file: &Path,
-    replace: bool,
+    if_held: crate::domain::IfHeld,
 ) -> Result<ImportInfo, TransferError> {
     session.require(Role::Admin, "import the signing key")?;
     let new_key = SigningKey::load(file)?;
@@ -144,7 +144,7 @@ pub fn import_key(
     }
     if let Some(h) = &held
         && h != &new_key
-        && !replace
+        && if_held == crate::domain::IfHeld::Refuse
     {
         return Err(KeyError::Mismatch {
             path: file.to_path_buf(),

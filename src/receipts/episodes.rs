@@ -102,6 +102,14 @@ pub fn list(conn: &Connection) -> Result<Vec<Episode>, ReceiptError> {
     Ok(rows)
 }
 
+/// Whether an episode is a real outage or a drill (its receipts marked
+/// 演练 and left out of the takings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EpisodeKind {
+    Real,
+    Drill,
+}
+
 /// Declares an outage on the session's terminal. Any user who can work at
 /// the window (cashier or admin) may declare it; the audit trail says who.
 pub fn open(
@@ -110,8 +118,9 @@ pub fn open(
     clock: &dyn Clock,
     level: Level,
     reason: &str,
-    drill: bool,
+    kind: EpisodeKind,
 ) -> Result<Episode, ReceiptError> {
+    let drill = kind == EpisodeKind::Drill;
     if !session.has(Role::Cashier) {
         session.require(Role::Admin, "open an outage episode")?;
     }

@@ -186,7 +186,7 @@ pub fn reprint(
     let v = query::show(&tx, number)?;
     let hospital = crate::settings::hospital_name(&tx)?;
     tx.commit()?;
-    let d = doc::build(&v, &hospital, true);
+    let d = doc::build(&v, &hospital, doc::Printing::Copy);
     Ok((v, d))
 }
 
@@ -199,7 +199,7 @@ pub fn reprint_pdf(
     number: &str,
 ) -> Result<(ReceiptView, Vec<u8>, std::path::PathBuf), ReceiptError> {
     let (v, _) = reprint(store, session, clock, number)?;
-    let (bytes, path) = doc::save_pdf(store, &v, true)?;
+    let (bytes, path) = doc::save_pdf(store, &v, doc::Printing::Copy)?;
     Ok((v, bytes, path))
 }
 

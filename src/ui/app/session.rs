@@ -188,3 +188,21 @@ impl App {
         }
     }
 }
+
+/// The users screen's check box as the library's choice.
+pub fn access(disabled: bool) -> auth::users::Access {
+    if disabled {
+        auth::users::Access::Disabled
+    } else {
+        auth::users::Access::Enabled
+    }
+}
+
+/// What this window did, for the exit steps.
+pub fn since_open(checkpoints: &crate::workflows::IdleCheckpoint) -> crate::workflows::SinceOpen {
+    if checkpoints.wrote_anything() {
+        crate::workflows::SinceOpen::Wrote
+    } else {
+        crate::workflows::SinceOpen::NothingWritten
+    }
+}

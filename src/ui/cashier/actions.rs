@@ -72,7 +72,14 @@ impl CashierScreen {
                 drill,
             } => {
                 let result = episodes::Level::parse(&level).and_then(|level| {
-                    episodes::open(env.store, env.session, env.clock, level, &reason, drill)
+                    episodes::open(
+                        env.store,
+                        env.session,
+                        env.clock,
+                        level,
+                        &reason,
+                        episode_kind(drill),
+                    )
                 });
                 match result {
                     Ok(_) => {
@@ -303,5 +310,14 @@ fn open_in_viewer(path: &std::path::Path) {
             std::thread::spawn(move || child.wait());
         }
         Err(e) => tracing::warn!(%e, "cannot open {}", path.display()),
+    }
+}
+
+/// The drill check box as the library's choice.
+fn episode_kind(drill: bool) -> episodes::EpisodeKind {
+    if drill {
+        episodes::EpisodeKind::Drill
+    } else {
+        episodes::EpisodeKind::Real
     }
 }
