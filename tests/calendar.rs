@@ -11,7 +11,7 @@ use downtime_billing::auth::{Role, Session};
 use downtime_billing::calendar::{self, CalendarError, Deadline, ImportStatus};
 use downtime_billing::clock::FixedClock;
 use downtime_billing::domain::{IfHeld, TerminalCode, UserName};
-use downtime_billing::error::{ErrorKind, UserFacing};
+use downtime_billing::error::{ErrorKind, Remedy, UserFacing};
 use downtime_billing::i18n::Lang;
 use downtime_billing::setup::{SetupParams, setup};
 use downtime_billing::store::{DataDir, Store};
@@ -279,7 +279,17 @@ fn identical_reimport_is_a_noop_and_a_changed_one_needs_replace() {
         "{err:?}"
     );
     assert_eq!(err.kind(), ErrorKind::Conflict);
-    assert!(err.message(Lang::Zh).contains("--replace"));
+    // In the user's words, no flag: the CLI adds its hint from the remedy.
+    assert!(err.message(Lang::Zh).contains("替换须明确确认"), "{err:?}");
+    assert!(
+        err.message(Lang::En)
+            .contains("Replacing it is a deliberate act"),
+        "{err:?}"
+    );
+    for lang in [Lang::Zh, Lang::En] {
+        assert!(!err.message(lang).contains("--"), "{err:?}");
+    }
+    assert_eq!(err.remedy(), Some(Remedy::ReplaceHeld));
     assert_eq!(count(&store, "calendar_imports"), 2);
 
     // With replace: a new row supersedes the old one, which stays.
@@ -585,6 +595,9 @@ fn cli_deadline_import_and_show() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("--replace"), "the CLI's hint: {err}");
     let out = bin(&data)
         .args(["--user", "admin", "calendar", "import", "--replace"])
         .arg(&changed)

@@ -35,7 +35,7 @@ pub mod users;
 
 use crate::clock::{Clock, stamp};
 use crate::domain::{DomainError, TerminalCode, UserName};
-use crate::error::{ErrorKind, UserFacing};
+use crate::error::{ErrorKind, Remedy, UserFacing};
 use crate::i18n::Lang;
 use crate::store::StoreError;
 use argon2::Argon2;
@@ -148,7 +148,7 @@ pub enum AuthError {
     },
     #[error("'{0}' is the last enabled admin: add or enable another admin first")]
     LastAdmin(String),
-    #[error("unknown setting '{0}' (see `settings list`)")]
+    #[error("unknown setting '{0}'")]
     UnknownSetting(String),
     #[error("setting {key}: '{value}' is not valid (expected {reason})")]
     BadSetting {
@@ -169,6 +169,14 @@ impl From<rusqlite::Error> for AuthError {
 }
 
 impl UserFacing for AuthError {
+    fn remedy(&self) -> Option<Remedy> {
+        match self {
+            AuthError::UnknownSetting(_) => Some(Remedy::KnownSettings),
+            AuthError::Store(e) => e.remedy(),
+            _ => None,
+        }
+    }
+
     fn kind(&self) -> ErrorKind {
         match self {
             AuthError::UnknownRole(_)
@@ -223,7 +231,7 @@ impl UserFacing for AuthError {
             AuthError::LastAdmin(u) => {
                 format!("“{u}”是最后一个启用的管理员：请先添加或启用另一名管理员")
             }
-            AuthError::UnknownSetting(k) => format!("未知设置“{k}”（见 `settings list`）"),
+            AuthError::UnknownSetting(k) => format!("未知设置“{k}”"),
             AuthError::BadSetting { key, value, reason } => {
                 format!("设置 {key}：“{value}”无效（应为 {reason}）")
             }

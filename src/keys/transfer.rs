@@ -35,6 +35,14 @@ impl From<rusqlite::Error> for TransferError {
 }
 
 impl UserFacing for TransferError {
+    fn remedy(&self) -> Option<crate::error::Remedy> {
+        match self {
+            TransferError::Key(e) => e.remedy(),
+            TransferError::Auth(e) => e.remedy(),
+            TransferError::Store(e) => e.remedy(),
+        }
+    }
+
     fn kind(&self) -> ErrorKind {
         match self {
             TransferError::Key(e) => e.kind(),

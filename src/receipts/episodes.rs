@@ -27,7 +27,7 @@ impl Level {
             "III" | "3" => Ok(Level::III),
             "IV" | "4" => Ok(Level::IV),
             other => Err(ReceiptError::invalid(
-                "--level",
+                "level",
                 format!("“{other}”不是有效的级别（I、II、III、IV）"),
                 format!("'{other}' is not a level (I, II, III, IV)"),
             )),

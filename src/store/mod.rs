@@ -11,16 +11,14 @@ pub mod netfs;
 
 pub use datadir::DataDir;
 
-use crate::error::{ErrorKind, UserFacing};
+use crate::error::{ErrorKind, Remedy, UserFacing};
 use crate::i18n::Lang;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error(
-        "no database at {0}: run `downtime-billing setup` first (or start the program to set up)"
-    )]
+    #[error("no database at {0}: this terminal is not set up yet")]
     NotSetUp(PathBuf),
     #[error("a database already exists at {0}")]
     AlreadySetUp(PathBuf),
@@ -74,6 +72,10 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 impl UserFacing for StoreError {
+    fn remedy(&self) -> Option<Remedy> {
+        matches!(self, StoreError::NotSetUp(_)).then_some(Remedy::SetUp)
+    }
+
     fn kind(&self) -> ErrorKind {
         match self {
             StoreError::NotSetUp(_) | StoreError::AlreadySetUp(_) => ErrorKind::Conflict,
@@ -91,10 +93,7 @@ impl UserFacing for StoreError {
             return self.to_string();
         }
         match self {
-            StoreError::NotSetUp(p) => format!(
-                "{} 处没有数据库：请先运行 `downtime-billing setup`（或启动程序完成初始设置）",
-                p.display()
-            ),
+            StoreError::NotSetUp(p) => format!("{} 处没有数据库：本终端尚未设置", p.display()),
             StoreError::AlreadySetUp(p) => format!("{} 处已有数据库", p.display()),
             StoreError::NetworkPath { path, fs } => format!(
                 "{} 位于网络文件系统（{fs}）上；数据库必须放在本地磁盘，因为 SQLite 的锁和落盘在网络上不可靠",
