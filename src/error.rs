@@ -58,6 +58,8 @@ pub enum Remedy {
     SetUp,
     /// Pick a setting from the known ones.
     KnownSettings,
+    /// Restore the latest backup.
+    RestoreBackup,
 }
 
 /// Implemented by every capability's error enum.

@@ -178,6 +178,7 @@ pub fn remedy_hint(f: &Failure, lang: Lang) -> String {
         Remedy::GiveMonth => "--month YYYY-MM".to_string(),
         Remedy::SetUp => "downtime-billing setup".to_string(),
         Remedy::KnownSettings => "settings list".to_string(),
+        Remedy::RestoreBackup => "downtime-billing restore FILE".to_string(),
     };
     format!("{}`{hint}`{}", lang.pick("（", " ("), lang.pick("）", ")"))
 }

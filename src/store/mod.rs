@@ -27,7 +27,7 @@ pub enum StoreError {
     )]
     NetworkPath { path: PathBuf, fs: String },
     #[error(
-        "the database file {path} failed its integrity check: {detail}. Restore the latest backup (`downtime-billing restore FILE`)"
+        "the database file {path} failed its integrity check: {detail}. Restore the latest backup"
     )]
     Corrupt { path: PathBuf, detail: String },
     #[error(
@@ -73,7 +73,11 @@ impl From<rusqlite::Error> for StoreError {
 
 impl UserFacing for StoreError {
     fn remedy(&self) -> Option<Remedy> {
-        matches!(self, StoreError::NotSetUp(_)).then_some(Remedy::SetUp)
+        match self {
+            StoreError::NotSetUp(_) => Some(Remedy::SetUp),
+            StoreError::Corrupt { .. } => Some(Remedy::RestoreBackup),
+            _ => None,
+        }
     }
 
     fn kind(&self) -> ErrorKind {
@@ -100,7 +104,7 @@ impl UserFacing for StoreError {
                 path.display()
             ),
             StoreError::Corrupt { path, detail } => format!(
-                "数据库文件 {} 完整性检查失败：{detail}。请恢复最近的备份（`downtime-billing restore 文件`）",
+                "数据库文件 {} 完整性检查失败：{detail}。请恢复最近的备份",
                 path.display()
             ),
             StoreError::TooNew {
