@@ -241,3 +241,50 @@ fn body_with_payment(amount: &str) -> serde_json::Value {
         serde_json::json!([{"method": "cash", "amount": amount}]),
     )
 }
+
+#[test]
+fn a_draft_priced_from_a_list_no_longer_in_force_is_refused_and_uses_no_number() {
+    let env = ready();
+    let mut store = env.store();
+    let session = env.session(&mut store, "admin", PIN);
+    let clock = FixedClock::at(NOW);
+    let key = SigningKey::load(&env.data_dir().key_path()).unwrap();
+    let req = IssueRequest::from_json(&simple().to_string()).unwrap();
+    let draft = IssueDraft::build(store.conn(), &clock, &req).unwrap();
+    assert_eq!(draft.snapshot_month(), Some("2026-01"));
+    // December's list comes into force before the draft is issued.
+    let list = small_list(env.root());
+    downtime_billing::prices::import(
+        &mut store,
+        &session,
+        &clock,
+        &list,
+        downtime_billing::domain::Month::parse("2026-12").unwrap(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let december = FixedClock::at("2026-12-02T09:00:00+08:00");
+    let err = workflows::issue(
+        &mut store,
+        &session,
+        &december,
+        &key,
+        &draft,
+        &PdfStep::Skip,
+    )
+    .unwrap_err();
+    assert!(err.en.contains("price list in force changed"), "{err:?}");
+    // Priced again, it issues, and the refused attempt used no number.
+    let draft = IssueDraft::build(store.conn(), &december, &req).unwrap();
+    assert_eq!(draft.snapshot_month(), Some("2026-12"));
+    let r = workflows::issue(
+        &mut store,
+        &session,
+        &december,
+        &key,
+        &draft,
+        &PdfStep::Skip,
+    )
+    .unwrap();
+    assert_eq!(r.receipt.receipt.number, "MZ01-00000001");
+}
