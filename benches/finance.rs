@@ -56,7 +56,7 @@ fn bulk_terminal(root: &Path, code: &str, n: u64) -> (DataDir, SigningKey, PathB
         &clock(),
         receipts::episodes::Level::II,
         "bench",
-        false,
+        receipts::episodes::EpisodeKind::Real,
     )
     .unwrap();
     let tx = store.write().unwrap();

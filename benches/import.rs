@@ -54,11 +54,11 @@ fn fresh_store(root: &Path) -> Store {
 }
 
 fn admin() -> Session {
-    Session {
-        user: UserName::parse("admin").unwrap(),
-        roles: vec![Role::Admin],
-        terminal: TerminalCode::parse("MZ01").unwrap(),
-    }
+    Session::new(
+        UserName::parse("admin").unwrap(),
+        &[Role::Admin],
+        TerminalCode::parse("MZ01").unwrap(),
+    )
 }
 
 fn percentiles(name: &str, mut runs: Vec<Duration>) {

@@ -90,7 +90,7 @@ fn prepare() -> Bench {
         &clock,
         receipts::episodes::Level::II,
         "bench",
-        false,
+        downtime_billing::receipts::episodes::EpisodeKind::Real,
     )
     .unwrap();
     receipts::ranges::add(&mut store, &session, &clock, "MZ01", 1, 99_999_999).unwrap();
@@ -135,12 +135,13 @@ fn prepare() -> Bench {
 
 impl Bench {
     fn issue(&mut self) {
+        let draft = receipts::IssueDraft::build(self.store.conn(), &self.clock, &self.req).unwrap();
         receipts::issue(
             &mut self.store,
             &self.session,
             &self.clock,
             &self.key,
-            &self.req,
+            &draft,
         )
         .unwrap();
     }

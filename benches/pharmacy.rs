@@ -41,11 +41,11 @@ fn bench(c: &mut Criterion) {
         &clock,
     )
     .expect("setup");
-    let admin = Session {
-        user: UserName::parse("admin").expect("name"),
-        roles: Role::ALL.to_vec(),
-        terminal: TerminalCode::parse("YF01").expect("terminal"),
-    };
+    let admin = Session::new(
+        UserName::parse("admin").expect("name"),
+        &Role::ALL,
+        TerminalCode::parse("YF01").expect("terminal"),
+    );
     let mut store = Store::open(&dir).expect("store");
     downtime_billing::prices::import(
         &mut store,

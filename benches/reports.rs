@@ -38,11 +38,11 @@ fn fresh_store(root: &Path) -> Store {
 }
 
 fn admin() -> Session {
-    Session {
-        user: UserName::parse("admin").unwrap(),
-        roles: Role::ALL.to_vec(),
-        terminal: TerminalCode::parse("CW01").unwrap(),
-    }
+    Session::new(
+        UserName::parse("admin").unwrap(),
+        &Role::ALL,
+        TerminalCode::parse("CW01").unwrap(),
+    )
 }
 
 fn percentiles(name: &str, mut times: Vec<Duration>) {

@@ -45,11 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = DataDir::new(root);
     let store = Store::open(&dir)?;
     let terminal = downtime_billing::setup::terminal_code(&store)?;
-    let session = Session {
-        user: UserName::parse("admin")?,
-        roles: vec![Role::Finance],
-        terminal,
-    };
+    let session = Session::new(UserName::parse("admin")?, &[Role::Finance], terminal);
     eframe::run_native(
         "Reports",
         eframe::NativeOptions {

@@ -33,14 +33,58 @@ impl crate::error::UserFacing for DomainError {
     }
 }
 
-/// A calendar month, `YYYY-MM`: the key of a price-list snapshot.
+/// What an import does when a different one is already held (a hospital
+/// key, a year's holiday schedule): refuse, or record the new one with the
+/// old kept in the history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfHeld {
+    Refuse,
+    Replace,
+}
+
+/// A calendar month, `YYYY-MM`: the key of a price-list snapshot. The
+/// fields are private so a month is always 1–12: made by [`Month::parse`],
+/// [`Month::new`], [`Month::of`] a date, or stepped from another month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Month {
-    pub year: i32,
-    pub month: u32,
+    year: i32,
+    month: u32,
 }
 
 impl Month {
+    /// A month from its numbers, refused outside 2000-01 … 2999-12 (what
+    /// [`Month::parse`] accepts).
+    pub fn new(year: i32, month: u32) -> Result<Month, DomainError> {
+        if !(1..=12).contains(&month) || !(2000..=2999).contains(&year) {
+            return Err(DomainError::BadMonth(format!("{year:04}-{month:02}")));
+        }
+        Ok(Month { year, month })
+    }
+
+    pub fn year(self) -> i32 {
+        self.year
+    }
+
+    /// 1–12.
+    pub fn month(self) -> u32 {
+        self.month
+    }
+
+    /// The month after this one.
+    pub fn next(self) -> Month {
+        if self.month == 12 {
+            Month {
+                year: self.year + 1,
+                month: 1,
+            }
+        } else {
+            Month {
+                year: self.year,
+                month: self.month + 1,
+            }
+        }
+    }
+
     pub fn parse(s: &str) -> Result<Month, DomainError> {
         let t = s.trim();
         let bad = || DomainError::BadMonth(t.to_string());
@@ -50,10 +94,7 @@ impl Month {
         }
         let year: i32 = y.parse().map_err(|_| bad())?;
         let month: u32 = m.parse().map_err(|_| bad())?;
-        if !(1..=12).contains(&month) || !(2000..=2999).contains(&year) {
-            return Err(bad());
-        }
-        Ok(Month { year, month })
+        Month::new(year, month).map_err(|_| bad())
     }
 
     pub fn of(date: chrono::NaiveDate) -> Month {

@@ -49,6 +49,17 @@ pub enum Remedy {
     ImportPrices,
     /// A supervisor approves with their name and PIN.
     Supervisor,
+    /// Import again, deliberately replacing what is held (the old one is
+    /// kept in the history).
+    ReplaceHeld,
+    /// Say which month the price list is for.
+    GiveMonth,
+    /// Set this terminal up first.
+    SetUp,
+    /// Pick a setting from the known ones.
+    KnownSettings,
+    /// Restore the latest backup.
+    RestoreBackup,
 }
 
 /// Implemented by every capability's error enum.

@@ -131,6 +131,17 @@ impl Money {
         tendered - due
     }
 
+    /// The one rule for a cash count's variance: what was counted less
+    /// what was expected (negative when the drawer is short).
+    pub fn variance(counted: Money, expected: Money) -> Money {
+        counted - expected
+    }
+
+    /// The size of an amount, whatever its sign.
+    pub fn abs(self) -> Money {
+        Money(self.0.abs())
+    }
+
     /// `self + other`, `None` over [`MAX_AMOUNT`].
     pub fn checked_add(self, other: Money) -> Option<Money> {
         let sum = Money(self.0.checked_add(other.0)?);

@@ -299,7 +299,7 @@ pub fn set(
         serde_json::json!({"from": old, "to": value}),
     )?;
     tx.commit()?;
-    tracing::info!(key, value = %value, by = %session.user, "setting changed");
+    tracing::info!(key, value = %value, by = %session.user(), "setting changed");
     Ok(value)
 }
 

@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use downtime_billing::auth::{Role, Session};
 use downtime_billing::calendar::{self, CalendarError, Deadline, ImportStatus};
 use downtime_billing::clock::FixedClock;
-use downtime_billing::domain::{TerminalCode, UserName};
-use downtime_billing::error::{ErrorKind, UserFacing};
+use downtime_billing::domain::{IfHeld, TerminalCode, UserName};
+use downtime_billing::error::{ErrorKind, Remedy, UserFacing};
 use downtime_billing::i18n::Lang;
 use downtime_billing::setup::{SetupParams, setup};
 use downtime_billing::store::{DataDir, Store};
@@ -54,11 +54,11 @@ fn set_up(dir: &Path) -> DataDir {
 }
 
 fn admin() -> Session {
-    Session {
-        user: UserName::parse("admin").unwrap(),
-        roles: Role::ALL.to_vec(),
-        terminal: TerminalCode::parse("MZ01").unwrap(),
-    }
+    Session::new(
+        UserName::parse("admin").unwrap(),
+        &Role::ALL,
+        TerminalCode::parse("MZ01").unwrap(),
+    )
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -227,7 +227,7 @@ fn late_december_is_unconfirmed_until_2027_is_imported() {
     );
 
     let file = write(tmp.path(), "2027.json", TEST_2027);
-    let out = calendar::import_file(&mut store, &admin(), &clock(), &file, false).unwrap();
+    let out = calendar::import_file(&mut store, &admin(), &clock(), &file, IfHeld::Refuse).unwrap();
     assert_eq!(out.status, ImportStatus::Imported);
     // Mon 21–Thu 31 Dec = 9, 1 Jan off, 4–8 Jan = 14, Mon 11 Jan = 15.
     let dl = calendar::deadline(store.conn(), d("2026-12-20")).unwrap();
@@ -252,7 +252,7 @@ fn identical_reimport_is_a_noop_and_a_changed_one_needs_replace() {
     let data = set_up(tmp.path());
     let mut store = Store::open(&data).unwrap();
     let file = write(tmp.path(), "2027.json", TEST_2027);
-    calendar::import_file(&mut store, &admin(), &clock(), &file, false).unwrap();
+    calendar::import_file(&mut store, &admin(), &clock(), &file, IfHeld::Refuse).unwrap();
     let audits = count(&store, "audit_log");
 
     // Same schedule, other spacing and file name: nothing happens.
@@ -261,7 +261,7 @@ fn identical_reimport_is_a_noop_and_a_changed_one_needs_replace() {
         "again.json",
         &TEST_2027.replace('\n', " ").replace("  ", ""),
     );
-    let out = calendar::import_file(&mut store, &admin(), &clock(), &same, false).unwrap();
+    let out = calendar::import_file(&mut store, &admin(), &clock(), &same, IfHeld::Refuse).unwrap();
     assert_eq!(out.status, ImportStatus::Unchanged);
     assert_eq!(count(&store, "calendar_imports"), 2);
     assert_eq!(count(&store, "audit_log"), audits);
@@ -272,17 +272,29 @@ fn identical_reimport_is_a_noop_and_a_changed_one_needs_replace() {
         "2027-fixed.json",
         &TEST_2027.replace("2027-01-03", "2027-01-04"),
     );
-    let err = calendar::import_file(&mut store, &admin(), &clock(), &changed, false).unwrap_err();
+    let err = calendar::import_file(&mut store, &admin(), &clock(), &changed, IfHeld::Refuse)
+        .unwrap_err();
     assert!(
         matches!(err, CalendarError::Changed { year: 2027, .. }),
         "{err:?}"
     );
     assert_eq!(err.kind(), ErrorKind::Conflict);
-    assert!(err.message(Lang::Zh).contains("--replace"));
+    // In the user's words, no flag: the CLI adds its hint from the remedy.
+    assert!(err.message(Lang::Zh).contains("替换须明确确认"), "{err:?}");
+    assert!(
+        err.message(Lang::En)
+            .contains("Replacing it is a deliberate act"),
+        "{err:?}"
+    );
+    for lang in [Lang::Zh, Lang::En] {
+        assert!(!err.message(lang).contains("--"), "{err:?}");
+    }
+    assert_eq!(err.remedy(), Some(Remedy::ReplaceHeld));
     assert_eq!(count(&store, "calendar_imports"), 2);
 
     // With replace: a new row supersedes the old one, which stays.
-    let out = calendar::import_file(&mut store, &admin(), &clock(), &changed, true).unwrap();
+    let out =
+        calendar::import_file(&mut store, &admin(), &clock(), &changed, IfHeld::Replace).unwrap();
     assert_eq!(out.status, ImportStatus::Replaced);
     assert_eq!(count(&store, "calendar_imports"), 3);
     assert_eq!(count(&store, "audit_log"), audits + 1);
@@ -329,11 +341,12 @@ fn only_an_admin_imports() {
     let tmp = tempfile::tempdir().unwrap();
     let mut store = Store::open(&set_up(tmp.path())).unwrap();
     let file = write(tmp.path(), "2027.json", TEST_2027);
-    let cashier = Session {
-        roles: vec![Role::Cashier],
-        ..admin()
+    let cashier = {
+        let a = admin();
+        Session::new(a.user().clone(), &[Role::Cashier], a.terminal().clone())
     };
-    let err = calendar::import_file(&mut store, &cashier, &clock(), &file, false).unwrap_err();
+    let err =
+        calendar::import_file(&mut store, &cashier, &clock(), &file, IfHeld::Refuse).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotAllowed);
     assert_eq!(calendar::covered_years(store.conn()).unwrap(), vec![2026]);
 }
@@ -582,6 +595,9 @@ fn cli_deadline_import_and_show() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("--replace"), "the CLI's hint: {err}");
     let out = bin(&data)
         .args(["--user", "admin", "calendar", "import", "--replace"])
         .arg(&changed)

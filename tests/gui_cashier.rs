@@ -30,7 +30,7 @@ fn ready_terminal() -> (tempfile::TempDir, DataDir) {
         &clock,
         episodes::Level::parse("II").unwrap(),
         "HIS 服务器宕机",
-        false,
+        downtime_billing::receipts::episodes::EpisodeKind::Real,
     )
     .unwrap();
     downtime_billing::auth::users::add_user(

@@ -36,7 +36,7 @@ fn clinic() -> (tempfile::TempDir, DataDir, String, String) {
         &clock,
         episodes::Level::parse("II").unwrap(),
         "HIS 服务器宕机",
-        false,
+        downtime_billing::receipts::episodes::EpisodeKind::Real,
     )
     .unwrap();
     downtime_billing::auth::users::add_user(
@@ -49,13 +49,15 @@ fn clinic() -> (tempfile::TempDir, DataDir, String, String) {
     )
     .unwrap();
     let key = SigningKey::load(&dir.key_path()).unwrap();
-    let cashier = Session {
-        roles: vec![Role::Cashier],
-        ..admin
-    };
+    let cashier = Session::new(
+        admin.user().clone(),
+        &[Role::Cashier],
+        admin.terminal().clone(),
+    );
     let issue = |store: &mut Store, body: serde_json::Value| {
         let req = IssueRequest::from_json(&body.to_string()).unwrap();
-        receipts::issue(store, &cashier, &clock, &key, &req)
+        let draft = receipts::IssueDraft::build(store.conn(), &clock, &req).unwrap();
+        receipts::issue(store, &cashier, &clock, &key, &draft)
             .unwrap()
             .receipt
             .qr_payload

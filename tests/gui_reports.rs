@@ -52,11 +52,11 @@ impl eframe::App for Host {
 }
 
 fn session(roles: &[Role]) -> Session {
-    Session {
-        user: UserName::parse("admin").unwrap(),
-        roles: roles.to_vec(),
-        terminal: TerminalCode::parse("MZ01").unwrap(),
-    }
+    Session::new(
+        UserName::parse("admin").unwrap(),
+        roles,
+        TerminalCode::parse("MZ01").unwrap(),
+    )
 }
 
 /// Three receipts of the sample list: two at 10 o'clock, one at 12.
@@ -71,7 +71,7 @@ fn with_receipts() -> (tempfile::TempDir, DataDir) {
         &clock,
         Level::II,
         "HIS 数据库宕机",
-        false,
+        episodes::EpisodeKind::Real,
     )
     .unwrap();
     ranges::add(&mut store, &admin, &clock, "MZ01", 1, 100).unwrap();
@@ -89,14 +89,9 @@ fn with_receipts() -> (tempfile::TempDir, DataDir) {
         ("2026-11-22T10:45:00+08:00", "2", "13.60"),
         ("2026-11-22T12:10:00+08:00", "3", "20.40"),
     ] {
-        issue::issue(
-            &mut store,
-            &admin,
-            &FixedClock::at(at),
-            &key,
-            &body(qty, amount),
-        )
-        .unwrap();
+        let clock = FixedClock::at(at);
+        let draft = issue::IssueDraft::build(store.conn(), &clock, &body(qty, amount)).unwrap();
+        issue::issue(&mut store, &admin, &clock, &key, &draft).unwrap();
     }
     (tmp, dir)
 }

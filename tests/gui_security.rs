@@ -29,7 +29,7 @@ fn ready_terminal(idle_minutes: &str) -> (tempfile::TempDir, DataDir) {
         &clock,
         episodes::Level::parse("III").unwrap(),
         "演练",
-        true,
+        episodes::EpisodeKind::Drill,
     )
     .unwrap();
     downtime_billing::auth::settings::set(

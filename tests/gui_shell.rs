@@ -50,8 +50,8 @@ fn setup_form_creates_the_database_and_logs_the_admin_in() {
         .state()
         .session()
         .expect("the admin is logged in after setup");
-    assert_eq!(session.user.as_str(), "admin");
-    assert_eq!(session.terminal.as_str(), "MZ02");
+    assert_eq!(session.user().as_str(), "admin");
+    assert_eq!(session.terminal().as_str(), "MZ02");
     h.get_by_label("MZ02");
     // Then the sample list is offered for the current month.
     assert_eq!(h.state().route(), Route::OfferSample);
@@ -229,11 +229,11 @@ fn admin_screen_is_hidden_from_a_cashier() {
     let (_tmp, dir) = set_up_with_sample();
     {
         let mut store = Store::open(&dir).unwrap();
-        let admin = downtime_billing::auth::Session {
-            user: downtime_billing::domain::UserName::parse("admin").unwrap(),
-            roles: Role::ALL.to_vec(),
-            terminal: downtime_billing::domain::TerminalCode::parse("MZ01").unwrap(),
-        };
+        let admin = downtime_billing::auth::Session::new(
+            downtime_billing::domain::UserName::parse("admin").unwrap(),
+            &Role::ALL,
+            downtime_billing::domain::TerminalCode::parse("MZ01").unwrap(),
+        );
         downtime_billing::auth::users::add_user(
             &mut store,
             &admin,

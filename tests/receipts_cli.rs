@@ -579,4 +579,38 @@ fn library_errors_name_no_flags_and_the_cli_adds_its_hint() {
         let m = f.message(lang);
         assert!(!m.contains("--") && !m.contains("range add"), "{m}");
     }
+    // The other capabilities' errors that used to name a flag or a command.
+    use downtime_billing::auth::AuthError;
+    use downtime_billing::prices::PriceError;
+    use downtime_billing::store::StoreError;
+    for (f, remedy) in [
+        (
+            Failure::from(StoreError::NotSetUp("/x/db".into())),
+            Remedy::SetUp,
+        ),
+        (
+            Failure::from(StoreError::Corrupt {
+                path: "/x/db".into(),
+                detail: "page 3".into(),
+            }),
+            Remedy::RestoreBackup,
+        ),
+        (
+            Failure::from(AuthError::UnknownSetting("nope".into())),
+            Remedy::KnownSettings,
+        ),
+        (
+            Failure::from(PriceError::NoMonth { hint: None }),
+            Remedy::GiveMonth,
+        ),
+    ] {
+        assert_eq!(f.remedy, Some(remedy), "{f:?}");
+        for lang in [Lang::Zh, Lang::En] {
+            let m = f.message(lang);
+            assert!(!m.contains("--") && !m.contains('`'), "{m}");
+        }
+    }
+    let (code, _, err) = env.run("admin", &["settings", "set", "nope", "1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`settings list`"), "the CLI's hint: {err}");
 }

@@ -3,12 +3,28 @@
 
 mod receipts_support;
 
+use downtime_billing::auth::Session;
 use downtime_billing::clock::FixedClock;
 use downtime_billing::error::{ErrorKind, UserFacing};
 use downtime_billing::i18n::Lang;
 use downtime_billing::keys::SigningKey;
-use downtime_billing::receipts::{self, IssueRequest, ranges};
+use downtime_billing::receipts::{
+    self, IssueDraft, IssueRequest, IssuedReceipt, ReceiptError, ranges,
+};
+use downtime_billing::store::Store;
 use receipts_support::*;
+
+/// The request validated and priced into a draft, as both faces do, then
+/// issued.
+fn issue(
+    store: &mut Store,
+    session: &Session,
+    clock: &FixedClock,
+    key: &SigningKey,
+) -> Result<IssuedReceipt, ReceiptError> {
+    let draft = IssueDraft::build(store.conn(), clock, &request()).unwrap();
+    receipts::issue(store, session, clock, key, &draft)
+}
 
 fn request() -> IssueRequest {
     serde_json::from_value(simple()).unwrap()
@@ -21,7 +37,7 @@ fn a_full_disk_refuses_and_consumes_no_number() {
     let session = env.session(&mut store, "cash1", CASH_PIN);
     let key = SigningKey::load(&env.data_dir().key_path()).unwrap();
     let clock = FixedClock::at(NOW);
-    receipts::issue(&mut store, &session, &clock, &key, &request()).unwrap();
+    issue(&mut store, &session, &clock, &key).unwrap();
     // The database may not grow beyond its present size: sooner or later a
     // receipt needs a new page and the write fails like a full disk.
     let pages: i64 = store
@@ -35,7 +51,7 @@ fn a_full_disk_refuses_and_consumes_no_number() {
     let mut issued = 1;
     let err = loop {
         let before = ranges::next_number(store.conn(), "MZ01").unwrap().unwrap();
-        match receipts::issue(&mut store, &session, &clock, &key, &request()) {
+        match issue(&mut store, &session, &clock, &key) {
             Ok(r) => {
                 assert_eq!(r.receipt.number, before.number);
                 issued += 1;
@@ -65,7 +81,7 @@ fn a_full_disk_refuses_and_consumes_no_number() {
         .conn()
         .query_row("PRAGMA max_page_count = 1073741823", [], |_| Ok(()))
         .unwrap();
-    let r = receipts::issue(&mut store, &session, &clock, &key, &request()).unwrap();
+    let r = issue(&mut store, &session, &clock, &key).unwrap();
     assert_eq!(r.receipt.number, format!("MZ01-{:08}", issued + 1));
 }
 
@@ -81,14 +97,14 @@ fn a_read_only_database_refuses_and_consumes_no_number() {
         .conn()
         .execute_batch("PRAGMA query_only = ON")
         .unwrap();
-    let err = receipts::issue(&mut store, &session, &clock, &key, &request()).unwrap_err();
+    let err = issue(&mut store, &session, &clock, &key).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict, "{err:?}");
     assert!(err.message(Lang::En).contains("read-only"), "{err:?}");
     store
         .conn()
         .execute_batch("PRAGMA query_only = OFF")
         .unwrap();
-    let r = receipts::issue(&mut store, &session, &clock, &key, &request()).unwrap();
+    let r = issue(&mut store, &session, &clock, &key).unwrap();
     assert_eq!(r.receipt.number, "MZ01-00000001");
 }
 

@@ -305,3 +305,51 @@ fn the_newest_audit_entries_cut_off_are_named_through_the_backups() {
         "{p:?}"
     );
 }
+
+#[test]
+fn a_holiday_moved_or_a_calendar_import_deleted_behind_the_back_is_named() {
+    let d = setup("MZ01");
+    let (code, v) = verify_json(d.path());
+    assert_eq!(code, 0, "{v}");
+    let cal = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "calendar")
+        .cloned()
+        .unwrap();
+    assert!(cal["checked"].as_u64().unwrap() >= 1, "{cal}");
+    raw(d.path())
+        .execute_batch(
+            "DROP TRIGGER calendar_entries_no_update;
+             UPDATE calendar_entries SET to_date = '2026-10-20'
+              WHERE import_id = 1 AND kind = 'holiday' AND seq = (
+                SELECT max(seq) FROM calendar_entries WHERE import_id = 1 AND kind = 'holiday');",
+        )
+        .unwrap();
+    let (code, v) = verify_json(d.path());
+    assert_eq!(code, 4);
+    let p: Vec<_> = problems(&v)
+        .into_iter()
+        .filter(|p| p.0 == "calendar")
+        .collect();
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].1.contains("calendar_imports id 1 (2026)"), "{p:?}");
+    assert!(p[0].2.contains("changed after import"), "{p:?}");
+
+    raw(d.path())
+        .execute_batch(
+            "DROP TRIGGER calendar_entries_no_delete; DROP TRIGGER calendar_imports_no_delete;
+             DELETE FROM calendar_entries; DELETE FROM calendar_imports;",
+        )
+        .unwrap();
+    let (code, v) = verify_json(d.path());
+    assert_eq!(code, 4);
+    let p: Vec<_> = problems(&v)
+        .into_iter()
+        .filter(|p| p.0 == "calendar")
+        .collect();
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].1.starts_with("audit_log seq"), "{p:?}");
+    assert!(p[0].2.contains("2026 calendar import"), "{p:?}");
+}

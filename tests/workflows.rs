@@ -6,9 +6,12 @@
 mod receipts_support;
 
 use downtime_billing::clock::FixedClock;
+use downtime_billing::error::UserFacing;
+use downtime_billing::i18n::Lang;
 use downtime_billing::keys::SigningKey;
-use downtime_billing::receipts::IssueRequest;
+use downtime_billing::money::Money;
 use downtime_billing::receipts::shift::SupervisorPin;
+use downtime_billing::receipts::{IssueDraft, IssueRequest};
 use downtime_billing::workflows::{self, PdfOutcome, PdfStep, ShiftClose};
 use receipts_support::*;
 
@@ -53,6 +56,7 @@ fn a_failing_print_command_keeps_the_receipt_issued_and_unprinted() {
     let clock = FixedClock::at(NOW);
     let key = SigningKey::load(&env.data_dir().key_path()).unwrap();
     let req = IssueRequest::from_json(&simple().to_string()).unwrap();
+    let req = IssueDraft::build(store.conn(), &clock, &req).unwrap();
     let r = workflows::issue(&mut store, &session, &clock, &key, &req, &PdfStep::Print).unwrap();
     assert_eq!(r.receipt.receipt.number, "MZ01-00000001");
     assert!(!r.pdf.printed());
@@ -152,6 +156,7 @@ fn a_backup_is_taken_when_the_policy_says_so() {
     let clock = FixedClock::at(NOW);
     let key = SigningKey::load(&env.data_dir().key_path()).unwrap();
     let req = IssueRequest::from_json(&simple().to_string()).unwrap();
+    let req = IssueDraft::build(store.conn(), &clock, &req).unwrap();
     let first = workflows::issue(&mut store, &session, &clock, &key, &req, &PdfStep::Skip).unwrap();
     assert!(first.backup.unwrap().is_none());
     assert!(matches!(first.pdf, PdfOutcome::Skipped));
@@ -192,10 +197,94 @@ fn at_exit_backs_up_only_after_a_write_and_folds_the_wal() {
             .unwrap()
     };
     let before = backups(&store);
-    workflows::at_exit(&mut store, &clock, false).unwrap();
+    workflows::at_exit(&mut store, &clock, workflows::SinceOpen::NothingWritten).unwrap();
     assert_eq!(backups(&store), before, "nothing written: no backup");
-    workflows::at_exit(&mut store, &clock, true).unwrap();
+    workflows::at_exit(&mut store, &clock, workflows::SinceOpen::Wrote).unwrap();
     assert_eq!(backups(&store), before + 1);
     let wal = env.data_dir().db_path().with_extension("sqlite3-wal");
     assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0);
+}
+
+#[test]
+fn the_draft_holds_the_one_rule_figures_and_issuing_stores_exactly_them() {
+    let env = ready();
+    let mut store = env.store();
+    let session = env.session(&mut store, "admin", PIN);
+    let clock = FixedClock::at(NOW);
+    let key = SigningKey::load(&env.data_dir().key_path()).unwrap();
+    let body = body(
+        &[("XA88DF322F52065", "3")],
+        serde_json::json!([{"method": "cash", "amount": "21.90", "tendered": "50"}]),
+    );
+    let req = IssueRequest::from_json(&body.to_string()).unwrap();
+    let draft = IssueDraft::build(store.conn(), &clock, &req).unwrap();
+    assert_eq!(draft.line_amounts(), [Money::parse("21.90").unwrap()]);
+    assert_eq!(draft.total(), Money::total(draft.line_amounts()).unwrap());
+    assert_eq!(
+        draft.change(),
+        Money::change(Money::parse("50").unwrap(), draft.total())
+    );
+    assert_eq!(draft.change().to_string(), "28.10");
+    // A request the draft refuses names its field and writes nothing.
+    let short = IssueRequest::from_json(&body_with_payment("21.80").to_string()).unwrap();
+    let err = IssueDraft::build(store.conn(), &clock, &short).unwrap_err();
+    assert!(err.message(Lang::En).contains("21.80"), "{err:?}");
+    let r = workflows::issue(&mut store, &session, &clock, &key, &draft, &PdfStep::Skip).unwrap();
+    assert_eq!(r.receipt.receipt.total, draft.total());
+    assert_eq!(r.receipt.receipt.change, draft.change());
+    assert_eq!(r.receipt.receipt.number, "MZ01-00000001");
+}
+
+fn body_with_payment(amount: &str) -> serde_json::Value {
+    body(
+        &[("XA88DF322F52065", "3")],
+        serde_json::json!([{"method": "cash", "amount": amount}]),
+    )
+}
+
+#[test]
+fn a_draft_priced_from_a_list_no_longer_in_force_is_refused_and_uses_no_number() {
+    let env = ready();
+    let mut store = env.store();
+    let session = env.session(&mut store, "admin", PIN);
+    let clock = FixedClock::at(NOW);
+    let key = SigningKey::load(&env.data_dir().key_path()).unwrap();
+    let req = IssueRequest::from_json(&simple().to_string()).unwrap();
+    let draft = IssueDraft::build(store.conn(), &clock, &req).unwrap();
+    assert_eq!(draft.snapshot_month(), Some("2026-01"));
+    // December's list comes into force before the draft is issued.
+    let list = small_list(env.root());
+    downtime_billing::prices::import(
+        &mut store,
+        &session,
+        &clock,
+        &list,
+        downtime_billing::domain::Month::parse("2026-12").unwrap(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let december = FixedClock::at("2026-12-02T09:00:00+08:00");
+    let err = workflows::issue(
+        &mut store,
+        &session,
+        &december,
+        &key,
+        &draft,
+        &PdfStep::Skip,
+    )
+    .unwrap_err();
+    assert!(err.en.contains("price list in force changed"), "{err:?}");
+    // Priced again, it issues, and the refused attempt used no number.
+    let draft = IssueDraft::build(store.conn(), &december, &req).unwrap();
+    assert_eq!(draft.snapshot_month(), Some("2026-12"));
+    let r = workflows::issue(
+        &mut store,
+        &session,
+        &december,
+        &key,
+        &draft,
+        &PdfStep::Skip,
+    )
+    .unwrap();
+    assert_eq!(r.receipt.receipt.number, "MZ01-00000001");
 }

@@ -35,7 +35,7 @@ pub mod users;
 
 use crate::clock::{Clock, stamp};
 use crate::domain::{DomainError, TerminalCode, UserName};
-use crate::error::{ErrorKind, UserFacing};
+use crate::error::{ErrorKind, Remedy, UserFacing};
 use crate::i18n::Lang;
 use crate::store::StoreError;
 use argon2::Argon2;
@@ -148,7 +148,7 @@ pub enum AuthError {
     },
     #[error("'{0}' is the last enabled admin: add or enable another admin first")]
     LastAdmin(String),
-    #[error("unknown setting '{0}' (see `settings list`)")]
+    #[error("unknown setting '{0}'")]
     UnknownSetting(String),
     #[error("setting {key}: '{value}' is not valid (expected {reason})")]
     BadSetting {
@@ -169,6 +169,14 @@ impl From<rusqlite::Error> for AuthError {
 }
 
 impl UserFacing for AuthError {
+    fn remedy(&self) -> Option<Remedy> {
+        match self {
+            AuthError::UnknownSetting(_) => Some(Remedy::KnownSettings),
+            AuthError::Store(e) => e.remedy(),
+            _ => None,
+        }
+    }
+
     fn kind(&self) -> ErrorKind {
         match self {
             AuthError::UnknownRole(_)
@@ -223,7 +231,7 @@ impl UserFacing for AuthError {
             AuthError::LastAdmin(u) => {
                 format!("“{u}”是最后一个启用的管理员：请先添加或启用另一名管理员")
             }
-            AuthError::UnknownSetting(k) => format!("未知设置“{k}”（见 `settings list`）"),
+            AuthError::UnknownSetting(k) => format!("未知设置“{k}”"),
             AuthError::BadSetting { key, value, reason } => {
                 format!("设置 {key}：“{value}”无效（应为 {reason}）")
             }
@@ -236,12 +244,41 @@ impl UserFacing for AuthError {
 /// Who is acting, where. Created only by [`login`] (or setup).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
-    pub user: UserName,
-    pub roles: Vec<Role>,
-    pub terminal: TerminalCode,
+    user: UserName,
+    roles: Vec<Role>,
+    terminal: TerminalCode,
 }
 
 impl Session {
+    /// A session from its validated parts (user and terminal are parsed
+    /// types); the roles are kept once each, in order. Login and setup make
+    /// sessions; tests and benches use this for a session without a PIN.
+    pub fn new(user: UserName, roles: &[Role], terminal: TerminalCode) -> Session {
+        let mut held: Vec<Role> = Vec::with_capacity(roles.len());
+        for r in roles {
+            if !held.contains(r) {
+                held.push(*r);
+            }
+        }
+        Session {
+            user,
+            roles: held,
+            terminal,
+        }
+    }
+
+    pub fn user(&self) -> &UserName {
+        &self.user
+    }
+
+    pub fn roles(&self) -> &[Role] {
+        &self.roles
+    }
+
+    pub fn terminal(&self) -> &TerminalCode {
+        &self.terminal
+    }
+
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }

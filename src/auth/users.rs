@@ -127,15 +127,23 @@ fn other_enabled_admins(conn: &Connection, except: &str) -> Result<usize, AuthEr
         .count())
 }
 
-/// Disables (`disabled = true`) or enables a user. A disabled user cannot
-/// log in; their records stay. The last enabled admin cannot be disabled.
-pub fn set_disabled(
+/// Whether a user may log in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Enabled,
+    Disabled,
+}
+
+/// Disables or enables a user. A disabled user cannot log in; their
+/// records stay. The last enabled admin cannot be disabled.
+pub fn set_access(
     store: &mut Store,
     session: &Session,
     clock: &dyn Clock,
     name: &str,
-    disabled: bool,
+    access: Access,
 ) -> Result<UserInfo, AuthError> {
+    let disabled = access == Access::Disabled;
     session.require(
         Role::Admin,
         if disabled {

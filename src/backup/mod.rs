@@ -604,7 +604,7 @@ pub fn restore(
         }),
     )?;
     tx.commit()?;
-    tracing::info!(file = %file.display(), by = %session.user, ok = report.ok, "database restored");
+    tracing::info!(file = %file.display(), by = %session.user(), ok = report.ok, "database restored");
     Ok(RestoreInfo {
         restored_from: file.to_path_buf(),
         moved_aside,

@@ -13,7 +13,7 @@
 use crate::audit::{self, Actor};
 use crate::auth::{AuthError, Role, Session};
 use crate::clock::{Clock, stamp};
-use crate::error::{ErrorKind, UserFacing};
+use crate::error::{ErrorKind, Remedy, UserFacing};
 use crate::i18n::Lang;
 use crate::store::{Store, StoreError};
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
@@ -176,7 +176,7 @@ pub enum CalendarError {
         problem: EntryProblem,
     },
     #[error(
-        "{file}: a different schedule for {year} is already held (imported by {by} at {at}); nothing was changed. Re-run with --replace to record the new one (the old one stays in the history)"
+        "{file}: a different schedule for {year} is already held (imported by {by} at {at}); nothing was changed. Replacing it is a deliberate act (the old one stays in the history)"
     )]
     Changed {
         file: String,
@@ -201,6 +201,15 @@ impl From<rusqlite::Error> for CalendarError {
 }
 
 impl UserFacing for CalendarError {
+    fn remedy(&self) -> Option<Remedy> {
+        match self {
+            CalendarError::Changed { .. } => Some(Remedy::ReplaceHeld),
+            CalendarError::Auth(e) => e.remedy(),
+            CalendarError::Store(e) => e.remedy(),
+            _ => None,
+        }
+    }
+
     fn kind(&self) -> ErrorKind {
         match self {
             CalendarError::Read { .. }
@@ -231,7 +240,7 @@ impl UserFacing for CalendarError {
                 problem,
             } => format!("{file}：{entry}：{}", problem.message(Lang::Zh)),
             CalendarError::Changed { file, year, by, at } => format!(
-                "{file}：已有另一份 {year} 年的节假日安排（{by} 于 {at} 导入）；未做任何更改。如确需更正，请加 --replace 重新导入（旧安排保留在历史中）"
+                "{file}：已有另一份 {year} 年的节假日安排（{by} 于 {at} 导入）；未做任何更改。替换须明确确认（旧安排保留在历史中）"
             ),
             CalendarError::BadDate(s) => format!("“{s}”不是日期（格式 YYYY-MM-DD）"),
             CalendarError::YearNotHeld(y) => format!("没有 {y} 年的节假日安排"),
@@ -259,6 +268,7 @@ impl From<CalendarError> for crate::setup::SetupError {
     }
 }
 
+pub mod checks;
 mod format;
 mod storage;
 mod workdays;

@@ -3,6 +3,7 @@
 
 #[allow(unused_imports)]
 use super::*;
+use crate::domain::IfHeld;
 
 pub fn deadline(conn: &Connection, issue_date: NaiveDate) -> Result<Deadline, CalendarError> {
     Ok(Calendar::load(conn)?.deadline(issue_date))
@@ -40,7 +41,7 @@ pub enum ImportStatus {
     Imported,
     /// The same schedule was already held: nothing changed.
     Unchanged,
-    /// A different schedule for a held year, recorded with `--replace`.
+    /// A different schedule for a held year, recorded deliberately (`IfHeld::Replace`).
     Replaced,
 }
 
@@ -82,7 +83,7 @@ pub(super) fn held(conn: &Connection, year: i32) -> Result<Option<HeldImport>, C
 
 /// Records a validated schedule inside the caller's transaction, with its
 /// audit entry. An identical year is a no-op; a different schedule for a
-/// held year is refused unless `replace`, and then recorded as a new import
+/// held year is refused unless `IfHeld::Replace`, and then recorded as a new import
 /// that supersedes the old one (which stays).
 pub fn import_in(
     conn: &Connection,
@@ -90,7 +91,7 @@ pub fn import_in(
     clock: &dyn Clock,
     file: &str,
     cal: &YearCalendar,
-    replace: bool,
+    if_held: IfHeld,
 ) -> Result<ImportOutcome, CalendarError> {
     let sha256 = cal.fingerprint();
     let days = cal.days();
@@ -109,7 +110,7 @@ pub fn import_in(
             outcome.status = ImportStatus::Unchanged;
             return Ok(outcome);
         }
-        if !replace {
+        if if_held == IfHeld::Refuse {
             return Err(CalendarError::Changed {
                 file: file.to_string(),
                 year: cal.year,
@@ -181,7 +182,7 @@ pub fn import_file(
     session: &Session,
     clock: &dyn Clock,
     path: &Path,
-    replace: bool,
+    if_held: IfHeld,
 ) -> Result<ImportOutcome, CalendarError> {
     session.require(Role::Admin, "import a holiday calendar")?;
     let cal = YearCalendar::read(path)?;
@@ -190,7 +191,7 @@ pub fn import_file(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
     let tx = store.write()?;
-    let outcome = import_in(&tx, &Actor::of(session), clock, &file, &cal, replace)?;
+    let outcome = import_in(&tx, &Actor::of(session), clock, &file, &cal, if_held)?;
     if outcome.status != ImportStatus::Unchanged {
         tx.commit()?;
     }
@@ -210,7 +211,7 @@ pub fn load_bundled(
         if held(conn, cal.year)?.is_some() {
             continue;
         }
-        out.push(import_in(conn, actor, clock, file, &cal, false)?);
+        out.push(import_in(conn, actor, clock, file, &cal, IfHeld::Refuse)?);
     }
     Ok(out)
 }
@@ -225,7 +226,7 @@ pub struct ImportRecord {
     pub sha256: String,
     pub imported_by: String,
     pub imported_at: String,
-    /// The import this one superseded (`--replace`).
+    /// The import this one superseded (`IfHeld::Replace`).
     pub replaces: Option<i64>,
     /// Whether this is the schedule in force for its year (the newest).
     pub in_force: bool,
@@ -268,6 +269,16 @@ pub fn year_calendar(conn: &Connection, year: i32) -> Result<YearCalendar, Calen
     else {
         return Err(CalendarError::YearNotHeld(year));
     };
+    recorded_calendar(conn, id, year, source)
+}
+
+/// The schedule one import recorded, read back from its entries.
+pub(super) fn recorded_calendar(
+    conn: &Connection,
+    id: i64,
+    year: i32,
+    source: String,
+) -> Result<YearCalendar, CalendarError> {
     let mut stmt = conn.prepare_cached(
         "SELECT kind, name, from_date, to_date FROM calendar_entries
           WHERE import_id = ?1 ORDER BY seq",

@@ -47,7 +47,13 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<(), Failure> {
 fn import(ctx: &Ctx, file: PathBuf, replace: bool, json: bool) -> Result<(), Failure> {
     let mut store = ctx.open_store()?;
     let session = ctx.session(&mut store)?;
-    let out = calendar::import_file(&mut store, &session, &ctx.clock, &file, replace)?;
+    let out = calendar::import_file(
+        &mut store,
+        &session,
+        &ctx.clock,
+        &file,
+        super::key::if_held(replace),
+    )?;
     if json {
         return print_json(&out);
     }

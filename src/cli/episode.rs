@@ -63,7 +63,11 @@ pub fn run(ctx: &Ctx, cmd: EpisodeCmd) -> Result<(), Failure> {
                 &ctx.clock,
                 Level::parse(&level)?,
                 &reason,
-                drill,
+                if drill {
+                    episodes::EpisodeKind::Drill
+                } else {
+                    episodes::EpisodeKind::Real
+                },
             )?,
             json,
         ),

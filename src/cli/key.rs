@@ -54,7 +54,8 @@ pub fn run(ctx: &Ctx, cmd: KeyCmd) -> Result<(), Failure> {
             replace,
             json,
         } => {
-            let info = transfer::import_key(&mut store, &session, &ctx.clock, &file, replace)?;
+            let info =
+                transfer::import_key(&mut store, &session, &ctx.clock, &file, if_held(replace))?;
             if json {
                 return print_json(&info);
             }
@@ -87,5 +88,15 @@ pub fn run(ctx: &Ctx, cmd: KeyCmd) -> Result<(), Failure> {
             }
             Ok(())
         }
+    }
+}
+
+/// `--replace` as the library's choice for an import that meets a
+/// different one already held.
+pub(super) fn if_held(replace: bool) -> crate::domain::IfHeld {
+    if replace {
+        crate::domain::IfHeld::Replace
+    } else {
+        crate::domain::IfHeld::Refuse
     }
 }

@@ -194,6 +194,13 @@ pub fn remedy_hint(f: &Failure, lang: Lang) -> String {
         Remedy::AddRange { terminal } => format!("range add --terminal {terminal} --from N --to N"),
         Remedy::ImportPrices => "prices import FILE --month YYYY-MM".to_string(),
         Remedy::Supervisor => format!("--supervisor USER, {ENV_SUPERVISOR_PIN}"),
+        Remedy::ReplaceHeld => lang
+            .pick("加 --replace 重新导入", "re-run with --replace")
+            .to_string(),
+        Remedy::GiveMonth => "--month YYYY-MM".to_string(),
+        Remedy::SetUp => "downtime-billing setup".to_string(),
+        Remedy::KnownSettings => "settings list".to_string(),
+        Remedy::RestoreBackup => "downtime-billing restore FILE".to_string(),
     };
     format!("{}`{hint}`{}", lang.pick("（", " ("), lang.pick("）", ")"))
 }

@@ -255,7 +255,7 @@ pub fn run(ctx: &Ctx, cmd: PharmacyCmd) -> Result<(), Failure> {
                 })?,
                 None => ctx.clock.now().date_naive(),
             };
-            let rows = pharmacy::day(store.conn(), session.terminal.as_str(), date)?;
+            let rows = pharmacy::day(store.conn(), session.terminal().as_str(), date)?;
             if json {
                 return print_json(&rows);
             }

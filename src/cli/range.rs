@@ -49,7 +49,7 @@ pub fn run(ctx: &Ctx, cmd: RangeCmd) -> Result<(), Failure> {
             );
         }
         RangeCmd::List { terminal, json } => {
-            let t = terminal.unwrap_or_else(|| session.terminal.to_string());
+            let t = terminal.unwrap_or_else(|| session.terminal().to_string());
             let all = ranges::list(store.conn(), &t.to_ascii_uppercase())?;
             if json {
                 return print_json(&all);

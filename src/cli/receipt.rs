@@ -181,12 +181,14 @@ fn run_in(
     match cmd {
         ReceiptCmd::Issue { body, pdf, repeat } => {
             let req = IssueRequest::from_json(&read_body(&body)?)?;
+            session.require(crate::auth::Role::Cashier, "issue receipts")?;
+            let draft = receipts::IssueDraft::build(store.conn(), &ctx.clock, &req)?;
             let key = key(ctx)?;
             if let Some(n) = repeat {
                 let stdout = std::io::stdout();
                 for _ in 0..n {
                     let r =
-                        workflows::issue(store, session, &ctx.clock, &key, &req, &PdfStep::Skip)?;
+                        workflows::issue(store, session, &ctx.clock, &key, &draft, &PdfStep::Skip)?;
                     let mut out = stdout.lock();
                     let _ = writeln!(out, "{}", r.receipt.receipt.number);
                     let _ = out.flush();
@@ -195,7 +197,7 @@ fn run_in(
                 }
                 return Ok(());
             }
-            let r = workflows::issue(store, session, &ctx.clock, &key, &req, &pdf_step(pdf))?;
+            let r = workflows::issue(store, session, &ctx.clock, &key, &draft, &pdf_step(pdf))?;
             if let Some(w) = &r.receipt.warning {
                 eprintln!("{w}");
             }

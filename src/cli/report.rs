@@ -55,7 +55,7 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), Failure> {
         store.conn(),
         &req,
         &ctx.clock,
-        session.user.as_str(),
+        session.user().as_str(),
         &a.out,
     )?;
     let out = a.out.display().to_string();

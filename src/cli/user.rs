@@ -82,11 +82,23 @@ pub fn run(ctx: &Ctx, cmd: UserCmd) -> Result<(), Failure> {
             show(ctx, &u, json, "已添加用户", "added user")
         }
         UserCmd::Disable { name, json } => {
-            let u = users::set_disabled(&mut store, &session, &ctx.clock, &name, true)?;
+            let u = users::set_access(
+                &mut store,
+                &session,
+                &ctx.clock,
+                &name,
+                users::Access::Disabled,
+            )?;
             show(ctx, &u, json, "已停用用户", "disabled user")
         }
         UserCmd::Enable { name, json } => {
-            let u = users::set_disabled(&mut store, &session, &ctx.clock, &name, false)?;
+            let u = users::set_access(
+                &mut store,
+                &session,
+                &ctx.clock,
+                &name,
+                users::Access::Enabled,
+            )?;
             show(ctx, &u, json, "已启用用户", "enabled user")
         }
         UserCmd::ResetPin { name, json } => {

@@ -257,7 +257,7 @@ pub fn build(root: &Path, n: usize, clock: &dyn Clock) -> Result<DemoReport, Fai
                 } else {
                     "HIS 网络中断"
                 },
-                false,
+                receipts::episodes::EpisodeKind::Real,
             )
             .map_err(|e| fail("episode")(e.into()))?;
             let this = if half == 0 {
@@ -308,7 +308,9 @@ pub fn build(root: &Path, n: usize, clock: &dyn Clock) -> Result<DemoReport, Fai
                         reference: (method != "cash").then(|| format!("REF{k:06}")),
                     }],
                 };
-                let r = receipts::issue(store, &session, &c, &key, &req)
+                let draft = receipts::IssueDraft::build(store.conn(), &c, &req)
+                    .map_err(|e| fail("issue")(e.into()))?;
+                let r = receipts::issue(store, &session, &c, &key, &draft)
                     .map_err(|e| fail("issue")(e.into()))?;
                 let number = r.receipt.number.clone();
                 // Every 17th is voided (same shift, supervisor: the admin);

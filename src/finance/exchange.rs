@@ -164,7 +164,7 @@ fn record_one(
         kind,
         &invoice,
         &at,
-        session.user.as_str(),
+        session.user().as_str(),
         extra,
     )?;
     let digest = crate::receipts::integrity::event_digest(&tx, id)?;

@@ -326,11 +326,11 @@ pub fn export(
             format: FORMAT.into(),
             version: VERSION,
             origin,
-            terminal: session.terminal.to_string(),
+            terminal: session.terminal().to_string(),
             hospital,
             key_fingerprint: key.fingerprint(),
             exported_at: stamp(clock.now()),
-            exported_by: session.user.to_string(),
+            exported_by: session.user().to_string(),
             columns: TABLES
                 .iter()
                 .map(|(t, c)| (t.to_string(), c.iter().map(|s| s.to_string()).collect()))
@@ -1080,7 +1080,7 @@ pub fn import(
                 file_sha,
                 header.exported_at,
                 stamp(clock.now()),
-                session.user.as_str(),
+                session.user().as_str(),
                 serde_json::to_string(&new_marks).unwrap_or_default(),
                 serde_json::to_string(&added).unwrap_or_default(),
             ],

@@ -475,7 +475,7 @@ pub fn reconcile(
                     r.kind,
                     &r.invoice,
                     &at,
-                    session.user.as_str(),
+                    session.user().as_str(),
                     serde_json::json!({ "his_posted_at": r.posted_at, "source": "reconcile" }),
                 )?;
                 first_event.get_or_insert(id);

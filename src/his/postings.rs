@@ -96,8 +96,8 @@ pub fn start_batch(
             b.selection.to_string(),
             b.receipts as i64,
             stamp(clock.now()),
-            session.user.as_str(),
-            session.terminal.as_str(),
+            session.user().as_str(),
+            session.terminal().as_str(),
         ],
     )?;
     let id = tx.last_insert_rowid();

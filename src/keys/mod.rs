@@ -4,7 +4,7 @@
 //! it, so any terminal can check them with no network. This is the one small
 //! API the rest of the program signs and verifies through.
 
-use crate::error::{ErrorKind, UserFacing};
+use crate::error::{ErrorKind, Remedy, UserFacing};
 use crate::i18n::Lang;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
@@ -31,7 +31,7 @@ pub enum KeyError {
     #[error("{path}: a signing key already exists here")]
     Exists { path: PathBuf },
     #[error(
-        "{path}: this key ({found}) is not the hospital key this terminal already holds ({held}); receipts signed under the held key must still verify. To replace it deliberately: `key import FILE --replace` (the held key is kept as signing.key.old-TIMESTAMP)"
+        "{path}: this key ({found}) is not the hospital key this terminal already holds ({held}); receipts signed under the held key must still verify. Replacing it is a deliberate act (the held key is kept as signing.key.old-TIMESTAMP)"
     )]
     Mismatch {
         path: PathBuf,
@@ -41,6 +41,10 @@ pub enum KeyError {
 }
 
 impl UserFacing for KeyError {
+    fn remedy(&self) -> Option<Remedy> {
+        matches!(self, KeyError::Mismatch { .. }).then_some(Remedy::ReplaceHeld)
+    }
+
     fn kind(&self) -> ErrorKind {
         match self {
             KeyError::Io { .. } => ErrorKind::Internal,
@@ -63,7 +67,7 @@ impl UserFacing for KeyError {
             }
             KeyError::Exists { path } => format!("{}：此处已有签名密钥", path.display()),
             KeyError::Mismatch { path, found, held } => format!(
-                "{}：该密钥（{found}）与本终端已有的医院密钥（{held}）不同；用旧密钥签名的票据仍须能验证。如确要替换：`key import 文件 --replace`（旧密钥保留为 signing.key.old-时间）",
+                "{}：该密钥（{found}）与本终端已有的医院密钥（{held}）不同；用旧密钥签名的票据仍须能验证。替换须明确确认（旧密钥保留为 signing.key.old-时间）",
                 path.display()
             ),
         }

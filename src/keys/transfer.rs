@@ -35,6 +35,14 @@ impl From<rusqlite::Error> for TransferError {
 }
 
 impl UserFacing for TransferError {
+    fn remedy(&self) -> Option<crate::error::Remedy> {
+        match self {
+            TransferError::Key(e) => e.remedy(),
+            TransferError::Auth(e) => e.remedy(),
+            TransferError::Store(e) => e.remedy(),
+        }
+    }
+
     fn kind(&self) -> ErrorKind {
         match self {
             TransferError::Key(e) => e.kind(),
@@ -107,14 +115,14 @@ pub fn export_key(
     // a file the admin can see and delete.
     key.save_new(out)?;
     tx.commit()?;
-    tracing::info!(fingerprint = %key.fingerprint(), by = %session.user, "signing key exported");
+    tracing::info!(fingerprint = %key.fingerprint(), by = %session.user(), "signing key exported");
     Ok(ExportInfo {
         file: out.to_path_buf(),
         fingerprint: key.fingerprint(),
     })
 }
 
-/// Takes in a key file exported from another terminal. With `replace`, a
+/// Takes in a key file exported from another terminal. With `IfHeld::Replace`, a
 /// different held key is moved to `signing.key.old-<timestamp>` (never
 /// deleted); without it, a different key is refused.
 pub fn import_key(
@@ -122,7 +130,7 @@ pub fn import_key(
     session: &Session,
     clock: &dyn Clock,
     file: &Path,
-    replace: bool,
+    if_held: crate::domain::IfHeld,
 ) -> Result<ImportInfo, TransferError> {
     session.require(Role::Admin, "import the signing key")?;
     let new_key = SigningKey::load(file)?;
@@ -144,7 +152,7 @@ pub fn import_key(
     }
     if let Some(h) = &held
         && h != &new_key
-        && !replace
+        && if_held == crate::domain::IfHeld::Refuse
     {
         return Err(KeyError::Mismatch {
             path: file.to_path_buf(),
@@ -194,7 +202,7 @@ pub fn import_key(
     tracing::info!(
         fingerprint = %new_key.fingerprint(),
         replaced = old_file.is_some(),
-        by = %session.user,
+        by = %session.user(),
         "signing key imported"
     );
     Ok(ImportInfo {

@@ -64,7 +64,7 @@ pub enum PharmacyError {
     NotKnown(String),
     #[error("{}", .reason.words(Lang::En, .number))]
     Refused { number: String, reason: Refusal },
-    #[error("--line: '{0}' should be N or N:QTY")]
+    #[error("line '{0}' should be N or N:QTY")]
     BadLine(String),
     #[error("receipt {number} has no line {line} (it has {count})")]
     NoSuchLine {
@@ -178,7 +178,7 @@ impl UserFacing for PharmacyError {
                 format!("本终端没有票据 {n} 的记录：手输票号只能在开票的终端查询，请扫描票据二维码")
             }
             Refused { number, reason } => reason.words(lang, number),
-            BadLine(s) => format!("--line：“{s}”应为 行号 或 行号:数量"),
+            BadLine(s) => format!("行“{s}”应为 行号 或 行号:数量"),
             NoSuchLine {
                 number,
                 line,

@@ -668,8 +668,8 @@ pub fn dispense(
             name: l.name.clone(),
             qty,
             kind: "dispensed".into(),
-            terminal: session.terminal.to_string(),
-            user: session.user.to_string(),
+            terminal: session.terminal().to_string(),
+            user: session.user().to_string(),
             at: at.clone(),
             reason: None,
         };
@@ -801,8 +801,8 @@ pub fn confirm_return(
             name,
             qty,
             kind: "return_confirmed".into(),
-            terminal: session.terminal.to_string(),
-            user: session.user.to_string(),
+            terminal: session.terminal().to_string(),
+            user: session.user().to_string(),
             at: at.clone(),
             reason: reason.map(str::to_string),
         };

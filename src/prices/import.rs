@@ -196,7 +196,7 @@ pub fn import_parsed(
         });
     }
     let imported_at = stamp(clock.now());
-    let imported_by = session.user.to_string();
+    let imported_by = session.user().to_string();
     let id = db::insert_snapshot(
         &tx,
         month,

@@ -37,7 +37,7 @@ pub use problem::{Problem, ProblemKind};
 
 use crate::auth::AuthError;
 use crate::domain::Month;
-use crate::error::{ErrorKind, UserFacing};
+use crate::error::{ErrorKind, Remedy, UserFacing};
 use crate::i18n::Lang;
 use crate::store::StoreError;
 use std::path::{Path, PathBuf};
@@ -67,7 +67,7 @@ pub enum PriceError {
         existing: Box<Snapshot>,
     },
     /// No month given and none could be asked for.
-    #[error("give the month of the price list with --month YYYY-MM{}", hint.map(|m| format!(" (the file name suggests {m})")).unwrap_or_default())]
+    #[error("the month of the price list is needed (YYYY-MM){}", hint.map(|m| format!(" (the file name suggests {m})")).unwrap_or_default())]
     NoMonth { hint: Option<Month> },
     #[error("no price list is held for {0}")]
     NoSnapshot(Month),
@@ -89,6 +89,15 @@ impl From<rusqlite::Error> for PriceError {
 }
 
 impl UserFacing for PriceError {
+    fn remedy(&self) -> Option<Remedy> {
+        match self {
+            PriceError::NoMonth { .. } => Some(Remedy::GiveMonth),
+            PriceError::Auth(e) => e.remedy(),
+            PriceError::Store(e) => e.remedy(),
+            _ => None,
+        }
+    }
+
     fn kind(&self) -> ErrorKind {
         match self {
             PriceError::Io { .. }
@@ -135,7 +144,7 @@ impl UserFacing for PriceError {
                 existing.file_name, existing.imported_at, existing.sha256
             ),
             (PriceError::NoMonth { hint }, Lang::Zh) => format!(
-                "请用 --month YYYY-MM 指定价格表的月份{}",
+                "需要指定价格表的月份（YYYY-MM）{}",
                 hint.map(|m| format!("（文件名提示为 {m}）"))
                     .unwrap_or_default()
             ),

@@ -29,8 +29,17 @@ fn method_label(m: &str) -> &'static str {
     crate::domain::PaymentMethod::parse(m).map_or("其他", |m| m.label_zh())
 }
 
-/// The printed form of a receipt. `copy` marks a reprint.
-pub fn build(v: &ReceiptView, hospital: &str, copy: bool) -> ReceiptDoc {
+/// Which paper a PDF is: the receipt itself, or a counted reprint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Printing {
+    Original,
+    /// A reprint, marked 重打 COPY.
+    Copy,
+}
+
+/// The printed form of a receipt.
+pub fn build(v: &ReceiptView, hospital: &str, printing: Printing) -> ReceiptDoc {
+    let copy = printing == Printing::Copy;
     let p = &v.patient;
     let mut patient = vec![s(p, "name").unwrap_or_default()];
     if let Some(x) = s(p, "sex") {
@@ -181,17 +190,17 @@ pub fn build(v: &ReceiptView, hospital: &str, copy: bool) -> ReceiptDoc {
 pub fn save_pdf(
     store: &Store,
     v: &ReceiptView,
-    copy: bool,
+    printing: Printing,
 ) -> Result<(Vec<u8>, PathBuf), ReceiptError> {
     let hospital = crate::settings::hospital_name(store.conn())?;
     let layout = links::layout(store.conn())?;
-    let bytes = links::render(&build(v, &hospital, copy), layout)?;
+    let bytes = links::render(&build(v, &hospital, printing), layout)?;
     let dir = store.data_dir().receipts_dir();
     std::fs::create_dir_all(&dir).map_err(|source| ReceiptError::Io {
         path: dir.clone(),
         source,
     })?;
-    let name = if copy {
+    let name = if printing == Printing::Copy {
         format!("{}-copy{}.pdf", v.number, v.reprints)
     } else if v.is_voided() {
         format!("{}-void.pdf", v.number)

@@ -27,7 +27,7 @@ impl Level {
             "III" | "3" => Ok(Level::III),
             "IV" | "4" => Ok(Level::IV),
             other => Err(ReceiptError::invalid(
-                "--level",
+                "level",
                 format!("“{other}”不是有效的级别（I、II、III、IV）"),
                 format!("'{other}' is not a level (I, II, III, IV)"),
             )),
@@ -102,6 +102,14 @@ pub fn list(conn: &Connection) -> Result<Vec<Episode>, ReceiptError> {
     Ok(rows)
 }
 
+/// Whether an episode is a real outage or a drill (its receipts marked
+/// 演练 and left out of the takings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EpisodeKind {
+    Real,
+    Drill,
+}
+
 /// Declares an outage on the session's terminal. Any user who can work at
 /// the window (cashier or admin) may declare it; the audit trail says who.
 pub fn open(
@@ -110,8 +118,9 @@ pub fn open(
     clock: &dyn Clock,
     level: Level,
     reason: &str,
-    drill: bool,
+    kind: EpisodeKind,
 ) -> Result<Episode, ReceiptError> {
+    let drill = kind == EpisodeKind::Drill;
     if !session.has(Role::Cashier) {
         session.require(Role::Admin, "open an outage episode")?;
     }
@@ -123,7 +132,7 @@ pub fn open(
             "a reason is required",
         ));
     }
-    let terminal = session.terminal.to_string();
+    let terminal = session.terminal().to_string();
     let tx = store.write()?;
     if let Some(e) = current(&tx, &terminal)? {
         return Err(ReceiptError::EpisodeOpen { id: e.id, terminal });
@@ -138,7 +147,7 @@ pub fn open(
             reason,
             drill as i64,
             at,
-            session.user.as_str()
+            session.user().as_str()
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -164,13 +173,13 @@ pub fn close(
     if !session.has(Role::Cashier) {
         session.require(Role::Admin, "close an outage episode")?;
     }
-    let terminal = session.terminal.to_string();
+    let terminal = session.terminal().to_string();
     let tx = store.write()?;
     let ep = current(&tx, &terminal)?.ok_or(ReceiptError::NoOpenEpisode(terminal))?;
     let at = stamp(clock.now());
     tx.execute(
         "INSERT INTO episode_closures(episode_id, closed_at, closed_by) VALUES (?1, ?2, ?3)",
-        rusqlite::params![ep.id, at, session.user.as_str()],
+        rusqlite::params![ep.id, at, session.user().as_str()],
     )?;
     audit::record(
         &tx,

@@ -149,6 +149,8 @@ impl UserFacing for ReceiptError {
             NoSnapshot(_) => Some(Remedy::ImportPrices),
             VarianceNeedsSupervisor { .. } => Some(Remedy::Supervisor),
             Other(f) => f.remedy.clone(),
+            Auth(e) => e.remedy(),
+            Store(e) => e.remedy(),
             _ => None,
         }
     }

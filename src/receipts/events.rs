@@ -6,14 +6,14 @@
 //! already dispensed only against the pharmacy's return confirmation (rows
 //! of the `dispensings` table, read through [`crate::pharmacy`]).
 
-use super::issue::{Line, NewReceipt, PayerRequest, Payment};
+use super::issue::{Line, NewReceipt, PayerRequest, Payment, field_err};
 use super::query::{self, Kind, ReceiptView, dec, qty_text};
 use super::{IssuedReceipt, ReceiptError, doc, episodes, integrity, shift};
 use crate::audit::{self, Actor};
 use crate::auth::{self, Approval, Role, Session};
 use crate::clock::{Clock, stamp};
 use crate::keys::SigningKey;
-use crate::money::{Money, UnitPrice};
+use crate::money::{Money, Quantity, UnitPrice};
 use crate::prices::Category;
 use crate::print::ReceiptDoc;
 use crate::store::Store;
@@ -75,7 +75,7 @@ fn check_voidable(
     if v.is_voided() {
         return Err(ReceiptError::AlreadyVoided(v.number.clone()));
     }
-    if v.cashier != session.user.as_str() {
+    if v.cashier != session.user().as_str() {
         return Err(ReceiptError::NotOwn {
             number: v.number.clone(),
             cashier: v.cashier.clone(),
@@ -121,7 +121,7 @@ pub fn void(
             receipt_id: v.id,
             kind: "void",
             at: &at,
-            user: session.user.as_str(),
+            user: session.user().as_str(),
             supervisor: Some(supervisor.as_str()),
             reason: Some(reason),
             details: serde_json::json!({}),
@@ -165,7 +165,7 @@ pub fn reprint(
             receipt_id: v.id,
             kind: "reprint",
             at: &at,
-            user: session.user.as_str(),
+            user: session.user().as_str(),
             supervisor: None,
             reason: None,
             details: serde_json::json!({"copy": v.reprints + 1}),
@@ -186,7 +186,7 @@ pub fn reprint(
     let v = query::show(&tx, number)?;
     let hospital = crate::settings::hospital_name(&tx)?;
     tx.commit()?;
-    let d = doc::build(&v, &hospital, true);
+    let d = doc::build(&v, &hospital, doc::Printing::Copy);
     Ok((v, d))
 }
 
@@ -199,7 +199,7 @@ pub fn reprint_pdf(
     number: &str,
 ) -> Result<(ReceiptView, Vec<u8>, std::path::PathBuf), ReceiptError> {
     let (v, _) = reprint(store, session, clock, number)?;
-    let (bytes, path) = doc::save_pdf(store, &v, true)?;
+    let (bytes, path) = doc::save_pdf(store, &v, doc::Printing::Copy)?;
     Ok((v, bytes, path))
 }
 
@@ -346,7 +346,10 @@ fn refund_lines(
         let amount = if qty == dec(&l.qty) {
             l.amount
         } else {
-            Money::from_decimal(price.decimal() * qty)
+            let q = Quantity::parse(&qty_text(qty)).map_err(|e| field_err("qty".into(), e))?;
+            price
+                .line_amount(q)
+                .map_err(|e| field_err("qty".into(), e))?
         };
         out.push(Line {
             code: l.code.clone(),
@@ -388,7 +391,7 @@ pub fn refund(
     let Approval { supervisor } =
         auth::approve_by_supervisor(store.conn_mut(), session, supervisor, supervisor_pin, clock)?;
     super::prepare_for_issuing(store.conn())?;
-    let terminal = session.terminal.to_string();
+    let terminal = session.terminal().to_string();
     let tx = store.write()?;
     let episode = episodes::current(&tx, &terminal)?
         .ok_or_else(|| ReceiptError::NoOpenEpisode(terminal.clone()))?;
@@ -447,7 +450,7 @@ pub fn refund(
             receipt_id: v.id,
             kind: "refund",
             at: &stamp(now),
-            user: session.user.as_str(),
+            user: session.user().as_str(),
             supervisor: Some(supervisor.as_str()),
             reason: Some(reason),
             details: serde_json::json!({"credit_note": note.number, "total": total.to_string()}),

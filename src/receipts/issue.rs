@@ -192,7 +192,7 @@ pub(crate) struct NewReceipt<'a> {
     pub supervisor: Option<&'a str>,
 }
 
-fn field_err(field: String, e: crate::money::MoneyError) -> ReceiptError {
+pub(crate) fn field_err(field: String, e: crate::money::MoneyError) -> ReceiptError {
     ReceiptError::invalid(
         field,
         e.message(crate::i18n::Lang::Zh),
@@ -398,93 +398,190 @@ fn patient_json(p: &PatientRequest) -> Result<serde_json::Value, ReceiptError> {
     Ok(v)
 }
 
-/// Issues one receipt durably. The number is taken inside the same
-/// IMMEDIATE transaction that writes the receipt; on any error nothing is
-/// written and no number is used.
+/// An issue request validated once and priced: the lines with their
+/// amounts ([`crate::money::UnitPrice::line_amount`]), the total
+/// ([`Money::total`]), the payments checked against it and the change
+/// ([`Money::change`]). Only [`IssueDraft::build`] makes one, so
+/// [`issue`] trusts it and checks nothing again but the price list still
+/// being the one in force.
+#[derive(Debug, Clone)]
+pub struct IssueDraft {
+    kind: Kind,
+    patient: serde_json::Value,
+    patient_name: String,
+    temp_patient: bool,
+    payer: PayerRequest,
+    department: String,
+    doctor: String,
+    snapshot: Option<(i64, String)>,
+    lines: Vec<Line>,
+    payments: Vec<Payment>,
+    total: Money,
+    change: Money,
+}
+
+impl IssueDraft {
+    /// Validates `req` (every problem named by its field) and prices its
+    /// lines from the list in force at `clock`'s date. Writes nothing.
+    pub fn build(
+        conn: &Connection,
+        clock: &dyn Clock,
+        req: &IssueRequest,
+    ) -> Result<IssueDraft, ReceiptError> {
+        let kind = match Kind::parse(req.kind.trim()) {
+            Some(k) if k != Kind::CreditNote => k,
+            _ => {
+                let other = req.kind.trim();
+                return Err(ReceiptError::invalid(
+                    "kind",
+                    format!("未知票据类型“{other}”（outpatient、registration、deposit）"),
+                    format!("unknown kind '{other}' (outpatient, registration, deposit)"),
+                ));
+            }
+        };
+        let name = req.patient.name.trim();
+        if name.is_empty() {
+            return Err(ReceiptError::invalid(
+                "patient.name",
+                "必须填写患者姓名",
+                "the patient's name is required",
+            ));
+        }
+        let payer = match PayerType::parse(&req.payer.kind) {
+            Some(PayerType::SelfPay) => PayerRequest::default(),
+            Some(PayerType::InsuredFullPay) => {
+                if blank(&req.payer.insurance_no) {
+                    return Err(ReceiptError::invalid(
+                        "payer.insurance_no",
+                        "医保患者全额自付时必须填写医保号",
+                        "an insured patient paying in full needs the insurance number",
+                    ));
+                }
+                PayerRequest {
+                    kind: PayerType::InsuredFullPay.code().into(),
+                    insurance_no: req
+                        .payer
+                        .insurance_no
+                        .as_ref()
+                        .map(|n| n.trim().to_string()),
+                }
+            }
+            None => {
+                let other = req.payer.kind.trim();
+                return Err(ReceiptError::invalid(
+                    "payer.type",
+                    format!("未知付费方式“{other}”（self_pay、insured_full_pay）"),
+                    format!("unknown payer type '{other}' (self_pay, insured_full_pay)"),
+                ));
+            }
+        };
+        let deposit = match kind {
+            Kind::Deposit => {
+                if !req.lines.is_empty() {
+                    return Err(ReceiptError::invalid(
+                        "lines",
+                        "预交金收据没有明细行",
+                        "a deposit has no lines",
+                    ));
+                }
+                let amount = req.amount.as_ref().ok_or_else(|| {
+                    ReceiptError::invalid(
+                        "amount",
+                        "预交金必须填写金额",
+                        "a deposit needs an amount",
+                    )
+                })?;
+                Some(parse_money("amount".into(), amount)?)
+            }
+            _ => {
+                if req.amount.is_some() {
+                    return Err(ReceiptError::invalid(
+                        "amount",
+                        "只有预交金填写金额；其他票据按明细计价",
+                        "only a deposit has an amount; other receipts are priced by line",
+                    ));
+                }
+                if req.lines.is_empty() {
+                    return Err(ReceiptError::invalid(
+                        "lines",
+                        "票据必须逐项列明收费项目",
+                        "a receipt must itemize its lines",
+                    ));
+                }
+                for (i, l) in req.lines.iter().enumerate() {
+                    check_quantity(i, &l.qty)?;
+                }
+                None
+            }
+        };
+        let patient = patient_json(&req.patient)?;
+        let (snapshot, lines, total) = match deposit {
+            Some(amount) => (None, vec![], amount),
+            None => {
+                let date = clock.now().date_naive();
+                let s = links::snapshot_in_force(conn, date)?
+                    .ok_or_else(|| ReceiptError::NoSnapshot(date.to_string()))?;
+                let lines = price_lines(conn, &s, &req.lines)?;
+                let total = Money::total(lines.iter().map(|l| l.amount))
+                    .map_err(|e| field_err("lines".into(), e))?;
+                (Some(s), lines, total)
+            }
+        };
+        let (payments, change) = check_payments(&req.payments, total)?;
+        Ok(IssueDraft {
+            kind,
+            patient,
+            patient_name: name.to_string(),
+            temp_patient: kind == Kind::Registration && blank(&req.patient.outpatient_no),
+            payer,
+            department: req.department.trim().to_string(),
+            doctor: req.doctor.trim().to_string(),
+            snapshot,
+            lines,
+            payments,
+            total,
+            change,
+        })
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// What the patient owes.
+    pub fn total(&self) -> Money {
+        self.total
+    }
+
+    /// Cash to hand back.
+    pub fn change(&self) -> Money {
+        self.change
+    }
+
+    /// The priced lines' amounts, in order.
+    pub fn line_amounts(&self) -> Vec<Money> {
+        self.lines.iter().map(|l| l.amount).collect()
+    }
+
+    /// The month of the price list the lines were priced from (none on a
+    /// deposit).
+    pub fn snapshot_month(&self) -> Option<&str> {
+        self.snapshot.as_ref().map(|s| s.1.as_str())
+    }
+}
+
+/// Issues one receipt durably from a validated draft. The number is taken
+/// inside the same IMMEDIATE transaction that writes the receipt; on any
+/// error nothing is written and no number is used.
 pub fn issue(
     store: &mut Store,
     session: &Session,
     clock: &dyn Clock,
     key: &SigningKey,
-    req: &IssueRequest,
+    draft: &IssueDraft,
 ) -> Result<IssuedReceipt, ReceiptError> {
     session.require(Role::Cashier, "issue receipts")?;
-    let kind = match Kind::parse(req.kind.trim()) {
-        Some(k) if k != Kind::CreditNote => k,
-        _ => {
-            let other = req.kind.trim();
-            return Err(ReceiptError::invalid(
-                "kind",
-                format!("未知票据类型“{other}”（outpatient、registration、deposit）"),
-                format!("unknown kind '{other}' (outpatient, registration, deposit)"),
-            ));
-        }
-    };
-    let name = req.patient.name.trim();
-    if name.is_empty() {
-        return Err(ReceiptError::invalid(
-            "patient.name",
-            "必须填写患者姓名",
-            "the patient's name is required",
-        ));
-    }
-    match PayerType::parse(&req.payer.kind) {
-        Some(PayerType::SelfPay) => {}
-        Some(PayerType::InsuredFullPay) => {
-            if blank(&req.payer.insurance_no) {
-                return Err(ReceiptError::invalid(
-                    "payer.insurance_no",
-                    "医保患者全额自付时必须填写医保号",
-                    "an insured patient paying in full needs the insurance number",
-                ));
-            }
-        }
-        None => {
-            let other = req.payer.kind.trim();
-            return Err(ReceiptError::invalid(
-                "payer.type",
-                format!("未知付费方式“{other}”（self_pay、insured_full_pay）"),
-                format!("unknown payer type '{other}' (self_pay, insured_full_pay)"),
-            ));
-        }
-    }
-    let deposit = match kind {
-        Kind::Deposit => {
-            if !req.lines.is_empty() {
-                return Err(ReceiptError::invalid(
-                    "lines",
-                    "预交金收据没有明细行",
-                    "a deposit has no lines",
-                ));
-            }
-            let amount = req.amount.as_ref().ok_or_else(|| {
-                ReceiptError::invalid("amount", "预交金必须填写金额", "a deposit needs an amount")
-            })?;
-            Some(parse_money("amount".into(), amount)?)
-        }
-        _ => {
-            if req.amount.is_some() {
-                return Err(ReceiptError::invalid(
-                    "amount",
-                    "只有预交金填写金额；其他票据按明细计价",
-                    "only a deposit has an amount; other receipts are priced by line",
-                ));
-            }
-            if req.lines.is_empty() {
-                return Err(ReceiptError::invalid(
-                    "lines",
-                    "票据必须逐项列明收费项目",
-                    "a receipt must itemize its lines",
-                ));
-            }
-            for (i, l) in req.lines.iter().enumerate() {
-                check_quantity(i, &l.qty)?;
-            }
-            None
-        }
-    };
-    let patient = patient_json(&req.patient)?;
-    let terminal = session.terminal.to_string();
+    let terminal = session.terminal().to_string();
     super::prepare_for_issuing(store.conn())?;
 
     let tx = store.write()?;
@@ -492,38 +589,33 @@ pub fn issue(
         .ok_or_else(|| ReceiptError::NoOpenEpisode(terminal.clone()))?;
     let now = clock.now();
     let date = now.date_naive();
-    let (snapshot, lines) = match deposit {
-        Some(_) => (None, vec![]),
-        None => {
-            let s = links::snapshot_in_force(&tx, date)?
-                .ok_or_else(|| ReceiptError::NoSnapshot(date.to_string()))?;
-            let lines = price_lines(&tx, &s, &req.lines)?;
-            (Some(s), lines)
+    if let Some((id, month)) = &draft.snapshot {
+        let in_force = links::snapshot_in_force(&tx, date)?;
+        if in_force.as_ref().map(|s| s.0) != Some(*id) {
+            return Err(ReceiptError::invalid(
+                "lines",
+                format!("计价后价目表已变更（原为 {month}），请重新计价"),
+                format!("the price list in force changed since pricing ({month}): price again"),
+            ));
         }
-    };
-    let total = match deposit {
-        Some(amount) => amount,
-        None => Money::total(lines.iter().map(|l| l.amount))
-            .map_err(|e| field_err("lines".into(), e))?,
-    };
-    let (payments, change) = check_payments(&req.payments, total)?;
+    }
     let (d, note) = links::deadline(&tx, date)?;
     let new = NewReceipt {
-        kind,
+        kind: draft.kind,
         episode_id: episode.id,
         drill: episode.drill,
         original_number: None,
-        patient,
-        patient_name: name.to_string(),
-        temp_patient: kind == Kind::Registration && blank(&req.patient.outpatient_no),
-        payer: &req.payer,
-        department: req.department.trim(),
-        doctor: req.doctor.trim(),
-        snapshot,
-        lines,
-        payments,
-        total,
-        change,
+        patient: draft.patient.clone(),
+        patient_name: draft.patient_name.clone(),
+        temp_patient: draft.temp_patient,
+        payer: &draft.payer,
+        department: &draft.department,
+        doctor: &draft.doctor,
+        snapshot: draft.snapshot.clone(),
+        lines: draft.lines.clone(),
+        payments: draft.payments.clone(),
+        total: draft.total,
+        change: draft.change,
         deadline: (d.map(|d| d.format("%Y-%m-%d").to_string()), note),
         reason: None,
         supervisor: None,
@@ -558,7 +650,7 @@ pub(crate) fn insert(
     now: chrono::DateTime<chrono::FixedOffset>,
     r: NewReceipt<'_>,
 ) -> Result<(ReceiptView, u64), ReceiptError> {
-    let terminal = session.terminal.as_str();
+    let terminal = session.terminal().as_str();
     let next = ranges::next_number(tx, terminal)?
         .ok_or_else(|| ReceiptError::NoNumbersLeft(terminal.to_string()))?;
     let (temp_seq, temp_no) = if r.temp_patient {
@@ -619,7 +711,7 @@ pub(crate) fn insert(
         r.kind.as_str(),
         r.original_number,
         issued_at,
-        session.user.as_str(),
+        session.user().as_str(),
         r.patient_name,
         patient.to_string(),
         temp_seq,

@@ -26,8 +26,8 @@ pub use error::ReceiptError;
 pub use events::{RefundLine, RefundRequest, refund, reprint, reprint_pdf, void};
 pub use integrity::verify_records;
 pub use issue::{
-    IssueRequest, IssuedReceipt, LineRequest, PatientRequest, PayerRequest, PaymentRequest,
-    Preview, PreviewLine, issue, preview,
+    IssueDraft, IssueRequest, IssuedReceipt, LineRequest, PatientRequest, PayerRequest,
+    PaymentRequest, Preview, PreviewLine, issue, preview,
 };
 pub use query::{ReceiptView, Status, list, recent, show};
 

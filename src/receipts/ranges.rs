@@ -145,7 +145,7 @@ pub fn add(
             from as i64,
             to as i64,
             stamp(clock.now()),
-            session.user.as_str()
+            session.user().as_str()
         ],
     )?;
     let id = tx.last_insert_rowid();

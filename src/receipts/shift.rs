@@ -174,13 +174,12 @@ pub fn close(
     pdf_path: Option<&std::path::Path>,
 ) -> Result<ShiftSummary, ReceiptError> {
     session.require(Role::Cashier, "close a shift")?;
-    let terminal = session.terminal.to_string();
-    let user = session.user.to_string();
+    let terminal = session.terminal().to_string();
+    let user = session.user().to_string();
     let over = |s: &ShiftSummary| -> Option<Money> {
         let d = cash_declared?;
-        let v = d - s.cash_expected;
-        let abs = if v.is_negative() { -v } else { v };
-        (abs > s.variance_limit).then_some(v)
+        let v = Money::variance(d, s.cash_expected);
+        (v.abs() > s.variance_limit).then_some(v)
     };
     let pre = summary(store.conn(), &terminal, &user)?;
     let mut approved = None;
@@ -207,7 +206,7 @@ pub fn close(
     }
     let at = stamp(clock.now());
     s.cash_declared = cash_declared;
-    s.variance = cash_declared.map(|d| d - s.cash_expected);
+    s.variance = cash_declared.map(|d| Money::variance(d, s.cash_expected));
     s.supervisor = approved;
     s.closed_at = Some(at.clone());
     let json = serde_json::to_string(&s).unwrap_or_else(|_| "{}".into());

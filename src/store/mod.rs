@@ -11,16 +11,14 @@ pub mod netfs;
 
 pub use datadir::DataDir;
 
-use crate::error::{ErrorKind, UserFacing};
+use crate::error::{ErrorKind, Remedy, UserFacing};
 use crate::i18n::Lang;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error(
-        "no database at {0}: run `downtime-billing setup` first (or start the program to set up)"
-    )]
+    #[error("no database at {0}: this terminal is not set up yet")]
     NotSetUp(PathBuf),
     #[error("a database already exists at {0}")]
     AlreadySetUp(PathBuf),
@@ -29,7 +27,7 @@ pub enum StoreError {
     )]
     NetworkPath { path: PathBuf, fs: String },
     #[error(
-        "the database file {path} failed its integrity check: {detail}. Restore the latest backup (`downtime-billing restore FILE`)"
+        "the database file {path} failed its integrity check: {detail}. Restore the latest backup"
     )]
     Corrupt { path: PathBuf, detail: String },
     #[error(
@@ -74,6 +72,14 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 impl UserFacing for StoreError {
+    fn remedy(&self) -> Option<Remedy> {
+        match self {
+            StoreError::NotSetUp(_) => Some(Remedy::SetUp),
+            StoreError::Corrupt { .. } => Some(Remedy::RestoreBackup),
+            _ => None,
+        }
+    }
+
     fn kind(&self) -> ErrorKind {
         match self {
             StoreError::NotSetUp(_) | StoreError::AlreadySetUp(_) => ErrorKind::Conflict,
@@ -91,17 +97,14 @@ impl UserFacing for StoreError {
             return self.to_string();
         }
         match self {
-            StoreError::NotSetUp(p) => format!(
-                "{} 处没有数据库：请先运行 `downtime-billing setup`（或启动程序完成初始设置）",
-                p.display()
-            ),
+            StoreError::NotSetUp(p) => format!("{} 处没有数据库：本终端尚未设置", p.display()),
             StoreError::AlreadySetUp(p) => format!("{} 处已有数据库", p.display()),
             StoreError::NetworkPath { path, fs } => format!(
                 "{} 位于网络文件系统（{fs}）上；数据库必须放在本地磁盘，因为 SQLite 的锁和落盘在网络上不可靠",
                 path.display()
             ),
             StoreError::Corrupt { path, detail } => format!(
-                "数据库文件 {} 完整性检查失败：{detail}。请恢复最近的备份（`downtime-billing restore 文件`）",
+                "数据库文件 {} 完整性检查失败：{detail}。请恢复最近的备份",
                 path.display()
             ),
             StoreError::TooNew {

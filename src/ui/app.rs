@@ -264,7 +264,7 @@ impl App {
                 users::reset_pin(store, session, clock, &name, &pin)
             }),
             Command::UserSetDisabled { name, disabled } => self.user_op(|store, session, clock| {
-                users::set_disabled(store, session, clock, &name, disabled)
+                users::set_access(store, session, clock, &name, session::access(disabled))
             }),
             Command::RangeAdd { terminal, from, to } => self.range_add(&terminal, &from, &to),
             Command::Unlock(pin) => self.unlock(ctx, &pin),
@@ -384,7 +384,7 @@ impl eframe::App for App {
             if self.lock.locked() {
                 // The screens keep their state underneath; only the PIN
                 // of the same person opens them again.
-                let user = self.session.as_ref().map(|s| s.user.to_string());
+                let user = self.session.as_ref().map(|s| s.user().to_string());
                 self.lock.ui(ui, lang, &user.unwrap_or_default(), &mut cmds);
                 return;
             }
@@ -406,7 +406,7 @@ impl eframe::App for App {
     /// At exit: a backup when anything was written, and the WAL folded in.
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         if let Some(store) = &mut self.store {
-            let wrote = self.checkpoints.wrote_anything();
+            let wrote = session::since_open(&self.checkpoints);
             if let Err(f) = crate::workflows::at_exit(store, self.clock.as_ref(), wrote) {
                 tracing::warn!("at exit: {}", f.en);
             }

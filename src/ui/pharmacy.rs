@@ -450,7 +450,7 @@ impl PharmacyScreen {
 
     fn refresh(&mut self, env: &mut ScreenEnv<'_>) {
         let date = env.clock.now().date_naive();
-        match pharmacy::day(env.store.conn(), env.session.terminal.as_str(), date) {
+        match pharmacy::day(env.store.conn(), env.session.terminal().as_str(), date) {
             Ok(rows) => self.today = rows,
             Err(e) => self.failure = Some(e.into()),
         }

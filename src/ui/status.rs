@@ -56,7 +56,7 @@ impl StatusLine {
                 .map(|s| (s.month.to_string(), s.item_count)),
             snapshot_id: in_force.map(|s| s.id),
             hospital: crate::settings::hospital_name(store.conn())?,
-            user: session.map(|s| s.user.to_string()),
+            user: session.map(|s| s.user().to_string()),
             terminal,
             episode,
             next_number: next,

@@ -78,6 +78,17 @@ fn remedy_hint(r: &crate::error::Remedy, lang: Lang) -> &'static str {
             "请填写主管用户名及其 PIN",
             "fill in a supervisor's name and PIN",
         ),
+        Remedy::ReplaceHeld => lang.pick(
+            "确认替换后再导入（旧的保留在历史中）",
+            "confirm the replacement and import again (the old one stays in the history)",
+        ),
+        Remedy::GiveMonth => lang.pick("请填写价格表的月份", "fill in the price list's month"),
+        Remedy::SetUp => lang.pick("请先完成本终端的设置", "set this terminal up first"),
+        Remedy::KnownSettings => lang.pick("从设置列表中选择", "pick one from the settings list"),
+        Remedy::RestoreBackup => lang.pick(
+            "请管理员恢复最近的备份",
+            "an admin restores the latest backup",
+        ),
     }
 }
 

@@ -13,7 +13,7 @@
 //!
 //! This module keeps the runner and the report types; each capability owns
 //! its checks (`prices::checks`, `auth::checks`, `backup::checks`,
-//! `keys::checks`, `receipts::integrity`), assembled in [`CHECKS`]. Adding a
+//! `keys::checks`, `receipts::integrity`, `calendar::checks`), assembled in [`CHECKS`]. Adding a
 //! per-record check is one line there:
 //! `("receipts", crate::receipts::verify_records),` where the function has
 //! the [`RecordCheck`] signature.
@@ -85,6 +85,7 @@ pub const CHECKS: &[(&str, RecordCheck)] = &[
     ("backups", crate::backup::checks::audit_tail_against_backups),
     ("receipts", crate::receipts::verify_records),
     ("journals", crate::finance::journal::verify_imports),
+    ("calendar", crate::calendar::checks::imports_against_audit),
 ];
 
 /// Every audit entry's sequence, action and details, in order: what the

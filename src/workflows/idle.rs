@@ -61,9 +61,16 @@ impl IdleCheckpoint {
     }
 }
 
+/// What a window did while it was open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SinceOpen {
+    NothingWritten,
+    Wrote,
+}
+
 /// At exit: a backup when anything was written, then the WAL folded in.
-pub fn at_exit(store: &mut Store, clock: &dyn Clock, wrote: bool) -> Result<(), Failure> {
-    let backup = if wrote {
+pub fn at_exit(store: &mut Store, clock: &dyn Clock, since: SinceOpen) -> Result<(), Failure> {
+    let backup = if since == SinceOpen::Wrote {
         crate::backup::backup_now(store, clock, BackupReason::Exit)
             .map(|_| ())
             .map_err(Failure::from)

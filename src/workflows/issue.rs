@@ -9,7 +9,7 @@ use crate::clock::Clock;
 use crate::error::Failure;
 use crate::keys::SigningKey;
 use crate::receipts::shift::SupervisorPin;
-use crate::receipts::{self, IssueRequest, IssuedReceipt, RefundRequest};
+use crate::receipts::{self, IssueDraft, IssuedReceipt, RefundRequest};
 use crate::store::Store;
 
 /// A receipt committed, and what became of the steps after it.
@@ -52,17 +52,17 @@ pub fn backup_if_due(
     Ok(crate::backup::maybe_backup_after_receipt(store, clock, n)?)
 }
 
-/// Issues one receipt durably, then runs the backup policy and the PDF
-/// step. `Err` means nothing was issued.
+/// Issues one receipt durably from its validated draft, then runs the
+/// backup policy and the PDF step. `Err` means nothing was issued.
 pub fn issue(
     store: &mut Store,
     session: &Session,
     clock: &dyn Clock,
     key: &SigningKey,
-    req: &IssueRequest,
+    draft: &IssueDraft,
     step: &PdfStep,
 ) -> Result<Issued, Failure> {
-    let r = receipts::issue(store, session, clock, key, req)?;
+    let r = receipts::issue(store, session, clock, key, draft)?;
     tracing::info!(number = %r.receipt.number, "receipt issued");
     Ok(Issued::finish(store, clock, r, step))
 }

@@ -17,7 +17,7 @@ mod output;
 mod restore;
 mod shift;
 
-pub use idle::{IdleCheckpoint, at_exit, checkpoint};
+pub use idle::{IdleCheckpoint, SinceOpen, at_exit, checkpoint};
 pub use issue::{Issued, backup_if_due, issue, print_issued, refund};
 pub use output::{PdfOutcome, PdfStep, Reprinted, reprint};
 pub use restore::restore;

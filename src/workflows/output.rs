@@ -118,7 +118,7 @@ pub(super) fn pdf_of(store: &Store, v: &ReceiptView, step: &PdfStep) -> PdfOutco
     if *step == PdfStep::Skip {
         return PdfOutcome::Skipped;
     }
-    let result = receipts::save_pdf(store, v, false)
+    let result = receipts::save_pdf(store, v, receipts::doc::Printing::Original)
         .map_err(Failure::from)
         .and_then(|(bytes, saved)| finish(store, &bytes, saved, step));
     result.unwrap_or_else(PdfOutcome::Failed)

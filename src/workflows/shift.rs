@@ -32,7 +32,7 @@ pub struct ShiftClosed {
 pub fn default_report_path(store: &Store, session: &Session, clock: &dyn Clock) -> PathBuf {
     store.data_dir().reports_dir().join(format!(
         "shift-{}-{}.pdf",
-        session.user,
+        session.user(),
         clock.now().format("%Y%m%d-%H%M%S")
     ))
 }

@@ -140,7 +140,11 @@ impl Term {
             &at(opened),
             receipts::episodes::Level::II,
             "HIS down",
-            drill,
+            if drill {
+                receipts::episodes::EpisodeKind::Drill
+            } else {
+                receipts::episodes::EpisodeKind::Real
+            },
         )
         .unwrap();
     }
@@ -190,7 +194,8 @@ impl Term {
             }],
         };
         let key = self.key.clone();
-        receipts::issue(&mut self.store, &admin, &clock, &key, &req)
+        let draft = receipts::IssueDraft::build(self.store.conn(), &clock, &req).unwrap();
+        receipts::issue(&mut self.store, &admin, &clock, &key, &draft)
             .unwrap()
             .receipt
             .number

@@ -17,11 +17,11 @@ pub const NOW: &str = "2026-11-22T09:00:00+08:00";
 
 /// The setup admin (admin/123456, every role) at terminal MZ01.
 pub fn admin_session() -> Session {
-    Session {
-        user: UserName::parse("admin").unwrap(),
-        roles: Role::ALL.to_vec(),
-        terminal: TerminalCode::parse("MZ01").unwrap(),
-    }
+    Session::new(
+        UserName::parse("admin").unwrap(),
+        &Role::ALL,
+        TerminalCode::parse("MZ01").unwrap(),
+    )
 }
 
 /// A set-up data dir (admin/123456) with the newest sample list imported

@@ -41,18 +41,7 @@ impl Jobs {
 
 /// The month after `date`'s: what a new list is usually for.
 fn next_month(date: chrono::NaiveDate) -> Month {
-    let m = Month::of(date);
-    if m.month == 12 {
-        Month {
-            year: m.year + 1,
-            month: 1,
-        }
-    } else {
-        Month {
-            year: m.year,
-            month: m.month + 1,
-        }
-    }
+    Month::of(date).next()
 }
 
 impl App {

@@ -23,7 +23,7 @@ pub fn login(
 ) -> Result<(Session, Option<Failure>), Failure> {
     let terminal = crate::setup::terminal_code(store)?;
     let session = auth::login(store.conn_mut(), user, pin, &terminal, clock)?;
-    tracing::info!(user = %session.user, "logged in");
+    tracing::info!(user = %session.user(), "logged in");
     let warning = SigningKey::load(&data_dir.key_path())
         .err()
         .map(Failure::from);
@@ -186,5 +186,23 @@ impl App {
             }
             Err(e) => self.failure = Some(e.into()),
         }
+    }
+}
+
+/// The users screen's check box as the library's choice.
+pub fn access(disabled: bool) -> auth::users::Access {
+    if disabled {
+        auth::users::Access::Disabled
+    } else {
+        auth::users::Access::Enabled
+    }
+}
+
+/// What this window did, for the exit steps.
+pub fn since_open(checkpoints: &crate::workflows::IdleCheckpoint) -> crate::workflows::SinceOpen {
+    if checkpoints.wrote_anything() {
+        crate::workflows::SinceOpen::Wrote
+    } else {
+        crate::workflows::SinceOpen::NothingWritten
     }
 }

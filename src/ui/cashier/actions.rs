@@ -42,7 +42,7 @@ pub enum CashierAction {
 impl CashierScreen {
     /// Re-reads the episode, the next number and the recent receipts.
     pub fn refresh(&mut self, store: &Store, session: &Session) -> Result<(), Failure> {
-        let terminal = session.terminal.as_str();
+        let terminal = session.terminal().as_str();
         let episode = episodes::current(store.conn(), terminal)?;
         let next = ranges::next_number(store.conn(), terminal)?;
         self.recent = query::recent(store.conn(), terminal, 12)?;
@@ -72,7 +72,14 @@ impl CashierScreen {
                 drill,
             } => {
                 let result = episodes::Level::parse(&level).and_then(|level| {
-                    episodes::open(env.store, env.session, env.clock, level, &reason, drill)
+                    episodes::open(
+                        env.store,
+                        env.session,
+                        env.clock,
+                        level,
+                        &reason,
+                        episode_kind(drill),
+                    )
                 });
                 match result {
                     Ok(_) => {
@@ -143,13 +150,16 @@ impl CashierScreen {
                 ));
             }
         };
-        let req = self.request();
+        let draft = match self.draft(env) {
+            Ok(d) => d,
+            Err(f) => return self.fail(f),
+        };
         let issued = match workflows::issue(
             env.store,
             env.session,
             env.clock,
             &key,
-            &req,
+            &draft,
             &PdfStep::Print,
         ) {
             Ok(r) => r,
@@ -300,5 +310,14 @@ fn open_in_viewer(path: &std::path::Path) {
             std::thread::spawn(move || child.wait());
         }
         Err(e) => tracing::warn!(%e, "cannot open {}", path.display()),
+    }
+}
+
+/// The drill check box as the library's choice.
+fn episode_kind(drill: bool) -> episodes::EpisodeKind {
+    if drill {
+        episodes::EpisodeKind::Drill
+    } else {
+        episodes::EpisodeKind::Real
     }
 }

@@ -1,12 +1,15 @@
-//! From what the cashier typed to the library's [`IssueRequest`]: the one
-//! place the screen's fields become a request. Every check (prices,
-//! quantities, payments) is the library's; this only shapes the text.
+//! From what the cashier typed to the library's [`IssueDraft`]: the one
+//! place the screen's fields become a request, validated and priced by
+//! [`IssueDraft::build`] as the CLI's body is. Every check (prices,
+//! quantities, payments) and every figure (line amounts, total, change) is
+//! the library's; this only shapes the text.
 
 use super::{CashierScreen, Method, ReceiptKind};
 use crate::domain::PayerType;
+use crate::error::Failure;
 use crate::money::Money;
 use crate::receipts::issue::{
-    IssueRequest, LineRequest, NumText, PatientRequest, PayerRequest, PaymentRequest,
+    IssueDraft, IssueRequest, LineRequest, NumText, PatientRequest, PayerRequest, PaymentRequest,
 };
 
 /// A trimmed field, `None` when blank.
@@ -16,6 +19,18 @@ fn opt(s: &str) -> Option<String> {
 }
 
 impl CashierScreen {
+    /// The validated, priced draft of what was typed (read-only).
+    pub(super) fn draft(
+        &self,
+        env: &crate::ui::screen::ScreenEnv<'_>,
+    ) -> Result<IssueDraft, Failure> {
+        Ok(IssueDraft::build(
+            env.store.conn(),
+            env.clock,
+            &self.request(),
+        )?)
+    }
+
     /// The request to issue, from what was typed; the library checks it.
     pub fn request(&self) -> IssueRequest {
         let amount = self.amount_due().map(|t| NumText::Text(t.to_string()));

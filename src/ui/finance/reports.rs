@@ -276,7 +276,7 @@ impl ReportsTab {
         let work = move || -> Outcome {
             let store = Store::open(&dir)?;
             let clock = crate::clock::FixedClock(now);
-            let by = session.user.to_string();
+            let by = session.user().to_string();
             let report = match &out {
                 Some(p) => {
                     if let Some(parent) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
