@@ -13,23 +13,26 @@
 
 mod admin;
 mod chrome;
+mod hosted;
 mod nav;
 mod prices;
 mod refresh;
 mod session;
 
+pub use hosted::Screens;
 pub(crate) use nav::Command;
 pub use nav::Route;
 
 use super::browser::BrowserScreen;
-use super::cashier::{CashierScreen, Feedback};
-use super::finance::{FinanceAction, FinanceScreen};
+use super::cashier::CashierScreen;
+use super::finance::FinanceScreen;
+use super::pharmacy::PharmacyScreen;
+
 use super::login::LoginScreen;
-use super::pharmacy::{PharmacyAction, PharmacyScreen};
+
 use super::prices_admin::PricesAdminScreen;
 use super::ranges::RangesScreen;
 use super::sample::SampleList;
-use super::screen::ScreenEnv;
 use super::setup::SetupScreen;
 use super::status::StatusLine;
 use super::users::UsersScreen;
@@ -41,42 +44,9 @@ use crate::i18n::{Lang, tr};
 use crate::store::{DataDir, Store};
 use crate::workflows::IdleCheckpoint;
 use eframe::egui;
+use hosted::{Deferred, host};
 use session::IdleLock;
 use std::sync::Arc;
-
-/// The screens that follow the contract of [`super::screen`].
-pub struct Screens {
-    pub cashier: CashierScreen,
-    pub pharmacy: PharmacyScreen,
-    pub finance: FinanceScreen,
-}
-
-impl Screens {
-    fn new(clock: &Arc<dyn Clock>) -> Self {
-        Screens {
-            cashier: CashierScreen::new(),
-            pharmacy: PharmacyScreen::new(),
-            finance: FinanceScreen::with_clock(clock.clone()),
-        }
-    }
-}
-
-/// A hosted screen's actions of this frame, applied after drawing.
-type Deferred = Box<dyn FnOnce(&mut Screens, &mut ScreenEnv<'_>)>;
-
-/// Keeps a hosted screen's actions with the `apply` that runs them.
-fn host<A: 'static>(
-    actions: Vec<A>,
-    apply: fn(&mut Screens, A, &mut ScreenEnv<'_>),
-) -> Option<Deferred> {
-    (!actions.is_empty()).then(|| {
-        Box::new(move |screens: &mut Screens, env: &mut ScreenEnv<'_>| {
-            for a in actions {
-                apply(screens, a, env);
-            }
-        }) as Deferred
-    })
-}
 
 pub struct App {
     lang: Lang,
@@ -306,49 +276,6 @@ impl App {
             Route::Ranges => self.ranges.ui(ui, lang, cmds),
         }
         None
-    }
-
-    /// A hosted screen just came into view: let it read what changed
-    /// while it was away (today's dispensings, the worklists).
-    fn entered(&mut self, ctx: &egui::Context) {
-        let refresh: Option<Deferred> = match self.route {
-            Route::Pharmacy => Some(Box::new(|s: &mut Screens, env: &mut ScreenEnv<'_>| {
-                s.pharmacy.apply(PharmacyAction::Refresh, env)
-            })),
-            Route::Finance => Some(Box::new(|s: &mut Screens, env: &mut ScreenEnv<'_>| {
-                let tab = s.finance.tab;
-                s.finance.apply(FinanceAction::Tab(tab), env)
-            })),
-            _ => None,
-        };
-        if let Some(run) = refresh {
-            self.run_hosted(ctx, run);
-        }
-    }
-
-    /// Runs a hosted screen's actions with the store and session, then
-    /// shows what they left and re-reads the status.
-    fn run_hosted(&mut self, ctx: &egui::Context, run: Deferred) {
-        let (Some(store), Some(session)) = (self.store.as_mut(), self.session.as_ref()) else {
-            return;
-        };
-        let mut env = ScreenEnv {
-            store,
-            session,
-            clock: self.clock.as_ref(),
-            lang: self.lang,
-            data_dir: &self.data_dir,
-        };
-        run(&mut self.screens, &mut env);
-        for f in self.screens.cashier.take_feedback() {
-            match f {
-                Feedback::Clear => self.failure = None,
-                Feedback::Notice(zh, en) => self.notice = Some((zh, en)),
-                Feedback::Failure(f) => self.failure = Some(f),
-            }
-        }
-        self.checkpoints.wrote(ctx.input(|i| i.time));
-        self.refresh_status();
     }
 }
 
