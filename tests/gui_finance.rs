@@ -120,4 +120,18 @@ fn finance_clerk_imports_exchanges_and_works_the_deadline_list_by_keyboard() {
     h.get_by_label("Overdue").click();
     h.run();
     h.get_by_label("1 open receipts, 1 overdue");
+
+    // Reports (Ctrl+5), hosted in the same screen: the after-action
+    // report of the imported outage, previewed with its hourly chart.
+    ctrl(&mut h, egui::Key::Num5);
+    assert_eq!(h.state().finance().tab, Tab::Reports);
+    h.get_by_label("Preview").click();
+    gui_support::settle(&mut h);
+    h.get_by_label("Receipts per hour");
+
+    // Post to HIS (Ctrl+6): its history is read when the tab opens.
+    ctrl(&mut h, egui::Key::Num6);
+    assert_eq!(h.state().finance().tab, Tab::Posting);
+    gui_support::settle(&mut h);
+    h.get_by_label("nothing posted yet");
 }
