@@ -8,6 +8,7 @@ use downtime_billing::store::DataDir;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let args = Cli::parse();
     let data_dir = DataDir::resolve(args.data_dir.as_deref());
     let lang = args.lang;
@@ -33,3 +34,18 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// A listing piped into `head` ends quietly when the reader goes away, as
+/// every Unix tool does, instead of panicking on the closed pipe (Rust
+/// ignores SIGPIPE by default).
+#[cfg(unix)]
+fn restore_sigpipe() {
+    // SAFETY: resetting a signal to its default disposition before any
+    // thread is started has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn restore_sigpipe() {}

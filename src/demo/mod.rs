@@ -390,6 +390,9 @@ pub fn build(root: &Path, n: usize, clock: &dyn Clock) -> Result<DemoReport, Fai
     {
         let admin = login(&mut cw, ADMIN, &old)?;
         add_user(&mut cw, &admin, &old, "finance1", &[Role::Finance])?;
+        // The finance station prints the month's price book too.
+        crate::prices::import::import(&mut cw, &admin, &old, &sample, month, &mut |_| {})
+            .map_err(|e| fail("price list")(e.into()))?;
         users.push(DemoUser {
             terminal: FINANCE.into(),
             name: ADMIN.into(),
