@@ -506,6 +506,9 @@ struct Importer<'a> {
     audit_prev: Option<String>,
     /// The INSERT statement of each table (built once).
     sql: HashMap<String, String>,
+    /// Source → local ids of the small tables (episodes, ranges), looked
+    /// up for every receipt: held in memory (a terminal has a handful).
+    small_map: HashMap<(&'static str, i64), Option<i64>>,
 }
 
 fn altered(path: &Path, detail: impl Into<String>) -> FinanceError {
@@ -515,11 +518,50 @@ fn altered(path: &Path, detail: impl Into<String>) -> FinanceError {
     }
 }
 
-fn to_value(v: &serde_json::Value) -> Option<Value> {
-    match v {
-        serde_json::Value::Null => Some(Value::Null),
-        serde_json::Value::Number(n) => n.as_i64().map(Value::Integer),
-        serde_json::Value::String(s) => Some(Value::Text(s.clone())),
+/// One cell of a body row, read straight into an SQLite value (no
+/// intermediate `serde_json::Value` tree): null, an integer or a string;
+/// anything else makes the row unreadable.
+struct Cell(Value);
+
+impl<'de> serde::Deserialize<'de> for Cell {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Cell;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("null, an integer or a string")
+            }
+            fn visit_unit<E>(self) -> Result<Cell, E> {
+                Ok(Cell(Value::Null))
+            }
+            fn visit_none<E>(self) -> Result<Cell, E> {
+                Ok(Cell(Value::Null))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Cell, E> {
+                Ok(Cell(Value::Integer(v)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Cell, E> {
+                i64::try_from(v)
+                    .map(|v| Cell(Value::Integer(v)))
+                    .map_err(|_| E::custom("integer out of range"))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Cell, E> {
+                Ok(Cell(Value::Text(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Cell, E> {
+                Ok(Cell(Value::Text(v)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A body row: its table name, then its cells.
+fn parse_row(line: &[u8]) -> Option<(String, Vec<Value>)> {
+    let cells: Vec<Cell> = serde_json::from_slice(line).ok()?;
+    let mut it = cells.into_iter();
+    match it.next()?.0 {
+        Value::Text(t) => Some((t, it.map(|c| c.0).collect())),
         _ => None,
     }
 }
@@ -552,17 +594,30 @@ impl Importer<'_> {
         *self.added.entry(table.to_string()).or_insert(0) += 1;
     }
 
-    fn map_get(&self, tbl: &str, src: i64) -> Result<Option<Option<i64>>, FinanceError> {
-        Ok(self
+    fn map_get(&mut self, tbl: &str, src: i64) -> Result<Option<Option<i64>>, FinanceError> {
+        let small = small_table(tbl);
+        if let Some(t) = small
+            && let Some(l) = self.small_map.get(&(t, src))
+        {
+            return Ok(Some(*l));
+        }
+        let found = self
             .tx
             .prepare_cached(
                 "SELECT local_id FROM journal_map WHERE origin = ?1 AND tbl = ?2 AND src_id = ?3",
             )?
             .query_row(params![self.origin, tbl, src], |r| r.get(0))
-            .optional()?)
+            .optional()?;
+        if let (Some(t), Some(l)) = (small, found) {
+            self.small_map.insert((t, src), l);
+        }
+        Ok(found)
     }
 
-    fn map_put(&self, tbl: &str, src: i64, local: Option<i64>) -> Result<(), FinanceError> {
+    fn map_put(&mut self, tbl: &str, src: i64, local: Option<i64>) -> Result<(), FinanceError> {
+        if let Some(t) = small_table(tbl) {
+            self.small_map.insert((t, src), local);
+        }
         self.tx
             .prepare_cached(
                 "INSERT INTO journal_map(origin, tbl, src_id, local_id) VALUES (?1, ?2, ?3, ?4)",
@@ -572,16 +627,18 @@ impl Importer<'_> {
     }
 
     fn insert(&mut self, table: &str, cols: &[&str], vals: &[Value]) -> Result<i64, FinanceError> {
-        let sql = self.sql.entry(table.to_string()).or_insert_with(|| {
-            format!(
+        if !self.sql.contains_key(table) {
+            let sql = format!(
                 "INSERT INTO {table}({}) VALUES ({})",
                 cols.join(", "),
                 (1..=cols.len())
                     .map(|i| format!("?{i}"))
                     .collect::<Vec<_>>()
                     .join(", ")
-            )
-        });
+            );
+            self.sql.insert(table.to_string(), sql);
+        }
+        let sql = self.sql.get(table).map(String::as_str).unwrap_or_default();
         self.tx
             .prepare_cached(sql)?
             .execute(rusqlite::params_from_iter(vals.iter()))?;
@@ -856,6 +913,15 @@ impl Importer<'_> {
     }
 }
 
+/// The tables whose id map is held in memory during an import.
+fn small_table(tbl: &str) -> Option<&'static str> {
+    match tbl {
+        "episodes" => Some("episodes"),
+        "receipt_ranges" => Some("receipt_ranges"),
+        _ => None,
+    }
+}
+
 /// The marks (highest source id per table) already taken from `origin`.
 fn marks_of(conn: &Connection, origin: &str) -> Result<HashMap<String, i64>, FinanceError> {
     let m: Option<String> = conn
@@ -971,6 +1037,7 @@ pub fn import(
         cached_receipt: None,
         audit_prev: None,
         sql: HashMap::new(),
+        small_map: HashMap::new(),
     };
     let mut trailer: Option<Trailer> = None;
     let mut rows: BTreeMap<String, u64> = BTreeMap::new();
@@ -1006,19 +1073,20 @@ pub fn import(
         if deferred.is_some() || foreign {
             continue;
         }
-        let parsed: Result<Vec<serde_json::Value>, _> = serde_json::from_slice(&line);
-        let result = match parsed {
-            Ok(v) if !v.is_empty() => match v[0].as_str() {
-                Some(table) => {
-                    *rows.entry(table.to_string()).or_insert(0) += 1;
-                    match v[1..].iter().map(to_value).collect::<Option<Vec<Value>>>() {
-                        Some(vals) => imp.row(path, table, vals),
-                        None => Err(altered(path, format!("a {table} row holds a bad value"))),
+        let result = match parse_row(&line) {
+            Some((table, vals)) => {
+                match rows.get_mut(&table) {
+                    Some(n) => *n += 1,
+                    None => {
+                        rows.insert(table.clone(), 1);
                     }
                 }
-                None => Err(altered(path, "a row without its table")),
-            },
-            _ => Err(altered(path, "a row is not readable")),
+                imp.row(path, &table, vals)
+            }
+            None => Err(altered(
+                path,
+                "a row is not readable (a table name, then nulls, integers and strings)",
+            )),
         };
         if let Err(e) = result {
             deferred = Some(e);
