@@ -111,18 +111,7 @@ fn finish(ctx: &Ctx, s: &SendSummary, json: bool) -> Result<(), Failure> {
             ctx.lang.pick("未送达", "not delivered"),
             s.errors,
         );
-        println!(
-            "{}: {} {}, {} {}, {} {}, {} {}",
-            ctx.lang.pick("跳过", "skipped"),
-            ctx.lang.pick("演练", "drill"),
-            s.skipped.drill,
-            ctx.lang.pick("作废", "voided"),
-            s.skipped.voided,
-            ctx.lang.pick("已在 HIS", "already in the HIS"),
-            s.skipped.in_his,
-            ctx.lang.pick("此前已接受", "accepted before"),
-            s.skipped.already_accepted,
-        );
+        say_skipped(ctx, &s.skipped, Some(s.skipped.already_accepted));
         for a in &s.problems {
             say_problem(ctx, a);
         }
@@ -142,6 +131,27 @@ fn finish(ctx: &Ctx, s: &SendSummary, json: bool) -> Result<(), Failure> {
             s.target, s.refused, s.errors
         ),
     ))
+}
+
+/// What a batch left out and why; `accepted_before` only for sends.
+fn say_skipped(ctx: &Ctx, k: &his::select::Skipped, accepted_before: Option<usize>) {
+    let mut line = format!(
+        "{}: {} {}, {} {}, {} {}",
+        ctx.lang.pick("跳过", "skipped"),
+        ctx.lang.pick("演练", "drill"),
+        k.drill,
+        ctx.lang.pick("作废", "voided"),
+        k.voided,
+        ctx.lang.pick("已在 HIS", "already in the HIS"),
+        k.in_his,
+    );
+    if let Some(n) = accepted_before {
+        line.push_str(&format!(
+            ", {} {n}",
+            ctx.lang.pick("此前已接受", "accepted before")
+        ));
+    }
+    println!("{line}");
 }
 
 pub fn run(ctx: &Ctx, cmd: HisCmd) -> Result<(), Failure> {
@@ -178,16 +188,7 @@ pub fn run(ctx: &Ctx, cmd: HisCmd) -> Result<(), Failure> {
                 ctx.lang.pick("合计", "total"),
                 s.total,
             );
-            println!(
-                "{}: {} {}, {} {}, {} {}",
-                ctx.lang.pick("跳过", "skipped"),
-                ctx.lang.pick("演练", "drill"),
-                s.skipped.drill,
-                ctx.lang.pick("作废", "voided"),
-                s.skipped.voided,
-                ctx.lang.pick("已在 HIS", "already in the HIS"),
-                s.skipped.in_his,
-            );
+            say_skipped(ctx, &s.skipped, None);
             Ok(())
         }
         HisCmd::SendHl7 {

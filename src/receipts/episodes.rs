@@ -57,12 +57,14 @@ pub struct Episode {
     pub closed_by: Option<String>,
 }
 
-const SELECT: &str =
+/// Every episode with its closure, for whoever reads episodes (the
+/// reports too): one query and one row shape.
+pub(crate) const SELECT: &str =
     "SELECT e.id, e.terminal, e.level, e.reason, e.drill, e.opened_at, e.opened_by,
         c.closed_at, c.closed_by
    FROM episodes e LEFT JOIN episode_closures c ON c.episode_id = e.id";
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Episode> {
+pub(crate) fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Episode> {
     Ok(Episode {
         id: r.get(0)?,
         terminal: r.get(1)?,

@@ -512,19 +512,8 @@ pub fn build_shift(
     })
 }
 
-/// One episode in the outage's timeline.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EpisodeRow {
-    pub id: i64,
-    pub terminal: String,
-    pub level: String,
-    pub reason: String,
-    pub drill: bool,
-    pub opened_at: String,
-    pub opened_by: String,
-    pub closed_at: Option<String>,
-    pub closed_by: Option<String>,
-}
+/// One episode in the outage's timeline (the receipts capability's record).
+pub type EpisodeRow = crate::receipts::episodes::Episode;
 
 fn parse_time(s: &str) -> Option<DateTime<FixedOffset>> {
     DateTime::parse_from_rfc3339(s).ok()
@@ -552,26 +541,9 @@ impl EpisodeRow {
 }
 
 fn episodes(conn: &Connection) -> Result<Vec<EpisodeRow>, ReportError> {
-    let mut st = conn.prepare(
-        "SELECT e.id, e.terminal, e.level, e.reason, e.drill, e.opened_at, e.opened_by,
-                c.closed_at, c.closed_by
-           FROM episodes e LEFT JOIN episode_closures c ON c.episode_id = e.id ORDER BY e.id",
-    )?;
-    let rows = st
-        .query_map([], |r| {
-            Ok(EpisodeRow {
-                id: r.get(0)?,
-                terminal: r.get(1)?,
-                level: r.get(2)?,
-                reason: r.get(3)?,
-                drill: r.get::<_, i64>(4)? != 0,
-                opened_at: r.get(5)?,
-                opened_by: r.get(6)?,
-                closed_at: r.get(7)?,
-                closed_by: r.get(8)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
+    use crate::receipts::episodes::{SELECT, row};
+    let mut st = conn.prepare(&format!("{SELECT} ORDER BY e.id"))?;
+    let rows = st.query_map([], row)?.collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
