@@ -474,6 +474,20 @@ fn sigkill_during_a_price_import_leaves_each_month_whole_or_absent() {
     assert_eq!(env.run("admin", &["verify"]).0, 0);
 }
 
+/// The backup folder's entries with their sizes.
+fn listing(dir: &std::path::Path) -> BTreeSet<(String, u64)> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| {
+                    let len = e.metadata().map(|m| m.len()).unwrap_or(0);
+                    (e.file_name().to_string_lossy().into_owned(), len)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// SIGKILL during `backup`: the live database stays whole and verified, no
 /// half-written copy sits under a backup's name (each `.sqlite3` in the
 /// backup folder passes its integrity check; a `.partial` is never
@@ -494,45 +508,65 @@ fn sigkill_during_a_backup_leaves_no_half_backup() {
     let seed = seed();
     eprintln!("backup kills: CRASH_SEED={seed}");
     let mut rng = Rng(seed);
+    // One backup left alone, its folder watched every few ms: from when the
+    // copy first shows there (under whatever name) to the process's end.
     let t0 = std::time::Instant::now();
-    let out = as_admin(&env, &["backup", "--out", &dir_s])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let before = listing(&dir);
+    let mut w = Watched::spawn(as_admin(&env, &["backup", "--out", &dir_s]));
+    let mut first_write = None;
+    let status = loop {
+        if let Some(st) = w.child_status() {
+            break st;
+        }
+        if first_write.is_none() && listing(&dir) != before {
+            first_write = Some(t0.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let (_, _, err) = w.kill_status();
+    assert!(status.success(), "{err}");
     let full = t0.elapsed();
+    let begin = first_write.unwrap_or(full).mul_f64(0.8);
     let cycles = 12;
     let mut during_copy = 0;
     for cycle in 0..cycles {
+        let before = listing(&dir);
         let w = Watched::spawn(as_admin(&env, &["backup", "--out", &dir_s]));
-        let at = full.mul_f64((rng.next() % 1000) as f64 / 1000.0);
+        let at = begin + (full - begin).mul_f64((rng.next() % 1000) as f64 / 1000.0);
         std::thread::sleep(at);
-        let partial = std::fs::read_dir(&dir)
-            .unwrap()
-            .flatten()
-            .any(|e| e.file_name().to_string_lossy().ends_with(".partial"));
+        let writing = listing(&dir) != before;
         let (ended, _, err) = w.kill_status();
         if let Some(st) = ended {
             assert!(st.success(), "cycle {cycle}: the backup failed: {err}");
         }
-        during_copy += usize::from(partial && ended.is_none());
+        during_copy += usize::from(writing && ended.is_none());
         for e in std::fs::read_dir(&dir).unwrap().flatten() {
             let p = e.path();
             if p.extension().is_some_and(|x| x == "sqlite3") {
                 downtime_billing::store::Store::check_file(&p)
                     .unwrap_or_else(|e| panic!("cycle {cycle}: {} is no backup: {e}", p.display()));
+                let c = rusqlite::Connection::open_with_flags(
+                    &p,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                )
+                .unwrap();
+                let held: Result<i64, _> =
+                    c.query_row("SELECT COUNT(*) FROM receipts", [], |r| r.get(0));
+                assert_eq!(
+                    held.ok(),
+                    Some(20),
+                    "cycle {cycle}: {} is no whole backup",
+                    p.display()
+                );
             }
         }
     }
     eprintln!(
-        "backup kills: a whole backup takes {full:?}; {cycles} kills, {during_copy} while its copy was being written"
+        "backup kills: a whole backup takes {full:?}, its copy first seen at {first_write:?}; {cycles} kills, {during_copy} while its copy was being written"
     );
     assert!(
-        during_copy >= 1,
-        "no kill landed while a copy was being written"
+        during_copy * 3 >= cycles,
+        "only {during_copy} of {cycles} kills landed while a copy was being written"
     );
     let c = rusqlite::Connection::open(&db).unwrap();
     let listed: Vec<String> = c

@@ -108,34 +108,113 @@ fn a_read_only_database_refuses_and_consumes_no_number() {
     assert_eq!(r.receipt.number, "MZ01-00000001");
 }
 
-#[test]
-fn a_read_only_file_refuses_over_the_cli() {
+/// Runs `receipt issue` as cash1 with the data directory truly read-only
+/// for the child, whoever runs the tests: for a normal user by file modes;
+/// for root (CI), whom file modes do not bind, through a read-only bind
+/// mount in a private mount namespace (`unshare -m`, nothing visible
+/// outside the child), else `chattr +i` on the database file. `None` when
+/// no way works here — a failure in CI (`CI=true`).
+fn issue_read_only(env: &Env) -> Option<(i32, String)> {
     use std::os::unix::fs::PermissionsExt;
-    let env = ready();
-    let db = env.data_dir().db_path();
     let root = env.data_dir().root().to_path_buf();
-    let set = |p: &std::path::Path, mode| {
-        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+    let db = env.data_dir().db_path();
+    let body = env.write("ro-body.json", &simple().to_string());
+    let child = |prefix: &[&std::ffi::OsStr]| {
+        let mut c = std::process::Command::new(prefix[0]);
+        c.args(&prefix[1..])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("DOWNTIME_BILLING_DATA_DIR", &root)
+            .env("DOWNTIME_BILLING_PIN", CASH_PIN)
+            .env("DOWNTIME_BILLING_NOW", NOW)
+            .env("DOWNTIME_BILLING_LANG", "en")
+            .args(["--user", "cash1", "receipt", "issue", "--json"])
+            .arg(&body);
+        let out = c.output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
-    set(&db, 0o444);
-    set(&root, 0o555);
-    let writable = std::fs::OpenOptions::new().write(true).open(&db).is_ok();
-    if writable {
+    let bin = bin();
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        let set = |p: &std::path::Path, mode| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+        };
+        set(&db, 0o444);
+        set(&root, 0o555);
+        let r = child(&[bin.as_os_str()]);
         set(&root, 0o755);
         set(&db, 0o644);
-        eprintln!(
-            "note: running as root, file permissions do not bind; the read-only case is covered by the library test"
-        );
-        return;
+        return Some(r);
     }
-    let (code, _, err) = env.issue("cash1", &simple());
-    set(&root, 0o755);
-    set(&db, 0o644);
-    assert_ne!(code, 0);
+    // root: a read-only bind mount of the data directory, in the child only
+    let script = r#"mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" || exit 97; exec "$@""#;
+    let ns = std::process::Command::new("unshare")
+        .args(["-m", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if ns {
+        let (code, err) = child(&[
+            "unshare".as_ref(),
+            "-m".as_ref(),
+            "sh".as_ref(),
+            "-c".as_ref(),
+            script.as_ref(),
+            root.as_os_str(),
+            bin.as_os_str(),
+        ]);
+        if code != 97 {
+            return Some((code, err));
+        }
+    }
+    // root without mount namespaces: the immutable flag, removed however the
+    // child ends
+    struct Immutable<'a>(&'a std::path::Path);
+    impl Drop for Immutable<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(self.0)
+                .status();
+        }
+    }
+    let flagged = std::process::Command::new("chattr")
+        .arg("+i")
+        .arg(&db)
+        .status()
+        .is_ok_and(|s| s.success());
+    if flagged {
+        let _guard = Immutable(&db);
+        return Some(child(&[bin.as_os_str()]));
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!(
+            "running as root with neither mount namespaces nor chattr +i: the read-only database cannot be tested"
+        );
+    }
+    eprintln!(
+        "note: running as root without unshare -m or chattr +i here: read-only CLI case skipped"
+    );
+    None
+}
+
+/// Break it catches: a store that swallows `SQLITE_READONLY` (issue
+/// reported done, or a number consumed) or words it as an internal error
+/// instead of "the database is read-only".
+#[test]
+fn a_read_only_file_refuses_over_the_cli() {
+    let env = ready();
+    let Some((code, err)) = issue_read_only(&env) else {
+        return;
+    };
+    assert_eq!(code, 5, "{err}");
     assert!(
         err.contains("read-only") || err.contains("readonly"),
         "{err}"
     );
+    // nothing was written: the first number is still free
     let (code, v, err) = env.issue("cash1", &simple());
     assert_eq!(code, 0, "{err}");
     assert_eq!(v["number"], "MZ01-00000001");

@@ -243,6 +243,14 @@ pub fn put_setting(conn: &Connection, key: &str, value: &str) -> Result<(), Stor
 
 fn with_path(e: StoreError, path: &Path) -> StoreError {
     match e {
+        // A WAL database on a read-only disk or in a read-only folder cannot
+        // have its -wal/-shm files created: SQLite says "unable to open".
+        StoreError::Sqlite(ref inner)
+            if inner.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen)
+                && !writable(path) =>
+        {
+            StoreError::ReadOnly
+        }
         StoreError::Corrupt { detail, .. } => StoreError::Corrupt {
             path: path.to_path_buf(),
             detail,
@@ -256,6 +264,25 @@ fn with_path(e: StoreError, path: &Path) -> StoreError {
         },
         other => other,
     }
+}
+
+/// Whether this process may write the database file and its folder (where
+/// SQLite creates the -wal and -shm files); `access(2)` also answers for a
+/// read-only mount and an immutable file, which bind root too.
+#[cfg(unix)]
+fn writable(db: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let ok = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_bytes())
+            // SAFETY: a valid NUL-terminated path; access only reads it.
+            .is_ok_and(|c| unsafe { libc::access(c.as_ptr(), libc::W_OK) } == 0)
+    };
+    ok(db) && db.parent().is_none_or(ok)
+}
+
+#[cfg(not(unix))]
+fn writable(db: &Path) -> bool {
+    std::fs::metadata(db).is_ok_and(|m| !m.permissions().readonly())
 }
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
