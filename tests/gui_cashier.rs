@@ -78,6 +78,27 @@ impl Keys<'_> {
     }
 }
 
+/// The unit price of `code` in the sample list the terminal imported, read
+/// from the file itself (not from the program).
+fn sample_price(code: &str) -> rust_decimal::Decimal {
+    let sample = downtime_billing::ui::sample::find();
+    let mut r = csv::Reader::from_reader(sample.bytes.as_slice());
+    let headers = r.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (c, p) = (col("code"), col("price"));
+    r.records()
+        .map(|rec| rec.unwrap())
+        .find(|rec| &rec[c] == code)
+        .map(|rec| rec[p].parse().unwrap())
+        .unwrap_or_else(|| panic!("{code} not in the sample list"))
+}
+
+/// A line's amount as the rules say: unit price × quantity, half-up to the
+/// fen, computed here.
+fn line_amount(price: rust_decimal::Decimal, qty: rust_decimal::Decimal) -> rust_decimal::Decimal {
+    (price * qty).round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}
+
 fn harness(dir: &DataDir) -> Harness<'static, App> {
     let dir = dir.clone();
     Harness::builder()
@@ -92,6 +113,10 @@ fn harness(dir: &DataDir) -> Harness<'static, App> {
         })
 }
 
+/// Break it catches: a quantity typed after Enter not reaching the line
+/// (every line stored with 1), a line priced or totalled wrongly (the total
+/// and change are checked against amounts computed here from the sample
+/// file), a running total that is not on screen before settling.
 #[test]
 fn a_cashier_issues_a_five_item_cash_receipt_without_the_mouse() {
     let (_tmp, dir) = ready_terminal();
@@ -147,14 +172,28 @@ fn a_cashier_issues_a_five_item_cash_receipt_without_the_mouse() {
         k.press(egui::Key::Enter);
     }
     assert_eq!(k.h.state().cashier().lines().len(), 5);
+    // What the receipt must come to, computed here: the quantities typed
+    // (an empty quantity is 1) times the sample file's unit prices.
+    let qtys: Vec<rust_decimal::Decimal> = items
+        .iter()
+        .map(|(_, q)| if q.is_empty() { "1" } else { q }.parse().unwrap())
+        .collect();
+    let computed: rust_decimal::Decimal = expected
+        .iter()
+        .zip(&qtys)
+        .map(|(code, q)| line_amount(sample_price(code), *q))
+        .sum();
+    let computed_text = format!("{computed:.2}");
     let (total, words) =
         k.h.state()
             .cashier()
             .total()
             .cloned()
             .expect("a running total");
+    assert_eq!(total.to_string(), computed_text);
     // The running total and its 大写 are on screen before settling.
     k.h.get_by_label_contains(&words);
+    k.h.get_by_label_contains(&computed_text);
     k.press(egui::Key::F4);
     k.type_text("1000");
     k.press(egui::Key::Enter);
@@ -171,10 +210,10 @@ fn a_cashier_issues_a_five_item_cash_receipt_without_the_mouse() {
         .cloned()
         .expect("a receipt was issued");
     assert_eq!(last.number, "MZ01-00000001");
-    assert_eq!(last.total, total);
+    assert_eq!(last.total.to_string(), computed_text);
     assert_eq!(
         last.change.to_string(),
-        (downtime_billing::money::Money::parse("1000").unwrap() - total).to_string()
+        format!("{:.2}", rust_decimal::Decimal::from(1000) - computed)
     );
     assert!(
         last.printed.is_some(),
@@ -184,6 +223,20 @@ fn a_cashier_issues_a_five_item_cash_receipt_without_the_mouse() {
     let v = receipts::show(store.conn(), "MZ01-00000001").unwrap();
     let codes: Vec<String> = v.lines.iter().map(|l| l.code.clone()).collect();
     assert_eq!(codes, expected);
+    // stored as typed: the quantities, each line's amount, the total
+    let stored_qtys: Vec<rust_decimal::Decimal> =
+        v.lines.iter().map(|l| l.qty.parse().unwrap()).collect();
+    assert_eq!(stored_qtys, qtys);
+    for (l, q) in v.lines.iter().zip(&qtys) {
+        assert_eq!(
+            l.amount.to_string(),
+            format!("{:.2}", line_amount(sample_price(&l.code), *q)),
+            "line {}",
+            l.line
+        );
+    }
+    assert_eq!(v.total.to_string(), computed_text);
+    assert_eq!(v.change.to_string(), last.change.to_string());
     assert_eq!(v.patient["name"], "张三");
     // The status bar moved on to the next number.
     h.get_by_label("MZ01-00000002");
@@ -191,6 +244,10 @@ fn a_cashier_issues_a_five_item_cash_receipt_without_the_mouse() {
     assert!(receipt_keys <= 50, "{receipt_keys} keystrokes");
 }
 
+/// Break it catches: a void that is not stored or not shown — the recent
+/// list must change the receipt's row from 已开具 to 作废 and the notice
+/// name the number (the old check for "作废" was satisfied by the
+/// always-visible key hint "F8 作废"); a wrong supervisor PIN that voids.
 #[test]
 fn a_void_needs_a_supervisor_pin_and_marks_the_receipt() {
     let (_tmp, dir) = ready_terminal();
@@ -210,10 +267,16 @@ fn a_void_needs_a_supervisor_pin_and_marks_the_receipt() {
     k.type_text("aqms");
     k.press(egui::Key::Enter);
     k.press(egui::Key::Enter);
+    let code = k.h.state().cashier().lines()[0].code.clone();
     k.press(egui::Key::F4);
     k.type_text("50");
     k.press(egui::Key::Enter);
     let number = k.h.state().cashier().last().cloned().unwrap().number;
+    let total = k.h.state().cashier().last().cloned().unwrap().total;
+    // one item, quantity 1, priced from the sample file
+    assert_eq!(total.to_string(), format!("{:.2}", sample_price(&code)));
+    let row = |status: &str| format!("{number}  李四  ¥{total}  {status}");
+    k.h.get_by_label(&row("已开具"));
 
     // F8 voids the highlighted recent receipt (the newest).
     k.press(egui::Key::F8);
@@ -228,6 +291,12 @@ fn a_void_needs_a_supervisor_pin_and_marks_the_receipt() {
             .failure()
             .expect("a wrong supervisor PIN is refused");
     assert!(f.zh.contains("boss"), "{}", f.zh);
+    {
+        let store = Store::open(&dir).unwrap();
+        assert!(!receipts::show(store.conn(), &number).unwrap().is_voided());
+    }
+    k.h.get_by_label(&row("已开具"));
+    assert!(k.h.query_by_label(&row("作废")).is_none());
 
     k.press(egui::Key::F8);
     k.type_text("收错项目");
@@ -240,7 +309,10 @@ fn a_void_needs_a_supervisor_pin_and_marks_the_receipt() {
     let store = Store::open(&dir).unwrap();
     let v = receipts::show(store.conn(), &number).unwrap();
     assert!(v.is_voided());
-    assert!(h.get_all_by_label_contains("作废").next().is_some());
+    // what the cashier sees: the row marked 作废 and the notice naming it
+    h.get_by_label(&row("作废"));
+    assert!(h.query_by_label(&row("已开具")).is_none());
+    h.get_by_label_contains(&format!("已作废 {number}（主管 boss）"));
 }
 
 #[test]
