@@ -49,6 +49,8 @@ struct Arm {
 struct State {
     unsynced: HashMap<String, Vec<Op>>,
     syncs: HashMap<String, u64>,
+    /// Writes, syncs, truncations and deletions per file.
+    ops: HashMap<String, u64>,
     arms: Vec<Arm>,
 }
 
@@ -62,6 +64,7 @@ fn state() -> std::sync::MutexGuard<'static, State> {
 impl State {
     /// Counts one I/O step under an armed root; false once the power is out.
     fn step(&mut self, path: &str) -> bool {
+        *self.ops.entry(path.to_string()).or_default() += 1;
         for a in &mut self.arms {
             if path.starts_with(&a.root) {
                 if a.dead {
@@ -405,6 +408,24 @@ pub fn arm(root: &std::path::Path, steps: u64) {
         left: steps.max(1),
         dead: false,
     });
+}
+
+/// Writes, syncs, truncations and deletions so far under `root`.
+pub fn ops_under(root: &std::path::Path) -> u64 {
+    let root = key(root);
+    state()
+        .ops
+        .iter()
+        .filter(|(p, _)| p.starts_with(&root))
+        .map(|(_, n)| n)
+        .sum()
+}
+
+/// Ends a disk failure under `root` without losing anything: the writes
+/// that went through stay (an I/O error, not a power cut).
+pub fn disarm(root: &std::path::Path) {
+    let root = key(root);
+    state().arms.retain(|a| a.root != root);
 }
 
 /// Whether the power went out under `root`.
