@@ -135,7 +135,8 @@ fn every_receipt_reported_issued_survives_a_power_cut() {
         cut_mid_issue += 1;
         drop(store);
         let keep_some = cycle % 2 == 1;
-        lost_writes += powercut_vfs::power_cut(&root, &mut |_| keep_some && rng.next().is_multiple_of(2));
+        lost_writes +=
+            powercut_vfs::power_cut(&root, &mut |_| keep_some && rng.next().is_multiple_of(2));
         check_after_power(&env, &reported);
     }
     eprintln!(
