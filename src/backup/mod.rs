@@ -24,6 +24,7 @@ use crate::clock::{Clock, stamp};
 use crate::domain::TerminalCode;
 use crate::error::{ErrorKind, UserFacing};
 use crate::i18n::Lang;
+use crate::receipts::numbering::{self, LostReason, LostRun};
 use crate::store::{DataDir, Store, StoreError};
 use crate::verify::{self, Problem, Report};
 use rusqlite::backup::{Backup, StepResult};
@@ -65,6 +66,9 @@ pub struct BackupInfo {
     pub bytes: u64,
     pub sha256: String,
     pub audit_entries: i64,
+    /// The highest receipt number this terminal had issued when the backup
+    /// was taken (its numbering high-water mark; 0 when unknown).
+    pub high_water: u64,
     /// Problems the backup carries over from the live database (a broken
     /// audit chain, a dropped trigger): the backup is a faithful copy and is
     /// kept, but the caller must say so.
@@ -76,6 +80,9 @@ pub struct RestoreInfo {
     pub restored_from: PathBuf,
     /// The previous database files, moved aside (never deleted).
     pub moved_aside: Vec<PathBuf>,
+    /// Numbers between the backup's newest and the terminal's high-water
+    /// mark, recorded as lost so they are never issued again.
+    pub numbers_lost: Vec<LostRun>,
     /// `verify` on the restored database.
     pub report: Report,
 }
@@ -109,6 +116,8 @@ pub enum BackupError {
         backup: String,
         current: String,
     },
+    #[error("the restored database could not record its lost receipt numbers: {0}")]
+    Numbering(String),
     #[error(transparent)]
     Auth(#[from] AuthError),
     #[error(transparent)]
@@ -136,6 +145,7 @@ impl UserFacing for BackupError {
             BackupError::NoFile(_) => ErrorKind::Invalid,
             BackupError::Corrupt { .. } | BackupError::Rejected { .. } => ErrorKind::Verification,
             BackupError::Busy | BackupError::OtherTerminal { .. } => ErrorKind::Conflict,
+            BackupError::Numbering(_) => ErrorKind::Internal,
             BackupError::Auth(e) => e.kind(),
             BackupError::Store(e) => e.kind(),
         }
@@ -165,6 +175,7 @@ impl UserFacing for BackupError {
                 "备份 {} 属于终端 {backup}，不是本终端 {current}：恢复它会让两个终端使用相同的票据号",
                 file.display()
             ),
+            BackupError::Numbering(e) => format!("恢复后的数据库未能记录遗失的票据号：{e}"),
             BackupError::Auth(e) => e.message(lang),
             BackupError::Store(e) => e.message(lang),
         }
@@ -321,10 +332,12 @@ fn take(
     };
 
     let at = stamp(now);
+    let high_water = numbering::high_water(store.conn(), store.data_dir(), terminal.as_str())?;
     write_patiently(store, |tx| {
         tx.execute(
-            "INSERT INTO backups(at, file, reason, bytes, sha256, audit_entries, receipts_seen)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO backups(at, file, reason, bytes, sha256, audit_entries, receipts_seen,
+                                 high_water)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             rusqlite::params![
                 at,
                 file.display().to_string(),
@@ -333,6 +346,7 @@ fn take(
                 sha256,
                 audit_entries,
                 receipts_seen.map(|n| n as i64),
+                high_water as i64,
             ],
         )?;
         let backup_id = tx.last_insert_rowid();
@@ -350,6 +364,7 @@ fn take(
                 "audit_entries": audit_entries,
                 "pruned": pruned.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
                 "problems": report.problems.len(),
+                "high_water": high_water,
             }),
         )?;
         Ok(())
@@ -362,6 +377,7 @@ fn take(
         bytes,
         sha256,
         audit_entries,
+        high_water,
         problems: report.problems,
     })
 }
@@ -471,7 +487,7 @@ pub fn maybe_backup_after_receipt(
 pub fn last_backup(conn: &Connection) -> Result<Option<BackupInfo>, StoreError> {
     Ok(conn
         .query_row(
-            "SELECT file, at, reason, bytes, sha256, audit_entries
+            "SELECT file, at, reason, bytes, sha256, audit_entries, coalesce(high_water, 0)
              FROM backups ORDER BY id DESC LIMIT 1",
             [],
             |r| {
@@ -482,6 +498,7 @@ pub fn last_backup(conn: &Connection) -> Result<Option<BackupInfo>, StoreError> 
                     bytes: r.get::<_, i64>(3)?.max(0) as u64,
                     sha256: r.get(4)?,
                     audit_entries: r.get(5)?,
+                    high_water: r.get::<_, i64>(6)?.max(0) as u64,
                     problems: Vec::new(),
                 })
             },
@@ -555,6 +572,11 @@ pub fn restore(
                     current: terminal.to_string(),
                 });
             }
+            // The database about to be moved aside knows the newest number:
+            // keep it as the high-water mark outside the database, so the
+            // restored one continues after it.
+            let mark = numbering::high_water(current.conn(), data_dir, terminal.as_str())?;
+            numbering::raise_file_mark(data_dir, terminal.as_str(), mark)?;
             // Fold the WAL into the main file so the copy moved aside is
             // complete on its own.
             let _ = current
@@ -586,6 +608,21 @@ pub fn restore(
     }
 
     let mut store = Store::open(data_dir)?;
+    let numbers_lost = {
+        let mark = numbering::file_mark(data_dir, &backup_terminal);
+        let tx = store.write()?;
+        let lost = numbering::account_for(
+            &tx,
+            &Actor::of(&session),
+            clock,
+            &backup_terminal,
+            mark,
+            LostReason::Restore,
+        )
+        .map_err(|e| BackupError::Numbering(e.to_string()))?;
+        tx.commit()?;
+        lost
+    };
     let report = verify::run(&store)?;
     let (_, sha256) = file_sha256(file)?;
     let moved_aside: Vec<PathBuf> = moved.into_iter().map(|(_, to)| to).collect();
@@ -601,6 +638,7 @@ pub fn restore(
             "sha256": sha256,
             "moved_aside": moved_aside.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "verify_ok": report.ok,
+            "numbers_lost": numbers_lost.iter().map(|r| r.count).sum::<u64>(),
         }),
     )?;
     tx.commit()?;
@@ -608,6 +646,7 @@ pub fn restore(
     Ok(RestoreInfo {
         restored_from: file.to_path_buf(),
         moved_aside,
+        numbers_lost,
         report,
     })
 }

@@ -79,6 +79,18 @@ pub fn run_restore(ctx: &Ctx, a: RestoreArgs) -> Result<(), Failure> {
             &format!("已从 {} 恢复", info.restored_from.display()),
             &format!("restored from {}", info.restored_from.display()),
         );
+        for r in &info.numbers_lost {
+            ctx.say(
+                &format!(
+                    "票据号 {}–{}（{} 个）已在本终端开出但不在备份中：记为遗失（作废），不再使用",
+                    r.first, r.last, r.count
+                ),
+                &format!(
+                    "receipt numbers {}–{} ({}) were issued here after this backup: recorded as lost (void), never issued again",
+                    r.first, r.last, r.count
+                ),
+            );
+        }
         for p in &info.moved_aside {
             ctx.say(
                 &format!("原数据库已移至 {}", p.display()),

@@ -5,7 +5,7 @@
 //! transaction is committed (and fsync'd: WAL with `synchronous=FULL`).
 
 use super::query::{self, Kind, ReceiptView, qty_text};
-use super::{ReceiptError, episodes, links, qr, ranges};
+use super::{ReceiptError, episodes, links, numbering, qr, ranges};
 use crate::audit::{self, Actor};
 use crate::auth::{Role, Session};
 use crate::clock::{Clock, stamp};
@@ -583,6 +583,7 @@ pub fn issue(
     session.require(Role::Cashier, "issue receipts")?;
     let terminal = session.terminal().to_string();
     super::prepare_for_issuing(store.conn())?;
+    let mark = numbering::file_mark(store.data_dir(), &terminal);
 
     let tx = store.write()?;
     let episode = episodes::current(&tx, &terminal)?
@@ -620,8 +621,9 @@ pub fn issue(
         reason: None,
         supervisor: None,
     };
-    let (view, left) = insert(&tx, session, clock, key, now, new)?;
+    let (view, left) = insert(&tx, session, clock, key, now, mark, new)?;
     tx.commit()?;
+    raise_mark(store, &view);
     Ok(issued(view, left))
 }
 
@@ -639,18 +641,44 @@ pub(crate) fn issued(receipt: ReceiptView, left: u64) -> IssuedReceipt {
     }
 }
 
+/// Raises the terminal's high-water mark outside the database to the
+/// receipt just committed. A failure is logged, not returned: the receipt
+/// is issued, and the database holds the same mark.
+pub(crate) fn raise_mark(store: &Store, view: &ReceiptView) {
+    let seq = view
+        .number
+        .rsplit_once('-')
+        .and_then(|(_, n)| n.parse::<u64>().ok())
+        .unwrap_or(0);
+    if let Err(e) = numbering::raise_file_mark(store.data_dir(), &view.terminal, seq) {
+        tracing::warn!(error = %e, number = %view.number, "could not raise the numbering high-water mark");
+    }
+}
+
 /// Takes the next number and writes one receipt, its lines, payments and
-/// the audit entry, inside the caller's transaction. Returns the stored
+/// the audit entry, inside the caller's transaction. Numbers between what
+/// the database holds and `mark` (the high-water mark kept outside it) are
+/// first recorded as lost, so none is handed out twice. Returns the stored
 /// receipt and the numbers left after it.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn insert(
     tx: &Connection,
     session: &Session,
     clock: &dyn Clock,
     key: &SigningKey,
     now: chrono::DateTime<chrono::FixedOffset>,
+    mark: u64,
     r: NewReceipt<'_>,
 ) -> Result<(ReceiptView, u64), ReceiptError> {
     let terminal = session.terminal().as_str();
+    numbering::account_for(
+        tx,
+        &Actor::of(session),
+        clock,
+        terminal,
+        mark,
+        numbering::LostReason::Missing,
+    )?;
     let next = ranges::next_number(tx, terminal)?
         .ok_or_else(|| ReceiptError::NoNumbersLeft(terminal.to_string()))?;
     let (temp_seq, temp_no) = if r.temp_patient {
