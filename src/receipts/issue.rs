@@ -641,6 +641,45 @@ pub(crate) fn issued(receipt: ReceiptView, left: u64) -> IssuedReceipt {
     }
 }
 
+/// A receipt is never dated before the newest receipt of its terminal nor
+/// before the start of the episode it belongs to: the PC's clock went
+/// backwards (or was set back to backdate a receipt).
+fn refuse_clock_backwards(
+    tx: &Connection,
+    terminal: &str,
+    episode_id: i64,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<(), ReceiptError> {
+    use rusqlite::OptionalExtension;
+    let newest: Option<String> = tx
+        .prepare_cached(
+            "SELECT issued_at FROM receipts WHERE terminal = ?1 ORDER BY seq DESC LIMIT 1",
+        )?
+        .query_row([terminal], |r| r.get(0))
+        .optional()?;
+    let opened: Option<String> = tx
+        .prepare_cached("SELECT opened_at FROM episodes WHERE id = ?1")?
+        .query_row([episode_id], |r| r.get(0))
+        .optional()?;
+    for (at, what, what_zh) in [
+        (newest, "the newest stored receipt", "最新一张票据的时间"),
+        (opened, "the start of the open episode", "应急事件开始时间"),
+    ] {
+        if let Some(at) = at
+            && let Ok(t) = chrono::DateTime::parse_from_rfc3339(&at)
+            && now < t
+        {
+            return Err(ReceiptError::ClockBackwards {
+                now: stamp(now),
+                what,
+                what_zh,
+                at,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Raises the terminal's high-water mark outside the database to the
 /// receipt just committed. A failure is logged, not returned: the receipt
 /// is issued, and the database holds the same mark.
@@ -671,6 +710,7 @@ pub(crate) fn insert(
     r: NewReceipt<'_>,
 ) -> Result<(ReceiptView, u64), ReceiptError> {
     let terminal = session.terminal().as_str();
+    refuse_clock_backwards(tx, terminal, r.episode_id, now)?;
     numbering::account_for(
         tx,
         &Actor::of(session),
