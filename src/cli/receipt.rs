@@ -21,8 +21,9 @@ pub enum ReceiptCmd {
         #[arg(long, value_name = "OUT")]
         pdf: Option<PathBuf>,
         /// Issue N receipts from the same body, printing each number on its
-        /// own line once committed (crash tests, load runs).
-        #[arg(long, value_name = "N")]
+        /// own line once committed (crash tests, load runs). No PDFs are
+        /// written, so it is refused together with --pdf.
+        #[arg(long, value_name = "N", conflicts_with = "pdf")]
         repeat: Option<u32>,
     },
     /// One receipt with its lines, payments, events and status.
@@ -94,7 +95,19 @@ fn read_body(src: &str) -> Result<String, Failure> {
 /// exit 6 once the receipt's JSON is out.
 fn follow_ups(ctx: &Ctx, issued: &workflows::Issued) -> Result<(), Failure> {
     if let Err(f) = &issued.backup {
-        eprintln!("{}", f.message(ctx.lang));
+        // One line that cannot be read as "nothing was done": the receipt
+        // stands, only the automatic backup after it did not happen.
+        let n = &issued.receipt.receipt.number;
+        eprintln!(
+            "{}",
+            ctx.lang.pick(
+                &format!("票据 {n} 已开出；其后的自动备份未完成（下次开票或交班时再备份）：{}", f.zh),
+                &format!(
+                    "receipt {n} IS issued; the automatic backup after it was not taken (it is tried again at the next receipt or shift close): {}",
+                    f.en
+                ),
+            )
+        );
     }
     match issued.follow_up_failure() {
         None => Ok(()),
