@@ -133,7 +133,11 @@ fn pdf_step(pdf: Option<PathBuf>) -> PdfStep {
 }
 
 fn show_text(ctx: &Ctx, v: &ReceiptView) {
-    println!(
+    // Every line printed inert (stored text may predate the input rules).
+    macro_rules! say {
+        ($($t:tt)*) => { println!("{}", crate::text::inert(&format!($($t)*))) };
+    }
+    say!(
         "{} {} {} [{}]{}",
         v.number,
         v.title,
@@ -141,7 +145,7 @@ fn show_text(ctx: &Ctx, v: &ReceiptView) {
         v.status.label(ctx.lang),
         if v.drill { " 演练/DRILL" } else { "" }
     );
-    println!(
+    say!(
         "{}: {}  {}: {}",
         ctx.lang.pick("患者", "patient"),
         v.patient["name"].as_str().unwrap_or_default(),
@@ -149,23 +153,29 @@ fn show_text(ctx: &Ctx, v: &ReceiptView) {
         v.cashier
     );
     for l in &v.lines {
-        println!(
+        say!(
             "  {:>2} {} {} {} × {} {} = {}",
-            l.line, l.code, l.name, l.spec, l.qty, l.unit_price, l.amount
+            l.line,
+            l.code,
+            l.name,
+            l.spec,
+            l.qty,
+            l.unit_price,
+            l.amount
         );
     }
-    println!(
+    say!(
         "{}: {} ({})",
         ctx.lang.pick("合计", "total"),
         v.total,
         v.total_in_words
     );
     for p in &v.payments {
-        println!("  {} {}", p.method, p.amount);
+        say!("  {} {}", p.method, p.amount);
     }
     match &v.deadline {
-        Some(d) => println!("{}: {d}", ctx.lang.pick("换票截止", "deadline")),
-        None => println!("{}", v.deadline_note.clone().unwrap_or_default()),
+        Some(d) => say!("{}: {d}", ctx.lang.pick("换票截止", "deadline")),
+        None => say!("{}", v.deadline_note.clone().unwrap_or_default()),
     }
 }
 
@@ -231,7 +241,10 @@ fn run_in(
                 return print_json(&rows);
             }
             for r in rows {
-                println!(
+                // Stored text is printed inert: a control character in a
+                // name from before the input rules cannot repaint the
+                // terminal or forge a line.
+                let line = format!(
                     "{} {} {} {} {} [{}]{}",
                     r.number,
                     r.issued_at,
@@ -241,6 +254,7 @@ fn run_in(
                     r.status.label(ctx.lang),
                     if r.drill { " 演练/DRILL" } else { "" }
                 );
+                println!("{}", crate::text::inert(&line));
             }
             Ok(())
         }

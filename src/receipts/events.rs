@@ -29,8 +29,14 @@ fn need_reason(reason: &str) -> Result<&str, ReceiptError> {
             "a reason is required",
         ));
     }
+    if let Err((en, zh)) = crate::text::check(r, REASON_MAX) {
+        return Err(ReceiptError::invalid("reason", zh, en));
+    }
     Ok(r)
 }
+
+/// The longest reason (void, refund, episode), in characters.
+pub const REASON_MAX: usize = 200;
 
 /// One row of `receipt_events`.
 struct Event<'a> {

@@ -388,6 +388,104 @@ pub fn preview(
     })
 }
 
+/// The longest value of each free-text field of a request, in characters.
+pub const NAME_MAX: usize = 50;
+const FIELD_MAX: usize = 50;
+const NUMBER_MAX: usize = 30;
+
+/// Every text field of a request: no control character or bidirectional
+/// override, within its length; the age a number of years 0–150, the ID
+/// number a resident ID (18 characters with its check digit, or the old
+/// 15 digits), the phone digits.
+fn check_text_fields(req: &IssueRequest) -> Result<(), ReceiptError> {
+    let p = &req.patient;
+    let fields: [(&str, Option<&str>, usize); 9] = [
+        ("patient.name", Some(p.name.as_str()), NAME_MAX),
+        ("patient.sex", p.sex.as_deref(), 10),
+        (
+            "patient.outpatient_no",
+            p.outpatient_no.as_deref(),
+            NUMBER_MAX,
+        ),
+        (
+            "patient.inpatient_no",
+            p.inpatient_no.as_deref(),
+            NUMBER_MAX,
+        ),
+        ("patient.id_no", p.id_no.as_deref(), 18),
+        ("patient.phone", p.phone.as_deref(), 20),
+        (
+            "payer.insurance_no",
+            req.payer.insurance_no.as_deref(),
+            NUMBER_MAX,
+        ),
+        ("department", Some(req.department.as_str()), FIELD_MAX),
+        ("doctor", Some(req.doctor.as_str()), FIELD_MAX),
+    ];
+    for (field, value, max) in fields {
+        if let Some(v) = value
+            && let Err((en, zh)) = crate::text::check(v, max)
+        {
+            return Err(ReceiptError::invalid(field, zh, en));
+        }
+    }
+    if let Some(age) = &p.age {
+        let t = age.text();
+        let ok = t
+            .trim()
+            .parse::<Decimal>()
+            .is_ok_and(|a| a >= Decimal::ZERO && a <= Decimal::from(150) && a.scale() <= 2);
+        if !ok {
+            return Err(ReceiptError::invalid(
+                "patient.age",
+                format!("年龄“{t}”无效：须为 0–150 的数字（岁）"),
+                format!("age '{t}' is invalid: a number of years from 0 to 150"),
+            ));
+        }
+    }
+    if let Some(id) = p.id_no.as_deref().map(str::trim).filter(|s| !s.is_empty())
+        && !resident_id_ok(id)
+    {
+        return Err(ReceiptError::invalid(
+            "patient.id_no",
+            "身份证号无效：须为 18 位（含校验位）或 15 位数字",
+            "the ID number is invalid: 18 characters with a correct check digit, or 15 digits",
+        ));
+    }
+    if let Some(ph) = p.phone.as_deref().map(str::trim).filter(|s| !s.is_empty())
+        && !ph
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' '))
+    {
+        return Err(ReceiptError::invalid(
+            "patient.phone",
+            "电话号码只能包含数字、+ 和 -",
+            "a phone number holds digits, + and - only",
+        ));
+    }
+    Ok(())
+}
+
+/// A mainland resident ID: 17 digits and a check digit (ISO 7064 MOD
+/// 11-2, `X` for 10), or the old 15 digits.
+fn resident_id_ok(id: &str) -> bool {
+    let b = id.as_bytes();
+    if b.len() == 15 {
+        return b.iter().all(u8::is_ascii_digit);
+    }
+    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = b[..17]
+        .iter()
+        .zip(W)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    let check = b"10X98765432"[(sum % 11) as usize];
+    b[17].to_ascii_uppercase() == check
+}
+
 fn patient_json(p: &PatientRequest) -> Result<serde_json::Value, ReceiptError> {
     let mut v = serde_json::to_value(p).map_err(|e| {
         ReceiptError::invalid("patient", format!("患者信息无效：{e}"), e.to_string())
@@ -439,6 +537,7 @@ impl IssueDraft {
                 ));
             }
         };
+        check_text_fields(req)?;
         let name = req.patient.name.trim();
         if name.is_empty() {
             return Err(ReceiptError::invalid(
@@ -754,6 +853,18 @@ pub(crate) fn insert(
         },
         key,
     );
+    if !qr::fits(&qr_text) {
+        // Refused before anything is written: a committed receipt that
+        // cannot be printed would be worse than none.
+        let n = r.lines.len();
+        return Err(ReceiptError::invalid(
+            "lines",
+            format!("{n} 行明细超出一张票据二维码的容量（约 170 行）：请分开开具两张票据"),
+            format!(
+                "{n} lines are more than one receipt's QR code can hold (about 170): split them over two receipts"
+            ),
+        ));
+    }
     let issued_at = stamp(now);
     let insurance_no = if r.payer.kind == "insured_full_pay" {
         r.payer.insurance_no.as_deref().map(str::trim)
