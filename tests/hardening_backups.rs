@@ -138,3 +138,63 @@ fn restore_of_an_empty_or_truncated_file_says_so() {
     env.ok("admin", &["receipt", "show", "MZ01-00000001"]);
     env.ok("admin", &["verify"]);
 }
+
+/// Breaks caught (point 14): a backup that fails after its copy was
+/// started leaves its `.partial` file behind (one kept a full disk full);
+/// a stored text that is not valid UTF-8 is an internal error (exit 1)
+/// instead of exit 4 naming the receipt.
+#[test]
+fn a_failed_backup_leaves_no_partial_and_bad_text_is_named() {
+    let env = ready();
+    let (code, _, err) = env.issue("admin", &simple());
+    assert_eq!(code, 0, "{err}");
+    // A full disk, as a file-size limit: the copy cannot be written past
+    // 100 KiB (SIGXFSZ ignored, so the write fails instead of killing).
+    let dir = env.root().join("bk");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 100; exec \"$0\" \"$@\"")
+        .arg(bin())
+        .args(["--user", "admin", "backup", "--out"])
+        .arg(&dir)
+        .env_clear()
+        .env("DOWNTIME_BILLING_DATA_DIR", env.data_dir().root())
+        .env("DOWNTIME_BILLING_PIN", PIN)
+        .env("DOWNTIME_BILLING_NOW", NOW)
+        .env("DOWNTIME_BILLING_LANG", "en")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+
+    {
+        let conn = rusqlite::Connection::open(env.data_dir().db_path()).unwrap();
+        conn.execute_batch(
+            "DROP TRIGGER receipts_no_update;
+             UPDATE receipts SET patient_json = CAST(X'7B226E616D65223A22FF227D' AS TEXT)
+              WHERE seq = 1;",
+        )
+        .unwrap();
+    }
+    for args in [
+        &["receipt", "list"][..],
+        &["receipt", "show", "MZ01-00000001"][..],
+    ] {
+        let (code, _, err) = env.run("admin", args);
+        assert_eq!(code, 4, "{args:?}: {err}");
+        assert!(
+            err.contains("MZ01-00000001") && err.contains("UTF-8"),
+            "{err}"
+        );
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+}
