@@ -694,7 +694,7 @@ fn check_shape(file: &Path) -> Result<(), BackupError> {
         bytes[28], bytes[29], bytes[30], bytes[31],
     ]));
     let want = page.saturating_mul(pages);
-    if page < 512 || (bytes.len() as u64) < want || bytes.len() as u64 % page != 0 {
+    if page < 512 || (bytes.len() as u64) < want || !(bytes.len() as u64).is_multiple_of(page) {
         return Err(BackupError::NotABackup {
             file: file.to_path_buf(),
             en: format!("truncated: {} bytes, its header says {want}", bytes.len()),
