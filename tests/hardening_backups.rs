@@ -103,7 +103,7 @@ fn four_parallel_issuers_take_whole_backups_one_at_a_time() {
 }
 
 /// Breaks caught: a restore of an empty or a truncated file reported as an
-/// internal error (exit 1) or over several lines instead of exit 2/4 with
+/// internal error (exit 1) or over several lines instead of exit 4 with
 /// one line naming the file; the current database touched.
 #[test]
 fn restore_of_an_empty_or_truncated_file_says_so() {

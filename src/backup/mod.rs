@@ -148,8 +148,10 @@ impl UserFacing for BackupError {
     fn kind(&self) -> ErrorKind {
         match self {
             BackupError::Io { .. } => ErrorKind::Internal,
-            BackupError::NoFile(_) | BackupError::NotABackup { .. } => ErrorKind::Invalid,
-            BackupError::Corrupt { .. } | BackupError::Rejected { .. } => ErrorKind::Verification,
+            BackupError::NoFile(_) => ErrorKind::Invalid,
+            BackupError::NotABackup { .. }
+            | BackupError::Corrupt { .. }
+            | BackupError::Rejected { .. } => ErrorKind::Verification,
             BackupError::Busy | BackupError::OtherTerminal { .. } => ErrorKind::Conflict,
             BackupError::Numbering(_) => ErrorKind::Internal,
             BackupError::Auth(e) => e.kind(),
