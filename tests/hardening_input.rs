@@ -285,6 +285,40 @@ fn control_characters_lengths_age_and_id_are_checked() {
     assert!(!out.contains('\u{1b}'), "{out:?}");
 }
 
+/// Break caught (point 6): a hospital name with an escape sequence or a
+/// bidi override accepted at setup (it is printed on every receipt).
+#[test]
+fn the_hospital_name_is_plain_text() {
+    for bad in ["测试\u{1b}[2J医院", "医院\u{202E}", "医院\n第二行"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new(bin())
+            .env_clear()
+            .env("DOWNTIME_BILLING_DATA_DIR", dir.path().join("d"))
+            .env("DOWNTIME_BILLING_PIN", PIN)
+            .env("DOWNTIME_BILLING_LANG", "en")
+            .args([
+                "setup",
+                "--terminal",
+                "MZ01",
+                "--admin",
+                "admin",
+                "--hospital",
+                bad,
+            ])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {err}");
+        assert!(err.contains("hospital name"), "{err}");
+        assert!(
+            !dir.path()
+                .join("d")
+                .join("downtime-billing.sqlite3")
+                .exists()
+        );
+    }
+}
+
 /// Break caught (point 7): a receipt whose QR code cannot hold its lines
 /// committed (and then unprintable) instead of refused before anything is
 /// written, using no number.
