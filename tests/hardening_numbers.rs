@@ -101,8 +101,10 @@ fn restore_of_an_older_backup_never_reissues_a_number() {
 }
 
 /// Breaks caught: the next number taken as max(seq)+1 of what is stored, so
-/// deleting the newest receipt (triggers dropped, rows removed with the
-/// sqlite3 shell) hands its number out again.
+/// deleting the newest receipts (triggers dropped, rows removed with the
+/// sqlite3 shell) hands their numbers out again; `verify` not comparing
+/// the database with the high-water mark kept beside it (the deletion of
+/// the newest receipts *with* their audit entries would pass).
 #[test]
 fn deleting_the_newest_receipts_behind_the_programs_back_does_not_free_their_numbers() {
     let env = ready();
@@ -121,7 +123,20 @@ fn deleting_the_newest_receipts_behind_the_programs_back_does_not_free_their_num
         )
         .unwrap();
     }
+    // verify names the vanished numbers before and after the next receipt.
+    let (code, out, _) = env.run("admin", &["verify"]);
+    assert_eq!(code, 4);
+    assert!(
+        out.contains("MZ01-00000002–MZ01-00000003") && out.contains("not in the database"),
+        "{out}"
+    );
     assert_eq!(issue_ok(&env), "MZ01-00000004");
+    let (code, out, _) = env.run("admin", &["verify"]);
+    assert_eq!(code, 4);
+    assert!(
+        out.contains("MZ01-00000002–MZ01-00000003") && out.contains("vanished"),
+        "{out}"
+    );
     let conn = rusqlite::Connection::open(env.data_dir().db_path()).unwrap();
     let (first, last, reason): (i64, i64, String) = conn
         .query_row(

@@ -249,12 +249,31 @@ pub fn verify_lost(
             }
         }
     }
-    let mut st = conn.prepare("SELECT id, terminal, first_seq, last_seq FROM lost_numbers")?;
-    let rows: Vec<(i64, String, i64, i64)> = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+    let mut st =
+        conn.prepare("SELECT id, terminal, first_seq, last_seq, reason FROM lost_numbers")?;
+    let rows: Vec<(i64, String, i64, i64, String)> = st
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
         .collect::<Result<_, _>>()?;
-    for (id, terminal, first, last) in rows {
+    for (id, terminal, first, last, reason) in rows {
         out.records += (last - first + 1).max(0) as u64;
+        if reason == LostReason::Missing.code() {
+            // Numbers that vanished without a restore: the newest receipts
+            // were deleted, or an older file was copied in by hand.
+            let (a, b) = (
+                super::ranges::format_number(&terminal, first.max(0) as u64),
+                super::ranges::format_number(&terminal, last.max(0) as u64),
+            );
+            out.problems.push(crate::verify::Problem::new(
+                "lost_numbers",
+                format!("lost_numbers {id}"),
+                format!(
+                    "receipts {a}–{b} were issued on this terminal but vanished from the database without a restore (deleted behind the program's back, or an older file copied in)"
+                ),
+                format!("票据 {a}–{b} 曾在本终端开具，但未经恢复操作就从数据库中消失（可能被绕过程序删除，或被人工拷入旧文件）"),
+            ));
+        }
         if audited.get(&id) != Some(&(first, last, terminal.clone())) {
             out.problems.push(crate::verify::Problem::new(
                 "lost_numbers",
@@ -264,6 +283,35 @@ pub fn verify_lost(
                 ),
                 format!("{terminal} 的票据号 {first}–{last} 标为遗失，但审计日志中没有记录：可能被绕过程序插入"),
             ));
+        }
+    }
+    // The live database (not a backup file) against the high-water mark
+    // kept beside it: numbers issued that the database no longer holds.
+    if let Some(db) = conn.path().map(std::path::Path::new)
+        && db
+            .file_name()
+            .is_some_and(|n| n == "downtime-billing.sqlite3")
+        && let Some(dir) = db.parent()
+    {
+        let data_dir = DataDir::new(dir);
+        let text = std::fs::read_to_string(file_path(&data_dir)).unwrap_or_default();
+        for terminal in text.lines().filter_map(|l| l.split_whitespace().next()) {
+            let mark = file_mark(&data_dir, terminal);
+            let stored = stored_mark(conn, terminal)?;
+            if mark > stored {
+                let first = super::ranges::format_number(terminal, stored + 1);
+                let last = super::ranges::format_number(terminal, mark);
+                out.problems.push(crate::verify::Problem::new(
+                    "lost_numbers",
+                    format!("{FILE} {terminal}"),
+                    format!(
+                        "receipts {first}–{last} were issued on this terminal but are not in the database (deleted behind the program's back, or an older file copied in): the next receipt records them as lost"
+                    ),
+                    format!(
+                        "票据 {first}–{last} 曾在本终端开具，但不在数据库中（可能被绕过程序删除，或被人工拷入旧文件）：下一张票据会将其记为遗失"
+                    ),
+                ));
+            }
         }
     }
     Ok(out)
