@@ -1,5 +1,6 @@
 //! Issue 10, point 3: the clock. A receipt dated before the newest stored
-//! receipt or the open episode's start is refused (the PC's clock went
+//! receipt, the open episode's start or the newest audit entry since then
+//! is refused (the PC's clock went
 //! backwards), and a lock-out set while the clock was far ahead never runs
 //! longer than its length. (That a release build ignores
 //! `DOWNTIME_BILLING_NOW` is `clock::tests::only_a_debug_build_honours_the_pinned_clock`,
@@ -12,7 +13,8 @@ use receipts_support::*;
 /// Breaks caught: no check of the clock against what is stored (a receipt
 /// backdated by an hour is issued, numbered after a later one); the check
 /// made only against receipts (the first receipt of an episode dated before
-/// the episode opened is issued).
+/// the episode opened is issued) or not against the audit trail (a receipt
+/// dated before a later range addition is issued).
 #[test]
 fn a_receipt_dated_before_the_newest_receipt_or_the_episode_is_refused() {
     let env = ready();
@@ -35,6 +37,26 @@ fn a_receipt_dated_before_the_newest_receipt_or_the_episode_is_refused() {
     let (code, v, err) = env.issue_at("cash1", "2026-11-22T11:00:05+08:00", &simple());
     assert_eq!(code, 0, "{err}");
     assert_eq!(v["number"], "MZ01-00000002");
+    // An audit entry later than every receipt (a range added at 12:00):
+    // a receipt at 11:30 is refused.
+    let (code, _, err) = env.run_at(
+        "admin",
+        "2026-11-22T12:00:00+08:00",
+        &[
+            "range",
+            "add",
+            "--terminal",
+            "MZ01",
+            "--from",
+            "101",
+            "--to",
+            "200",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = env.issue_at("cash1", "2026-11-22T11:30:00+08:00", &simple());
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains("newest audit entry"), "{err}");
 }
 
 /// Break caught: a lock-out honoured as stored, so five wrong PINs typed

@@ -740,9 +740,12 @@ pub(crate) fn issued(receipt: ReceiptView, left: u64) -> IssuedReceipt {
     }
 }
 
-/// A receipt is never dated before the newest receipt of its terminal nor
-/// before the start of the episode it belongs to: the PC's clock went
-/// backwards (or was set back to backdate a receipt).
+/// A receipt is never dated before the newest receipt of its terminal,
+/// the start of the episode it belongs to, or the newest audit entry this
+/// terminal wrote since that episode opened (a void, a range, a login
+/// lock-out …): the PC's clock went backwards (or was set back to backdate
+/// a receipt). Entries from before the episode are not compared: set-up
+/// and price imports may come from another machine's clock.
 fn refuse_clock_backwards(
     tx: &Connection,
     terminal: &str,
@@ -760,9 +763,22 @@ fn refuse_clock_backwards(
         .prepare_cached("SELECT opened_at FROM episodes WHERE id = ?1")?
         .query_row([episode_id], |r| r.get(0))
         .optional()?;
+    let records =
+        serde_json::to_string(&[format!("episode:{episode_id}")]).unwrap_or_else(|_| "[]".into());
+    let audited: Option<String> = tx
+        .prepare_cached(
+            "SELECT at FROM audit_log
+              WHERE terminal = ?1
+                AND seq >= (SELECT min(seq) FROM audit_log
+                             WHERE action = 'episode.open' AND records = ?2)
+              ORDER BY seq DESC LIMIT 1",
+        )?
+        .query_row(rusqlite::params![terminal, records], |r| r.get(0))
+        .optional()?;
     for (at, what, what_zh) in [
         (newest, "the newest stored receipt", "最新一张票据的时间"),
         (opened, "the start of the open episode", "应急事件开始时间"),
+        (audited, "the newest audit entry", "最新一条审计记录的时间"),
     ] {
         if let Some(at) = at
             && let Ok(t) = chrono::DateTime::parse_from_rfc3339(&at)
