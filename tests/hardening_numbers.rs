@@ -92,9 +92,14 @@ fn restore_of_an_older_backup_never_reissues_a_number() {
         "journal lacks the lost numbers"
     );
 
-    // A second restore of the same old backup: still no reuse.
-    let (code, _, err) = env.run("admin", &["restore", &backup_file]);
+    // A second restore of the same old backup: still no reuse; its JSON
+    // names the numbers recorded as lost (3 to 5).
+    let (code, out, err) = env.run("admin", &["restore", &backup_file, "--json"]);
     assert_eq!(code, 0, "{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(r["numbers_lost"][0]["first"], "MZ01-00000003", "{r}");
+    assert_eq!(r["numbers_lost"][0]["count"], 3, "{r}");
     assert_eq!(issue_ok(&env), "MZ01-00000006");
     let (code, out, err) = env.run("admin", &["verify"]);
     assert_eq!(code, 0, "{out}\n{err}");
