@@ -74,6 +74,7 @@ pub mod reports;
 pub mod settings;
 pub mod setup;
 pub mod store;
+pub mod text;
 pub mod ui;
 pub mod verify;
 pub mod workflows;

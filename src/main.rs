@@ -29,7 +29,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             tracing::warn!(kind = ?f.kind, "{}", f.en);
-            eprintln!("{}{}", f.message(lang), cli::remedy_hint(&f, lang));
+            // One line, whatever a file name or a value in the message
+            // holds (a newline, an escape sequence).
+            let line = format!("{}{}", f.message(lang), cli::remedy_hint(&f, lang));
+            eprintln!("{}", downtime_billing::text::inert(&line));
             ExitCode::from(f.kind.exit_code())
         }
     }

@@ -45,6 +45,10 @@ pub enum MoneyError {
     NotPositive(String),
     #[error("'{0}' is over the limit of {1}")]
     TooLarge(String, Decimal),
+    #[error(
+        "'{0}' has a comma: write the decimal point as '.' (a comma is read only between groups of three digits before a decimal point, e.g. 1,234.50)"
+    )]
+    Comma(String),
 }
 
 impl MoneyError {
@@ -56,16 +60,26 @@ impl MoneyError {
             (MoneyError::Negative(s), Zh) => format!("“{s}”是负数"),
             (MoneyError::NotPositive(s), Zh) => format!("“{s}”必须大于零"),
             (MoneyError::TooLarge(s, max), Zh) => format!("“{s}”超过上限 {max}"),
+            (MoneyError::Comma(s), Zh) => format!(
+                "“{s}”含有逗号：小数点请写作“.”（逗号只可作千位分隔，且须有小数点，如 1,234.50）"
+            ),
             (e, En) => e.to_string(),
         }
     }
 }
 
-/// Parses a plain decimal number as people and spreadsheets write it:
-/// optional thousands separators and a leading ¥ are tolerated; NaN,
-/// infinity and exponents are not.
+/// Parses a plain decimal number as people and spreadsheets write it: a
+/// leading ¥ is tolerated; NaN, infinity and exponents are not. A comma is
+/// never silently dropped: it is read as a thousands separator only where
+/// that is the one reading (groups of three digits and a decimal point,
+/// `1,234.50`); `1,5`, `1,0` or `1,500` (a decimal comma, or not?) are
+/// refused.
 pub fn parse_decimal(raw: &str) -> Result<Decimal, MoneyError> {
-    let s = raw.trim().trim_start_matches(['¥', '￥']).replace(',', "");
+    let t = raw.trim().trim_start_matches(['¥', '￥']).trim();
+    if t.contains(',') && !grouped_thousands(t) {
+        return Err(MoneyError::Comma(raw.trim().to_string()));
+    }
+    let s = t.replace(',', "");
     let s = s.trim();
     let ok_chars = !s.is_empty()
         && s.chars()
@@ -74,6 +88,27 @@ pub fn parse_decimal(raw: &str) -> Result<Decimal, MoneyError> {
         return Err(MoneyError::NotANumber(raw.trim().to_string()));
     }
     Decimal::from_str(s).map_err(|_| MoneyError::NotANumber(raw.trim().to_string()))
+}
+
+/// `[+-]d{1,3}(,ddd)+.d+`: thousands grouped by commas before a decimal
+/// point.
+fn grouped_thousands(s: &str) -> bool {
+    let s = s.trim_start_matches(['+', '-']);
+    let Some((int, frac)) = s.split_once('.') else {
+        return false;
+    };
+    let mut groups = int.split(',');
+    let first_ok = groups
+        .next()
+        .is_some_and(|g| (1..=3).contains(&g.len()) && g.chars().all(|c| c.is_ascii_digit()));
+    let rest: Vec<&str> = groups.collect();
+    first_ok
+        && !rest.is_empty()
+        && rest
+            .iter()
+            .all(|g| g.len() == 3 && g.chars().all(|c| c.is_ascii_digit()))
+        && !frac.is_empty()
+        && frac.chars().all(|c| c.is_ascii_digit())
 }
 
 fn check_scale(raw: &str, d: Decimal, max: u32) -> Result<(), MoneyError> {

@@ -435,7 +435,26 @@ fn drill_receipts_are_marked() {
 
 #[test]
 fn deadline_across_spring_festival_and_unconfirmed_past_the_calendar() {
-    let env = ready();
+    // The episode opens before the first receipt: a receipt is never dated
+    // before the start of its episode.
+    let env = setup();
+    let at = "2026-02-10T08:00:00+08:00";
+    for args in [
+        &["episode", "open", "--level", "II", "--reason", "HIS down"][..],
+        &[
+            "range",
+            "add",
+            "--terminal",
+            "MZ01",
+            "--from",
+            "1",
+            "--to",
+            "100",
+        ][..],
+    ] {
+        let (code, _, err) = env.run_at("admin", at, args);
+        assert_eq!(code, 0, "{err}");
+    }
     let dep = json!({
         "kind": "deposit", "patient": {"name": "王五"}, "amount": "100",
         "payments": [{"method": "cash", "amount": "100"}]

@@ -428,6 +428,22 @@ pub fn login(
         && let Ok(t) = chrono::DateTime::parse_from_rfc3339(until)
         && t > now
     {
+        // A lock-out never runs longer than its length from now: one set
+        // while the clock was ahead (an attacker locking the admin until
+        // 9999) is brought back to that length, once.
+        let longest = now + chrono::Duration::minutes(settings::lockout_minutes(&tx)?);
+        if t > longest {
+            let until = stamp(longest);
+            tx.execute(
+                "UPDATE users SET locked_until = ?2 WHERE name = ?1",
+                rusqlite::params![user.name, until],
+            )?;
+            tx.commit()?;
+            return Err(AuthError::Locked {
+                user: user.name,
+                until,
+            });
+        }
         return Err(AuthError::Locked {
             user: user.name,
             until: until.clone(),

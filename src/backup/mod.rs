@@ -24,6 +24,7 @@ use crate::clock::{Clock, stamp};
 use crate::domain::TerminalCode;
 use crate::error::{ErrorKind, UserFacing};
 use crate::i18n::Lang;
+use crate::receipts::numbering::{self, LostReason, LostRun};
 use crate::store::{DataDir, Store, StoreError};
 use crate::verify::{self, Problem, Report};
 use rusqlite::backup::{Backup, StepResult};
@@ -65,6 +66,9 @@ pub struct BackupInfo {
     pub bytes: u64,
     pub sha256: String,
     pub audit_entries: i64,
+    /// The highest receipt number this terminal had issued when the backup
+    /// was taken (its numbering high-water mark; 0 when unknown).
+    pub high_water: u64,
     /// Problems the backup carries over from the live database (a broken
     /// audit chain, a dropped trigger): the backup is a faithful copy and is
     /// kept, but the caller must say so.
@@ -76,6 +80,9 @@ pub struct RestoreInfo {
     pub restored_from: PathBuf,
     /// The previous database files, moved aside (never deleted).
     pub moved_aside: Vec<PathBuf>,
+    /// Numbers between the backup's newest and the terminal's high-water
+    /// mark, recorded as lost so they are never issued again.
+    pub numbers_lost: Vec<LostRun>,
     /// `verify` on the restored database.
     pub report: Report,
 }
@@ -89,6 +96,12 @@ pub enum BackupError {
     },
     #[error("{0}: no such backup file")]
     NoFile(PathBuf),
+    #[error("{}: not a backup: {en}; the current database was not touched", file.display())]
+    NotABackup {
+        file: PathBuf,
+        en: String,
+        zh: String,
+    },
     #[error("the backup {file} failed its check and was not kept: {detail}")]
     Corrupt { file: PathBuf, detail: String },
     #[error(
@@ -109,6 +122,8 @@ pub enum BackupError {
         backup: String,
         current: String,
     },
+    #[error("the restored database could not record its lost receipt numbers: {0}")]
+    Numbering(String),
     #[error(transparent)]
     Auth(#[from] AuthError),
     #[error(transparent)]
@@ -134,8 +149,11 @@ impl UserFacing for BackupError {
         match self {
             BackupError::Io { .. } => ErrorKind::Internal,
             BackupError::NoFile(_) => ErrorKind::Invalid,
-            BackupError::Corrupt { .. } | BackupError::Rejected { .. } => ErrorKind::Verification,
+            BackupError::NotABackup { .. }
+            | BackupError::Corrupt { .. }
+            | BackupError::Rejected { .. } => ErrorKind::Verification,
             BackupError::Busy | BackupError::OtherTerminal { .. } => ErrorKind::Conflict,
+            BackupError::Numbering(_) => ErrorKind::Internal,
             BackupError::Auth(e) => e.kind(),
             BackupError::Store(e) => e.kind(),
         }
@@ -148,6 +166,9 @@ impl UserFacing for BackupError {
         match self {
             BackupError::Io { path, source } => format!("{}：{source}", path.display()),
             BackupError::NoFile(p) => format!("{}：没有这个备份文件", p.display()),
+            BackupError::NotABackup { file, zh, .. } => {
+                format!("{}：不是备份文件：{zh}；当前数据库未被改动", file.display())
+            }
             BackupError::Corrupt { file, detail } => {
                 format!("备份 {} 检查未通过，未保留：{detail}", file.display())
             }
@@ -165,6 +186,7 @@ impl UserFacing for BackupError {
                 "备份 {} 属于终端 {backup}，不是本终端 {current}：恢复它会让两个终端使用相同的票据号",
                 file.display()
             ),
+            BackupError::Numbering(e) => format!("恢复后的数据库未能记录遗失的票据号：{e}"),
             BackupError::Auth(e) => e.message(lang),
             BackupError::Store(e) => e.message(lang),
         }
@@ -250,9 +272,96 @@ fn next_id(conn: &Connection) -> Result<i64, StoreError> {
     )
 }
 
+/// One backup at a time per data directory: an exclusive lock on
+/// `DATA_DIR/backup.lock`, held while a backup is written, checked and
+/// recorded, released when dropped (also when the process dies). Processes
+/// sharing the data directory (the GUI open while a script issues, two
+/// scripts) take turns instead of writing over each other's files.
+struct BackupLock(std::fs::File);
+
+impl BackupLock {
+    fn path(data_dir: &DataDir) -> PathBuf {
+        data_dir.root().join("backup.lock")
+    }
+
+    fn open(data_dir: &DataDir) -> Result<std::fs::File, BackupError> {
+        let path = Self::path(data_dir);
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io(&path))
+    }
+
+    /// Waits for the lock (a backup a person or the shift close asked for).
+    fn wait(data_dir: &DataDir) -> Result<BackupLock, BackupError> {
+        let f = Self::open(data_dir)?;
+        f.lock().map_err(io(&Self::path(data_dir)))?;
+        Ok(BackupLock(f))
+    }
+
+    /// The lock if free; `None` while another process takes a backup.
+    fn try_take(data_dir: &DataDir) -> Result<Option<BackupLock>, BackupError> {
+        let f = Self::open(data_dir)?;
+        match f.try_lock() {
+            Ok(()) => Ok(Some(BackupLock(f))),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(BackupError::Io {
+                path: Self::path(data_dir),
+                source: e,
+            }),
+        }
+    }
+}
+
+impl Drop for BackupLock {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
+}
+
+/// Writes the copy into `partial` (claimed by the caller) and makes it one
+/// self-contained file: rollback journal, not WAL, synced.
+fn write_partial(store: &Store, partial: &Path) -> Result<(), BackupError> {
+    {
+        let mut dst = Connection::open(partial)?;
+        copy_database(store.conn(), &mut dst)?;
+        // A backup is one self-contained file: no WAL beside it.
+        let mode: String = dst.query_row("PRAGMA journal_mode=DELETE", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("delete") {
+            return Err(BackupError::Corrupt {
+                file: partial.to_path_buf(),
+                detail: format!("the copy stayed in journal mode {mode}"),
+            });
+        }
+        dst.close().map_err(|(_, e)| BackupError::from(e))?;
+    }
+    let f = std::fs::File::open(partial).map_err(io(partial))?;
+    f.sync_all().map_err(io(partial))?;
+    let len = f.metadata().map_err(io(partial))?.len();
+    if len == 0 {
+        return Err(BackupError::Corrupt {
+            file: partial.to_path_buf(),
+            detail: "the copy is empty".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Removes a failed backup's `.partial` file and the journal files SQLite
+/// may have left beside it (one kept a full disk full).
+fn remove_partial(partial: &Path) {
+    for suffix in ["", "-journal", "-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{suffix}", partial.display()));
+        let _ = std::fs::remove_file(p);
+    }
+}
+
 /// Takes a backup into `dir`, checks it, records it. `prune` keeps the last
 /// K backups there (only in the configured folder, never in a folder a
-/// person named for a one-off backup).
+/// person named for a one-off backup). The caller holds the
+/// [`BackupLock`].
 fn take(
     store: &mut Store,
     actor: &Actor,
@@ -267,38 +376,48 @@ fn take(
     let now = clock.now();
     let mut id = next_id(store.conn())?;
     let stamp_part = now.format("%Y%m%d-%H%M%S").to_string();
+    // A name no other backup has: the final name free, and the partial
+    // one claimed with create-new (never two writers on one file).
     let mut file;
+    let mut partial;
     loop {
         file = dir.join(format!(
             "{}{stamp_part}-{id:06}.sqlite3",
             file_prefix(&terminal)
         ));
+        partial = file.with_extension("sqlite3.partial");
         if !file.exists() {
-            break;
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&partial)
+            {
+                Ok(_) => break,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(io(&partial)(e)),
+            }
         }
         id += 1;
     }
-    let partial = file.with_extension("sqlite3.partial");
-    let _ = std::fs::remove_file(&partial);
-    {
-        let mut dst = Connection::open(&partial)?;
-        copy_database(store.conn(), &mut dst)?;
-        // A backup is one self-contained file: no WAL beside it.
-        let _mode: String = dst.query_row("PRAGMA journal_mode=DELETE", [], |r| r.get(0))?;
-        dst.close().map_err(|(_, e)| BackupError::from(e))?;
+    if let Err(e) = write_partial(store, &partial) {
+        remove_partial(&partial);
+        return Err(e);
     }
-    std::fs::File::open(&partial)
-        .and_then(|f| f.sync_all())
-        .map_err(io(&partial))?;
 
     // Integrity is a must: a damaged copy is not a backup. The audit chain
     // and the triggers are checked too; problems there were copied from
     // the live database, so the copy is kept and the problems reported.
-    let report = verify::with_key_file(&store.data_dir().key_path(), |key| {
+    let report = match verify::with_key_file(&store.data_dir().key_path(), |key| {
         verify::run_on_file(&partial, key)
-    })?;
+    }) {
+        Ok(r) => r,
+        Err(e) => {
+            remove_partial(&partial);
+            return Err(e.into());
+        }
+    };
     if report.problems.iter().any(|p| p.check == "integrity") {
-        let _ = std::fs::remove_file(&partial);
+        remove_partial(&partial);
         return Err(BackupError::Corrupt {
             file,
             detail: problems_text(&report.problems, Lang::En),
@@ -310,8 +429,17 @@ fn take(
         .find(|c| c.name == "audit_chain")
         .map(|c| c.checked as i64)
         .unwrap_or(0);
-    let (bytes, sha256) = file_sha256(&partial)?;
-    std::fs::rename(&partial, &file).map_err(io(&file))?;
+    let (bytes, sha256) = match file_sha256(&partial) {
+        Ok(v) => v,
+        Err(e) => {
+            remove_partial(&partial);
+            return Err(e);
+        }
+    };
+    if let Err(e) = std::fs::rename(&partial, &file) {
+        remove_partial(&partial);
+        return Err(io(&file)(e));
+    }
     sync_dir(dir);
 
     let pruned = if prune {
@@ -321,10 +449,12 @@ fn take(
     };
 
     let at = stamp(now);
+    let high_water = numbering::high_water(store.conn(), store.data_dir(), terminal.as_str())?;
     write_patiently(store, |tx| {
         tx.execute(
-            "INSERT INTO backups(at, file, reason, bytes, sha256, audit_entries, receipts_seen)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO backups(at, file, reason, bytes, sha256, audit_entries, receipts_seen,
+                                 high_water)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             rusqlite::params![
                 at,
                 file.display().to_string(),
@@ -333,6 +463,7 @@ fn take(
                 sha256,
                 audit_entries,
                 receipts_seen.map(|n| n as i64),
+                high_water as i64,
             ],
         )?;
         let backup_id = tx.last_insert_rowid();
@@ -350,6 +481,7 @@ fn take(
                 "audit_entries": audit_entries,
                 "pruned": pruned.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
                 "problems": report.problems.len(),
+                "high_water": high_water,
             }),
         )?;
         Ok(())
@@ -362,6 +494,7 @@ fn take(
         bytes,
         sha256,
         audit_entries,
+        high_water,
         problems: report.problems,
     })
 }
@@ -409,6 +542,7 @@ pub fn backup_now(
 ) -> Result<BackupInfo, BackupError> {
     let dir = backup_dir(store)?;
     let actor = system_actor(store)?;
+    let _lock = BackupLock::wait(store.data_dir())?;
     take(store, &actor, clock, &dir, reason, None, true)
 }
 
@@ -424,6 +558,7 @@ pub fn backup_to(
     let configured = backup_dir(store)?;
     let dir = dir.map(Path::to_path_buf).unwrap_or(configured.clone());
     let prune = dir == configured;
+    let _lock = BackupLock::wait(store.data_dir())?;
     take(
         store,
         &Actor::of(session),
@@ -445,12 +580,24 @@ pub fn maybe_backup_after_receipt(
     receipts_issued: u64,
 ) -> Result<Option<BackupInfo>, BackupError> {
     let every = settings::backup_every_receipts(store.conn())?;
-    let last: i64 = store.conn().query_row(
-        "SELECT coalesce(max(receipts_seen), 0) FROM backups",
-        [],
-        |r| r.get(0),
-    )?;
-    if receipts_issued < (last.max(0) as u64).saturating_add(every) {
+    let due = |store: &Store| -> Result<bool, BackupError> {
+        let last: i64 = store.conn().query_row(
+            "SELECT coalesce(max(receipts_seen), 0) FROM backups",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(receipts_issued >= (last.max(0) as u64).saturating_add(every))
+    };
+    if !due(store)? {
+        return Ok(None);
+    }
+    // Another process sharing this data directory is taking a backup: it
+    // covers these receipts, or the next receipt finds one still due.
+    let Some(_lock) = BackupLock::try_take(store.data_dir())? else {
+        return Ok(None);
+    };
+    // It may have just recorded one.
+    if !due(store)? {
         return Ok(None);
     }
     let dir = backup_dir(store)?;
@@ -471,7 +618,7 @@ pub fn maybe_backup_after_receipt(
 pub fn last_backup(conn: &Connection) -> Result<Option<BackupInfo>, StoreError> {
     Ok(conn
         .query_row(
-            "SELECT file, at, reason, bytes, sha256, audit_entries
+            "SELECT file, at, reason, bytes, sha256, audit_entries, coalesce(high_water, 0)
              FROM backups ORDER BY id DESC LIMIT 1",
             [],
             |r| {
@@ -482,6 +629,7 @@ pub fn last_backup(conn: &Connection) -> Result<Option<BackupInfo>, StoreError> 
                     bytes: r.get::<_, i64>(3)?.max(0) as u64,
                     sha256: r.get(4)?,
                     audit_entries: r.get(5)?,
+                    high_water: r.get::<_, i64>(6)?.max(0) as u64,
                     problems: Vec::new(),
                 })
             },
@@ -508,9 +656,78 @@ pub fn verify_backup(data_dir: &DataDir, file: &Path) -> Result<Report, BackupEr
     if !file.is_file() {
         return Err(BackupError::NoFile(file.to_path_buf()));
     }
-    Ok(verify::with_key_file(&data_dir.key_path(), |key| {
-        verify::run_on_file(file, key)
-    })?)
+    check_shape(file)?;
+    verify::with_key_file(&data_dir.key_path(), |key| verify::run_on_file(file, key)).map_err(|e| {
+        match e {
+            StoreError::Sqlite(_) => BackupError::NotABackup {
+                file: file.to_path_buf(),
+                en: e.to_string(),
+                zh: e.message(Lang::Zh),
+            },
+            e => e.into(),
+        }
+    })
+}
+
+/// What a backup file must look like before it is opened: not empty, an
+/// SQLite database (its 16-byte header), as long as its header says (not
+/// truncated), holding this program's tables.
+fn check_shape(file: &Path) -> Result<(), BackupError> {
+    let not_backup = |en: &str, zh: &str| BackupError::NotABackup {
+        file: file.to_path_buf(),
+        en: en.into(),
+        zh: zh.into(),
+    };
+    let bytes = std::fs::read(file).map_err(io(file))?;
+    if bytes.is_empty() {
+        return Err(not_backup("the file is empty", "文件是空的"));
+    }
+    if bytes.len() < 100 || !bytes.starts_with(b"SQLite format 3\0") {
+        return Err(not_backup(
+            "the file is not an SQLite database",
+            "文件不是 SQLite 数据库",
+        ));
+    }
+    let page = match u16::from_be_bytes([bytes[16], bytes[17]]) {
+        1 => 65_536u64,
+        n => u64::from(n),
+    };
+    let pages = u64::from(u32::from_be_bytes([
+        bytes[28], bytes[29], bytes[30], bytes[31],
+    ]));
+    let want = page.saturating_mul(pages);
+    if page < 512 || (bytes.len() as u64) < want || !(bytes.len() as u64).is_multiple_of(page) {
+        return Err(BackupError::NotABackup {
+            file: file.to_path_buf(),
+            en: format!("truncated: {} bytes, its header says {want}", bytes.len()),
+            zh: format!("文件不完整：{} 字节，文件头记载 {want}", bytes.len()),
+        });
+    }
+    let conn = Connection::open_with_flags(file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| BackupError::NotABackup {
+            file: file.to_path_buf(),
+            en: e.to_string(),
+            zh: e.to_string(),
+        })?;
+    let tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table'
+              AND name IN ('audit_log', 'settings', 'receipts')",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| BackupError::NotABackup {
+            file: file.to_path_buf(),
+            en: e.to_string(),
+            zh: e.to_string(),
+        })?;
+    if tables != 3 {
+        return Err(not_backup(
+            "the file holds no downtime-billing database",
+            "文件中没有本程序的数据库",
+        ));
+    }
+    Ok(())
 }
 
 /// Restores `file` as this terminal's database, for the admin `user` with
@@ -555,6 +772,11 @@ pub fn restore(
                     current: terminal.to_string(),
                 });
             }
+            // The database about to be moved aside knows the newest number:
+            // keep it as the high-water mark outside the database, so the
+            // restored one continues after it.
+            let mark = numbering::high_water(current.conn(), data_dir, terminal.as_str())?;
+            numbering::raise_file_mark(data_dir, terminal.as_str(), mark)?;
             // Fold the WAL into the main file so the copy moved aside is
             // complete on its own.
             let _ = current
@@ -586,6 +808,21 @@ pub fn restore(
     }
 
     let mut store = Store::open(data_dir)?;
+    let numbers_lost = {
+        let mark = numbering::file_mark(data_dir, &backup_terminal);
+        let tx = store.write()?;
+        let lost = numbering::account_for(
+            &tx,
+            &Actor::of(&session),
+            clock,
+            &backup_terminal,
+            mark,
+            LostReason::Restore,
+        )
+        .map_err(|e| BackupError::Numbering(e.to_string()))?;
+        tx.commit()?;
+        lost
+    };
     let report = verify::run(&store)?;
     let (_, sha256) = file_sha256(file)?;
     let moved_aside: Vec<PathBuf> = moved.into_iter().map(|(_, to)| to).collect();
@@ -601,6 +838,7 @@ pub fn restore(
             "sha256": sha256,
             "moved_aside": moved_aside.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "verify_ok": report.ok,
+            "numbers_lost": numbers_lost.iter().map(|r| r.count).sum::<u64>(),
         }),
     )?;
     tx.commit()?;
@@ -608,6 +846,7 @@ pub fn restore(
     Ok(RestoreInfo {
         restored_from: file.to_path_buf(),
         moved_aside,
+        numbers_lost,
         report,
     })
 }

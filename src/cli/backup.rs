@@ -74,11 +74,43 @@ pub fn run_restore(ctx: &Ctx, a: RestoreArgs) -> Result<(), Failure> {
     };
     let pin = read_pin(ENV_PIN, ctx.lang.pick("PIN：", "PIN: "))?;
     let info = crate::workflows::restore(&ctx.data_dir, &a.file, user, &pin, &ctx.clock)?;
-    if !a.json {
+    if a.json {
+        // The verify report, plus the numbers recorded as lost.
+        let mut v = serde_json::to_value(&info.report).unwrap_or_default();
+        if let Some(obj) = v.as_object_mut() {
+            obj.insert(
+                "numbers_lost".into(),
+                serde_json::to_value(&info.numbers_lost).unwrap_or_default(),
+            );
+        }
+        print_json(&v)?;
+        if info.report.ok {
+            return Ok(());
+        }
+        let n = info.report.problems.len();
+        return Err(Failure::new(
+            ErrorKind::Verification,
+            format!("校验失败：发现 {n} 个问题（见上）"),
+            format!("verification failed: {n} problem(s) found (listed above)"),
+        ));
+    }
+    {
         ctx.say(
             &format!("已从 {} 恢复", info.restored_from.display()),
             &format!("restored from {}", info.restored_from.display()),
         );
+        for r in &info.numbers_lost {
+            ctx.say(
+                &format!(
+                    "票据号 {}–{}（{} 个）已在本终端开出但不在备份中：记为遗失（作废），不再使用",
+                    r.first, r.last, r.count
+                ),
+                &format!(
+                    "receipt numbers {}–{} ({}) were issued here after this backup: recorded as lost (void), never issued again",
+                    r.first, r.last, r.count
+                ),
+            );
+        }
         for p in &info.moved_aside {
             ctx.say(
                 &format!("原数据库已移至 {}", p.display()),

@@ -21,8 +21,9 @@ pub enum ReceiptCmd {
         #[arg(long, value_name = "OUT")]
         pdf: Option<PathBuf>,
         /// Issue N receipts from the same body, printing each number on its
-        /// own line once committed (crash tests, load runs).
-        #[arg(long, value_name = "N")]
+        /// own line once committed (crash tests, load runs). No PDFs are
+        /// written, so it is refused together with --pdf.
+        #[arg(long, value_name = "N", conflicts_with = "pdf")]
         repeat: Option<u32>,
     },
     /// One receipt with its lines, payments, events and status.
@@ -94,7 +95,19 @@ fn read_body(src: &str) -> Result<String, Failure> {
 /// exit 6 once the receipt's JSON is out.
 fn follow_ups(ctx: &Ctx, issued: &workflows::Issued) -> Result<(), Failure> {
     if let Err(f) = &issued.backup {
-        eprintln!("{}", f.message(ctx.lang));
+        // One line that cannot be read as "nothing was done": the receipt
+        // stands, only the automatic backup after it did not happen.
+        let n = &issued.receipt.receipt.number;
+        eprintln!(
+            "{}",
+            ctx.lang.pick(
+                &format!("票据 {n} 已开出；其后的自动备份未完成（下次开票或交班时再备份）：{}", f.zh),
+                &format!(
+                    "receipt {n} IS issued; the automatic backup after it was not taken (it is tried again at the next receipt or shift close): {}",
+                    f.en
+                ),
+            )
+        );
     }
     match issued.follow_up_failure() {
         None => Ok(()),
@@ -120,7 +133,11 @@ fn pdf_step(pdf: Option<PathBuf>) -> PdfStep {
 }
 
 fn show_text(ctx: &Ctx, v: &ReceiptView) {
-    println!(
+    // Every line printed inert (stored text may predate the input rules).
+    macro_rules! say {
+        ($($t:tt)*) => { println!("{}", crate::text::inert(&format!($($t)*))) };
+    }
+    say!(
         "{} {} {} [{}]{}",
         v.number,
         v.title,
@@ -128,7 +145,7 @@ fn show_text(ctx: &Ctx, v: &ReceiptView) {
         v.status.label(ctx.lang),
         if v.drill { " 演练/DRILL" } else { "" }
     );
-    println!(
+    say!(
         "{}: {}  {}: {}",
         ctx.lang.pick("患者", "patient"),
         v.patient["name"].as_str().unwrap_or_default(),
@@ -136,23 +153,29 @@ fn show_text(ctx: &Ctx, v: &ReceiptView) {
         v.cashier
     );
     for l in &v.lines {
-        println!(
+        say!(
             "  {:>2} {} {} {} × {} {} = {}",
-            l.line, l.code, l.name, l.spec, l.qty, l.unit_price, l.amount
+            l.line,
+            l.code,
+            l.name,
+            l.spec,
+            l.qty,
+            l.unit_price,
+            l.amount
         );
     }
-    println!(
+    say!(
         "{}: {} ({})",
         ctx.lang.pick("合计", "total"),
         v.total,
         v.total_in_words
     );
     for p in &v.payments {
-        println!("  {} {}", p.method, p.amount);
+        say!("  {} {}", p.method, p.amount);
     }
     match &v.deadline {
-        Some(d) => println!("{}: {d}", ctx.lang.pick("换票截止", "deadline")),
-        None => println!("{}", v.deadline_note.clone().unwrap_or_default()),
+        Some(d) => say!("{}: {d}", ctx.lang.pick("换票截止", "deadline")),
+        None => say!("{}", v.deadline_note.clone().unwrap_or_default()),
     }
 }
 
@@ -218,7 +241,10 @@ fn run_in(
                 return print_json(&rows);
             }
             for r in rows {
-                println!(
+                // Stored text is printed inert: a control character in a
+                // name from before the input rules cannot repaint the
+                // terminal or forge a line.
+                let line = format!(
                     "{} {} {} {} {} [{}]{}",
                     r.number,
                     r.issued_at,
@@ -228,6 +254,7 @@ fn run_in(
                     r.status.label(ctx.lang),
                     if r.drill { " 演练/DRILL" } else { "" }
                 );
+                println!("{}", crate::text::inert(&line));
             }
             Ok(())
         }

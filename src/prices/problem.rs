@@ -94,6 +94,27 @@ pub enum ProblemKind {
     Unreadable {
         detail: String,
     },
+    /// A number written with a comma that could be a decimal comma.
+    Comma {
+        value: String,
+    },
+    /// Two codes that differ only by letter case (`Q1`, `q1`): one item to
+    /// a cashier typing it, two in the list.
+    DuplicateCodeCase {
+        code: String,
+        first_code: String,
+        first_row: usize,
+    },
+    /// A control character (ESC, CR/LF, NUL …) or a bidirectional override
+    /// in a text cell.
+    ControlCharacter {
+        character: String,
+    },
+    /// A text cell longer than its field allows.
+    TooLong {
+        chars: usize,
+        max: usize,
+    },
     /// Warning: a zero price is allowed but rarely meant.
     ZeroPrice,
     /// Warning: a column the import does not use.
@@ -143,6 +164,20 @@ impl ProblemKind {
                 ),
                 BadCell { value } => format!("单元格内容“{value}”不是文字或数字"),
                 Unreadable { detail } => format!("无法读取文件：{detail}"),
+                Comma { value } => format!(
+                    "数字“{value}”含有逗号：小数点请写作“.”（逗号只可作千位分隔，且须有小数点，如 1,234.50）"
+                ),
+                DuplicateCodeCase {
+                    code,
+                    first_code,
+                    first_row,
+                } => format!(
+                    "项目编码“{code}”与第 {first_row} 行的“{first_code}”仅大小写不同：视为重复"
+                ),
+                ControlCharacter { character } => {
+                    format!("含有控制字符 {character}：请改为普通文字")
+                }
+                TooLong { chars, max } => format!("长 {chars} 个字符，最多 {max} 个"),
                 ZeroPrice => "单价为 0（允许，但请确认）".into(),
                 IgnoredColumn => "此列不会被导入".into(),
             },
@@ -184,6 +219,22 @@ impl ProblemKind {
                 ),
                 BadCell { value } => format!("cell '{value}' is neither text nor a number"),
                 Unreadable { detail } => format!("cannot read the file: {detail}"),
+                Comma { value } => format!(
+                    "number '{value}' has a comma: write the decimal point as '.' (a comma is read only between groups of three digits before a decimal point, e.g. 1,234.50)"
+                ),
+                DuplicateCodeCase {
+                    code,
+                    first_code,
+                    first_row,
+                } => format!(
+                    "code '{code}' differs from '{first_code}' (row {first_row}) only by letter case: a duplicate"
+                ),
+                ControlCharacter { character } => {
+                    format!("contains the control character {character}: write plain text")
+                }
+                TooLong { chars, max } => {
+                    format!("{chars} characters long, at most {max} allowed")
+                }
                 ZeroPrice => "price is 0 (allowed, but check it)".into(),
                 IgnoredColumn => "this column is not imported".into(),
             },

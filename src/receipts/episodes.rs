@@ -134,6 +134,9 @@ pub fn open(
             "a reason is required",
         ));
     }
+    if let Err((en, zh)) = crate::text::check(reason, super::events::REASON_MAX) {
+        return Err(ReceiptError::invalid("reason", zh, en));
+    }
     let terminal = session.terminal().to_string();
     let tx = store.write()?;
     if let Some(e) = current(&tx, &terminal)? {

@@ -30,6 +30,15 @@ pub enum ReceiptError {
     },
     #[error("terminal {0} has no receipt numbers left: an admin must add a receipt number range")]
     NoNumbersLeft(String),
+    #[error(
+        "the clock went backwards: now is {now}, before {what} at {at}; nothing was issued. Check the PC's date and time"
+    )]
+    ClockBackwards {
+        now: String,
+        what: &'static str,
+        what_zh: &'static str,
+        at: String,
+    },
     #[error("{field}: unknown item code '{code}' in the {month} price list")]
     UnknownCode {
         field: String,
@@ -123,6 +132,7 @@ impl UserFacing for ReceiptError {
             | EpisodeOpen { .. }
             | RangeOverlap { .. }
             | NoNumbersLeft(_)
+            | ClockBackwards { .. }
             | AlreadyVoided(_)
             | ShiftClosed(_)
             | HasRefunds(_)
@@ -178,6 +188,11 @@ impl UserFacing for ReceiptError {
                 "终端 {terminal} 的号段 {from}–{to} 与已有号段 {other_from}–{other_to} 重叠"
             ),
             NoNumbersLeft(t) => format!("终端 {t} 的票据号已用完：请管理员添加号段"),
+            ClockBackwards {
+                now, what_zh, at, ..
+            } => format!(
+                "系统时钟倒退：现在是 {now}，早于{what_zh}（{at}）；未开具。请检查电脑的日期和时间"
+            ),
             UnknownCode { field, code, month } => {
                 format!("{field}：{month} 价目表中没有项目编码“{code}”")
             }

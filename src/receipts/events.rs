@@ -29,8 +29,14 @@ fn need_reason(reason: &str) -> Result<&str, ReceiptError> {
             "a reason is required",
         ));
     }
+    if let Err((en, zh)) = crate::text::check(r, REASON_MAX) {
+        return Err(ReceiptError::invalid("reason", zh, en));
+    }
     Ok(r)
 }
+
+/// The longest reason (void, refund, episode), in characters.
+pub const REASON_MAX: usize = 200;
 
 /// One row of `receipt_events`.
 struct Event<'a> {
@@ -392,6 +398,7 @@ pub fn refund(
         auth::approve_by_supervisor(store.conn_mut(), session, supervisor, supervisor_pin, clock)?;
     super::prepare_for_issuing(store.conn())?;
     let terminal = session.terminal().to_string();
+    let mark = super::numbering::file_mark(store.data_dir(), &terminal);
     let tx = store.write()?;
     let episode = episodes::current(&tx, &terminal)?
         .ok_or_else(|| ReceiptError::NoOpenEpisode(terminal.clone()))?;
@@ -443,7 +450,7 @@ pub fn refund(
         reason: Some(reason),
         supervisor: Some(supervisor.as_str()),
     };
-    let (note, left) = super::issue::insert(&tx, session, clock, key, now, new)?;
+    let (note, left) = super::issue::insert(&tx, session, clock, key, now, mark, new)?;
     let event = insert_event(
         &tx,
         Event {
@@ -469,6 +476,7 @@ pub fn refund(
         }),
     )?;
     tx.commit()?;
+    super::issue::raise_mark(store, &note);
     Ok(super::issue::issued(note, left))
 }
 

@@ -223,19 +223,39 @@ pub fn verify_records(conn: &Connection, key: &SigningKey) -> Result<Checked, St
             );
         }
     }
-    // Numbers are taken in order: within each range the sequences used run
-    // from its first number without a hole.
-    let mut st = conn.prepare(
-        "SELECT g.terminal, g.first_seq, COUNT(r.id), MAX(r.seq)
-           FROM receipt_ranges g JOIN receipts r
-             ON r.terminal = g.terminal AND r.seq BETWEEN g.first_seq AND g.last_seq
-          GROUP BY g.id",
-    )?;
+    // Numbers are taken in order: within each range the sequences used
+    // (issued, or recorded as lost after a restore) run from its first
+    // number without a hole.
+    let has_lost = conn
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lost_numbers'")?
+        .exists([])?;
+    let (lost_count, lost_max) = if has_lost {
+        (
+            "(SELECT coalesce(SUM(MIN(l.last_seq, g.last_seq) - MAX(l.first_seq, g.first_seq) + 1), 0)
+                FROM lost_numbers l WHERE l.terminal = g.terminal
+                 AND l.first_seq <= g.last_seq AND l.last_seq >= g.first_seq)",
+            "(SELECT coalesce(MAX(MIN(l.last_seq, g.last_seq)), 0)
+                FROM lost_numbers l WHERE l.terminal = g.terminal
+                 AND l.first_seq <= g.last_seq AND l.last_seq >= g.first_seq)",
+        )
+    } else {
+        ("0", "0")
+    };
+    let mut st = conn.prepare(&format!(
+        "SELECT g.terminal, g.first_seq,
+                (SELECT COUNT(*) FROM receipts r
+                  WHERE r.terminal = g.terminal AND r.seq BETWEEN g.first_seq AND g.last_seq)
+                + {lost_count},
+                max((SELECT coalesce(MAX(r.seq), 0) FROM receipts r
+                      WHERE r.terminal = g.terminal AND r.seq BETWEEN g.first_seq AND g.last_seq),
+                    {lost_max})
+           FROM receipt_ranges g"
+    ))?;
     let holes: Vec<(String, i64, i64, i64)> = st
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<Result<_, _>>()?;
     for (terminal, first, count, max) in holes {
-        if max - first + 1 != count {
+        if max > 0 && max - first + 1 != count {
             problem(
                 format!("receipt_ranges {terminal} from {first}"),
                 format!(

@@ -5,7 +5,7 @@
 //! transaction is committed (and fsync'd: WAL with `synchronous=FULL`).
 
 use super::query::{self, Kind, ReceiptView, qty_text};
-use super::{ReceiptError, episodes, links, qr, ranges};
+use super::{ReceiptError, episodes, links, numbering, qr, ranges};
 use crate::audit::{self, Actor};
 use crate::auth::{Role, Session};
 use crate::clock::{Clock, stamp};
@@ -388,6 +388,104 @@ pub fn preview(
     })
 }
 
+/// The longest value of each free-text field of a request, in characters.
+pub const NAME_MAX: usize = 50;
+const FIELD_MAX: usize = 50;
+const NUMBER_MAX: usize = 30;
+
+/// Every text field of a request: no control character or bidirectional
+/// override, within its length; the age a number of years 0–150, the ID
+/// number a resident ID (18 characters with its check digit, or the old
+/// 15 digits), the phone digits.
+fn check_text_fields(req: &IssueRequest) -> Result<(), ReceiptError> {
+    let p = &req.patient;
+    let fields: [(&str, Option<&str>, usize); 9] = [
+        ("patient.name", Some(p.name.as_str()), NAME_MAX),
+        ("patient.sex", p.sex.as_deref(), 10),
+        (
+            "patient.outpatient_no",
+            p.outpatient_no.as_deref(),
+            NUMBER_MAX,
+        ),
+        (
+            "patient.inpatient_no",
+            p.inpatient_no.as_deref(),
+            NUMBER_MAX,
+        ),
+        ("patient.id_no", p.id_no.as_deref(), 18),
+        ("patient.phone", p.phone.as_deref(), 20),
+        (
+            "payer.insurance_no",
+            req.payer.insurance_no.as_deref(),
+            NUMBER_MAX,
+        ),
+        ("department", Some(req.department.as_str()), FIELD_MAX),
+        ("doctor", Some(req.doctor.as_str()), FIELD_MAX),
+    ];
+    for (field, value, max) in fields {
+        if let Some(v) = value
+            && let Err((en, zh)) = crate::text::check(v, max)
+        {
+            return Err(ReceiptError::invalid(field, zh, en));
+        }
+    }
+    if let Some(age) = &p.age {
+        let t = age.text();
+        let ok = t
+            .trim()
+            .parse::<Decimal>()
+            .is_ok_and(|a| a >= Decimal::ZERO && a <= Decimal::from(150) && a.scale() <= 2);
+        if !ok {
+            return Err(ReceiptError::invalid(
+                "patient.age",
+                format!("年龄“{t}”无效：须为 0–150 的数字（岁）"),
+                format!("age '{t}' is invalid: a number of years from 0 to 150"),
+            ));
+        }
+    }
+    if let Some(id) = p.id_no.as_deref().map(str::trim).filter(|s| !s.is_empty())
+        && !resident_id_ok(id)
+    {
+        return Err(ReceiptError::invalid(
+            "patient.id_no",
+            "身份证号无效：须为 18 位（含校验位）或 15 位数字",
+            "the ID number is invalid: 18 characters with a correct check digit, or 15 digits",
+        ));
+    }
+    if let Some(ph) = p.phone.as_deref().map(str::trim).filter(|s| !s.is_empty())
+        && !ph
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' '))
+    {
+        return Err(ReceiptError::invalid(
+            "patient.phone",
+            "电话号码只能包含数字、+ 和 -",
+            "a phone number holds digits, + and - only",
+        ));
+    }
+    Ok(())
+}
+
+/// A mainland resident ID: 17 digits and a check digit (ISO 7064 MOD
+/// 11-2, `X` for 10), or the old 15 digits.
+fn resident_id_ok(id: &str) -> bool {
+    let b = id.as_bytes();
+    if b.len() == 15 {
+        return b.iter().all(u8::is_ascii_digit);
+    }
+    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = b[..17]
+        .iter()
+        .zip(W)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    let check = b"10X98765432"[(sum % 11) as usize];
+    b[17].to_ascii_uppercase() == check
+}
+
 fn patient_json(p: &PatientRequest) -> Result<serde_json::Value, ReceiptError> {
     let mut v = serde_json::to_value(p).map_err(|e| {
         ReceiptError::invalid("patient", format!("患者信息无效：{e}"), e.to_string())
@@ -439,6 +537,7 @@ impl IssueDraft {
                 ));
             }
         };
+        check_text_fields(req)?;
         let name = req.patient.name.trim();
         if name.is_empty() {
             return Err(ReceiptError::invalid(
@@ -583,6 +682,7 @@ pub fn issue(
     session.require(Role::Cashier, "issue receipts")?;
     let terminal = session.terminal().to_string();
     super::prepare_for_issuing(store.conn())?;
+    let mark = numbering::file_mark(store.data_dir(), &terminal);
 
     let tx = store.write()?;
     let episode = episodes::current(&tx, &terminal)?
@@ -620,8 +720,9 @@ pub fn issue(
         reason: None,
         supervisor: None,
     };
-    let (view, left) = insert(&tx, session, clock, key, now, new)?;
+    let (view, left) = insert(&tx, session, clock, key, now, mark, new)?;
     tx.commit()?;
+    raise_mark(store, &view);
     Ok(issued(view, left))
 }
 
@@ -639,18 +740,100 @@ pub(crate) fn issued(receipt: ReceiptView, left: u64) -> IssuedReceipt {
     }
 }
 
+/// A receipt is never dated before the newest receipt of its terminal,
+/// the start of the episode it belongs to, or the newest audit entry this
+/// terminal wrote since that episode opened (a void, a range, a login
+/// lock-out …): the PC's clock went backwards (or was set back to backdate
+/// a receipt). Entries from before the episode are not compared: set-up
+/// and price imports may come from another machine's clock.
+fn refuse_clock_backwards(
+    tx: &Connection,
+    terminal: &str,
+    episode_id: i64,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<(), ReceiptError> {
+    use rusqlite::OptionalExtension;
+    let newest: Option<String> = tx
+        .prepare_cached(
+            "SELECT issued_at FROM receipts WHERE terminal = ?1 ORDER BY seq DESC LIMIT 1",
+        )?
+        .query_row([terminal], |r| r.get(0))
+        .optional()?;
+    let opened: Option<String> = tx
+        .prepare_cached("SELECT opened_at FROM episodes WHERE id = ?1")?
+        .query_row([episode_id], |r| r.get(0))
+        .optional()?;
+    let records =
+        serde_json::to_string(&[format!("episode:{episode_id}")]).unwrap_or_else(|_| "[]".into());
+    let audited: Option<String> = tx
+        .prepare_cached(
+            "SELECT at FROM audit_log
+              WHERE terminal = ?1
+                AND seq >= (SELECT min(seq) FROM audit_log
+                             WHERE action = 'episode.open' AND records = ?2)
+              ORDER BY seq DESC LIMIT 1",
+        )?
+        .query_row(rusqlite::params![terminal, records], |r| r.get(0))
+        .optional()?;
+    for (at, what, what_zh) in [
+        (newest, "the newest stored receipt", "最新一张票据的时间"),
+        (opened, "the start of the open episode", "应急事件开始时间"),
+        (audited, "the newest audit entry", "最新一条审计记录的时间"),
+    ] {
+        if let Some(at) = at
+            && let Ok(t) = chrono::DateTime::parse_from_rfc3339(&at)
+            && now < t
+        {
+            return Err(ReceiptError::ClockBackwards {
+                now: stamp(now),
+                what,
+                what_zh,
+                at,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Raises the terminal's high-water mark outside the database to the
+/// receipt just committed. A failure is logged, not returned: the receipt
+/// is issued, and the database holds the same mark.
+pub(crate) fn raise_mark(store: &Store, view: &ReceiptView) {
+    let seq = view
+        .number
+        .rsplit_once('-')
+        .and_then(|(_, n)| n.parse::<u64>().ok())
+        .unwrap_or(0);
+    if let Err(e) = numbering::raise_file_mark(store.data_dir(), &view.terminal, seq) {
+        tracing::warn!(error = %e, number = %view.number, "could not raise the numbering high-water mark");
+    }
+}
+
 /// Takes the next number and writes one receipt, its lines, payments and
-/// the audit entry, inside the caller's transaction. Returns the stored
+/// the audit entry, inside the caller's transaction. Numbers between what
+/// the database holds and `mark` (the high-water mark kept outside it) are
+/// first recorded as lost, so none is handed out twice. Returns the stored
 /// receipt and the numbers left after it.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn insert(
     tx: &Connection,
     session: &Session,
     clock: &dyn Clock,
     key: &SigningKey,
     now: chrono::DateTime<chrono::FixedOffset>,
+    mark: u64,
     r: NewReceipt<'_>,
 ) -> Result<(ReceiptView, u64), ReceiptError> {
     let terminal = session.terminal().as_str();
+    refuse_clock_backwards(tx, terminal, r.episode_id, now)?;
+    numbering::account_for(
+        tx,
+        &Actor::of(session),
+        clock,
+        terminal,
+        mark,
+        numbering::LostReason::Missing,
+    )?;
     let next = ranges::next_number(tx, terminal)?
         .ok_or_else(|| ReceiptError::NoNumbersLeft(terminal.to_string()))?;
     let (temp_seq, temp_no) = if r.temp_patient {
@@ -686,6 +869,18 @@ pub(crate) fn insert(
         },
         key,
     );
+    if !qr::fits(&qr_text) {
+        // Refused before anything is written: a committed receipt that
+        // cannot be printed would be worse than none.
+        let n = r.lines.len();
+        return Err(ReceiptError::invalid(
+            "lines",
+            format!("{n} 行明细超出一张票据二维码的容量（约 170 行）：请分开开具两张票据"),
+            format!(
+                "{n} lines are more than one receipt's QR code can hold (about 170): split them over two receipts"
+            ),
+        ));
+    }
     let issued_at = stamp(now);
     let insurance_no = if r.payer.kind == "insured_full_pay" {
         r.payer.insurance_no.as_deref().map(str::trim)

@@ -16,6 +16,7 @@ pub mod events;
 pub mod integrity;
 pub mod issue;
 mod links;
+pub mod numbering;
 pub mod qr;
 pub mod query;
 pub mod ranges;

@@ -299,6 +299,13 @@ pub fn parse_and_verify(text: &str, key: &SigningKey) -> Result<QrPayload, QrErr
 }
 
 /// True when every character is in the QR alphanumeric set.
+/// Whether `text` fits one printable QR code (error correction level M,
+/// as the receipt prints it; at most version 40, 3,391 alphanumeric
+/// characters — about 170 lines).
+pub fn fits(text: &str) -> bool {
+    qrcode::bits::encode_auto(text.as_bytes(), qrcode::EcLevel::M).is_ok()
+}
+
 pub fn is_alphanumeric_set(s: &str) -> bool {
     s.chars()
         .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase() || " $%*+-./:".contains(c))

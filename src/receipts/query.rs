@@ -4,6 +4,7 @@
 
 use super::{ReceiptError, money};
 use crate::money::Money;
+use crate::store::StoreError;
 use rusqlite::{Connection, OptionalExtension};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -247,8 +248,36 @@ fn derive_status(v: &ReceiptView, dispensed: bool) -> Status {
     Status::Issued
 }
 
-/// One receipt by number, or `None`.
+/// One receipt by number, or `None`. A stored text that is not valid
+/// UTF-8 (written behind the program's back) is a verification failure
+/// naming the receipt, not an internal error.
 pub fn load(conn: &Connection, number: &str) -> Result<Option<ReceiptView>, ReceiptError> {
+    load_inner(conn, number).map_err(|e| match e {
+        ReceiptError::Store(StoreError::Sqlite(ref q)) if is_bad_text(q) => {
+            ReceiptError::Store(StoreError::Corrupt {
+                path: conn.path().map(std::path::PathBuf::from).unwrap_or_default(),
+                detail: format!(
+                    "receipt {}: a stored text is not valid UTF-8 ({q}); it was changed behind the program's back",
+                    crate::text::inert(number)
+                ),
+            })
+        }
+        e => e,
+    })
+}
+
+fn is_bad_text(e: &rusqlite::Error) -> bool {
+    match e {
+        rusqlite::Error::Utf8Error(..) => true,
+        rusqlite::Error::FromSqlConversionFailure(_, _, inner) => {
+            inner.downcast_ref::<std::str::Utf8Error>().is_some()
+                || inner.downcast_ref::<std::string::FromUtf8Error>().is_some()
+        }
+        _ => false,
+    }
+}
+
+fn load_inner(conn: &Connection, number: &str) -> Result<Option<ReceiptView>, ReceiptError> {
     let head = conn
         .prepare_cached(
             "SELECT id, number, terminal, issued_at, kind, total_fen, change_fen, deadline,

@@ -55,16 +55,22 @@ pub fn format_number(terminal: &str, seq: u64) -> String {
 pub fn list(conn: &Connection, terminal: &str) -> Result<Vec<Range>, ReceiptError> {
     let mut st = conn.prepare_cached(
         "SELECT g.id, g.terminal, g.first_seq, g.last_seq, g.added_at, g.added_by,
-                (SELECT MAX(r.seq) FROM receipts r
-                  WHERE r.terminal = g.terminal AND r.seq BETWEEN g.first_seq AND g.last_seq)
+                (SELECT MAX(u) FROM (
+                    SELECT MAX(r.seq) AS u FROM receipts r
+                     WHERE r.terminal = g.terminal AND r.seq BETWEEN g.first_seq AND g.last_seq
+                    UNION ALL
+                    SELECT MAX(MIN(l.last_seq, g.last_seq)) FROM lost_numbers l
+                     WHERE l.terminal = g.terminal AND l.first_seq <= g.last_seq
+                       AND l.last_seq >= g.first_seq))
            FROM receipt_ranges g WHERE g.terminal = ?1 ORDER BY g.first_seq",
     )?;
     let rows = st
         .query_map([terminal], |r| {
             let from = r.get::<_, i64>(2)? as u64;
             let max: Option<i64> = r.get(6)?;
-            // Numbers are taken in order, so the highest one used tells how
-            // far the range has gone (an index lookup, not a count).
+            // Numbers are taken in order, so the highest one used (issued,
+            // or recorded as lost) tells how far the range has gone (an
+            // index lookup, not a count).
             let used = max
                 .map(|m| (m as u64).saturating_sub(from) + 1)
                 .unwrap_or(0);

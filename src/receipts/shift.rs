@@ -64,6 +64,10 @@ pub struct ShiftSummary {
     pub voids: CountTotal,
     pub refunds: CountTotal,
     pub drills: u32,
+    /// Numbers of this terminal recorded as lost (作废/遗失: a restore of an
+    /// older backup, or receipts missing from the database) since the
+    /// cashier's last close.
+    pub numbers_lost: u64,
     pub cash_expected: Money,
     pub cash_declared: Option<Money>,
     pub variance: Option<Money>,
@@ -153,6 +157,7 @@ pub fn summary(
         }
         s.total += v.total;
     }
+    s.numbers_lost = super::numbering::lost_count(conn, terminal, s.since.as_deref())?;
     s.cash_expected = s.by_method.cash;
     Ok(s)
 }
@@ -291,6 +296,10 @@ pub fn report_doc(s: &ShiftSummary, hospital: &str) -> crate::print::ReportDoc {
                         format!("{} 张 / {}", s.refunds.count, s.refunds.total),
                     ),
                     pair("演练票据 Drill receipts", s.drills.to_string()),
+                    pair(
+                        "遗失作废票据号 Numbers lost (restore)",
+                        s.numbers_lost.to_string(),
+                    ),
                 ],
             },
             ReportTable {

@@ -27,6 +27,8 @@ pub struct SetupParams {
 pub enum SetupError {
     #[error("the hospital name must not be empty")]
     NoHospital,
+    #[error("the hospital name {0}")]
+    BadHospital(String, String),
     #[error(transparent)]
     Auth(#[from] AuthError),
     #[error(transparent)]
@@ -46,7 +48,9 @@ impl From<rusqlite::Error> for SetupError {
 impl UserFacing for SetupError {
     fn kind(&self) -> ErrorKind {
         match self {
-            SetupError::NoHospital | SetupError::Domain(_) => ErrorKind::Invalid,
+            SetupError::NoHospital | SetupError::BadHospital(..) | SetupError::Domain(_) => {
+                ErrorKind::Invalid
+            }
             SetupError::Auth(e) => e.kind(),
             SetupError::Key(e) => e.kind(),
             SetupError::Store(e) => e.kind(),
@@ -57,6 +61,10 @@ impl UserFacing for SetupError {
             SetupError::NoHospital => lang
                 .pick("医院名称不能为空", "the hospital name must not be empty")
                 .into(),
+            SetupError::BadHospital(en, zh) => match lang {
+                Lang::Zh => format!("医院名称{zh}"),
+                Lang::En => format!("the hospital name {en}"),
+            },
             SetupError::Auth(e) => e.message(lang),
             SetupError::Key(e) => e.message(lang),
             SetupError::Store(e) => e.message(lang),
@@ -87,6 +95,10 @@ pub fn setup(
     let hospital = params.hospital.trim().to_string();
     if hospital.is_empty() {
         return Err(SetupError::NoHospital);
+    }
+    // Printed on every receipt: plain text of a sane length.
+    if let Err((en, zh)) = crate::text::check(&hospital, 100) {
+        return Err(SetupError::BadHospital(en, zh));
     }
     let admin = UserName::parse(&params.admin)?;
     auth::validate_pin(&params.admin_pin)?;

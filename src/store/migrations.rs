@@ -83,6 +83,11 @@ pub const MIGRATIONS: &[Migration] = &[
             "his_invoices",
         ],
     },
+    Migration {
+        name: "numbering",
+        sql: include_str!("../receipts/numbering.sql"),
+        append_only: &["lost_numbers"],
+    },
 ];
 
 /// Every table declared append-only, across all migrations.

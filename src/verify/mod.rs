@@ -84,6 +84,7 @@ pub const CHECKS: &[(&str, RecordCheck)] = &[
     ("users", crate::auth::checks::users_against_audit),
     ("backups", crate::backup::checks::audit_tail_against_backups),
     ("receipts", crate::receipts::verify_records),
+    ("lost_numbers", crate::receipts::numbering::verify_lost),
     ("journals", crate::finance::journal::verify_imports),
     ("calendar", crate::calendar::checks::imports_against_audit),
 ];

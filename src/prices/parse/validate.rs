@@ -47,6 +47,18 @@ pub(super) fn find_header(grid: Vec<RawRow>) -> Result<HeaderFound, ProblemKind>
     })
 }
 
+/// The text fields of a price list and their longest value, in characters.
+const TEXT_LIMITS: [(Field, usize); 8] = [
+    (Field::Code, 50),
+    (Field::Name, 100),
+    (Field::Pinyin, 100),
+    (Field::Spec, 100),
+    (Field::Unit, 20),
+    (Field::Category, 20),
+    (Field::Insurance, 20),
+    (Field::Barcode, 50),
+];
+
 pub(super) fn validate(
     file: &str,
     header_row: usize,
@@ -107,7 +119,7 @@ pub(super) fn validate(
     }
     let col = |f: Field| columns.get(&f).copied();
     let width = header.len();
-    let mut seen_codes: HashMap<String, usize> = HashMap::with_capacity(rows.len());
+    let mut seen_codes: HashMap<String, (usize, String)> = HashMap::with_capacity(rows.len());
     let mut data_rows = 0usize;
     let mut last_row = header_row;
     for r in rows {
@@ -182,6 +194,22 @@ pub(super) fn validate(
                 _ => None,
             }
         };
+        // No control character or bidirectional override in any cell, and
+        // each field within its length.
+        for (f, max) in TEXT_LIMITS {
+            let (Some(v), Some(i)) = (text(f), col(f)) else {
+                continue;
+            };
+            if let Some(c) = crate::text::forbidden_char(v) {
+                let character = crate::text::code_point(c);
+                report(i, ProblemKind::ControlCharacter { character }, problems);
+                row_ok = false;
+            } else if v.chars().count() > max {
+                let chars = v.chars().count();
+                report(i, ProblemKind::TooLong { chars, max }, problems);
+                row_ok = false;
+            }
+        }
         let required = |f: Field, problems: &mut Vec<Problem>| -> Option<String> {
             let v = text(f)?;
             if v.is_empty() {
@@ -224,17 +252,28 @@ pub(super) fn validate(
             }
         });
         if let Some(code) = &code {
-            match seen_codes.get(code) {
-                Some(&first_row) => report(
+            // Codes are compared without letter case: `Q1` and `q1` are one
+            // item to a cashier typing it.
+            match seen_codes.get(&code.to_lowercase()) {
+                Some((first_row, first_code)) if first_code == code => report(
                     code_col,
                     ProblemKind::DuplicateCode {
                         code: code.clone(),
-                        first_row,
+                        first_row: *first_row,
+                    },
+                    problems,
+                ),
+                Some((first_row, first_code)) => report(
+                    code_col,
+                    ProblemKind::DuplicateCodeCase {
+                        code: code.clone(),
+                        first_code: first_code.clone(),
+                        first_row: *first_row,
                     },
                     problems,
                 ),
                 None => {
-                    seen_codes.insert(code.clone(), row);
+                    seen_codes.insert(code.to_lowercase(), (row, code.clone()));
                 }
             }
         }
@@ -303,5 +342,6 @@ pub fn parse_price(raw: &str) -> Result<UnitPrice, ProblemKind> {
         MoneyError::TooManyDecimals(..) => ProblemKind::TooManyDecimals { value },
         MoneyError::TooLarge(..) => ProblemKind::TooLarge { value },
         MoneyError::NotANumber(_) | MoneyError::NotPositive(_) => ProblemKind::NotANumber { value },
+        MoneyError::Comma(_) => ProblemKind::Comma { value },
     })
 }
