@@ -567,7 +567,8 @@ pub fn restore(
             let src =
                 Connection::open_with_flags(file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
             let terminal = TerminalCode::parse(&backup_terminal).map_err(AuthError::from)?;
-            let s = auth::authenticate_readonly(&src, user, pin, &terminal, clock)?;
+            let attempts = data_dir.root().join(auth::RESTORE_ATTEMPTS_FILE);
+            let s = auth::authenticate_readonly(&src, user, pin, &terminal, clock, &attempts)?;
             s.require(Role::Admin, "restore a backup")?;
             s
         }

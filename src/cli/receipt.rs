@@ -205,7 +205,7 @@ fn run_in(
             follow_ups(ctx, &r)
         }
         ReceiptCmd::Show { number, json } => {
-            let v = receipts::show(store.conn(), &number)?;
+            let v = receipts::show(store.conn(), &number)?.for_viewer(session);
             if json {
                 return print_json(&v);
             }

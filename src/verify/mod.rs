@@ -160,9 +160,16 @@ pub enum KeyState<'a> {
 
 /// Verifies a terminal's own database and key file (CLI `verify`, GUI start).
 pub fn run(store: &Store) -> Result<Report, StoreError> {
-    with_key_file(&store.data_dir().key_path(), |key| {
-        check_connection(store.conn(), key)
-    })
+    let key_path = store.data_dir().key_path();
+    let mut report = with_key_file(&key_path, |key| check_connection(store.conn(), key))?;
+    if key_path.exists() {
+        report.push(
+            "key_file",
+            1,
+            crate::keys::checks::file_permissions(&key_path),
+        );
+    }
+    Ok(report)
 }
 
 /// Loads the key file at `path` and hands `f` the key, or why it could not
