@@ -23,6 +23,9 @@ pub use crate::auth::checks::users_against_audit;
 pub use crate::backup::checks::audit_tail_against_backups;
 pub use crate::prices::checks::price_items_digest;
 
+pub mod tables;
+pub use tables::COVERAGE;
+
 use crate::keys::{KeyError, SigningKey};
 use crate::store::{Store, StoreError, migrations};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -86,6 +89,9 @@ pub const CHECKS: &[(&str, RecordCheck)] = &[
     ("receipts", crate::receipts::verify_records),
     ("journals", crate::finance::journal::verify_imports),
     ("calendar", crate::calendar::checks::imports_against_audit),
+    ("episodes", tables::episodes_against_audit),
+    ("ranges", tables::ranges_against_audit),
+    ("settings", tables::settings_against_audit),
 ];
 
 /// Every audit entry's sequence, action and details, in order: what the
@@ -329,6 +335,12 @@ fn integrity(conn: &Connection) -> (u64, Vec<Problem>) {
     (pages.max(0) as u64, problems)
 }
 
+/// SQL text with runs of whitespace made one space, for comparing a stored
+/// trigger with the one the migration creates.
+fn normalise_sql(sql: &str) -> String {
+    sql.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Both triggers of every append-only table of the migrations this database
 /// has applied, present and still refusing.
 fn triggers(conn: &Connection) -> Result<(u64, Vec<Problem>), StoreError> {
@@ -375,11 +387,13 @@ fn triggers(conn: &Connection) -> Result<(u64, Vec<Problem>), StoreError> {
                         format!("触发器缺失：{table} 上的 {verb} 不再被拒绝"),
                     )),
                     Some(sql) => {
-                        let s = sql.to_ascii_uppercase();
-                        let refuses = s
-                            .contains(&format!("BEFORE {verb} ON {}", table.to_ascii_uppercase()))
-                            && s.contains("RAISE(ABORT");
-                        if !refuses {
+                        // The whole text, not words in it: a replacement
+                        // that carries the expected words in a comment or a
+                        // string (and refuses nothing) must not pass.
+                        let want = format!(
+                            "CREATE TRIGGER {trigger} BEFORE {verb} ON {table} BEGIN SELECT RAISE(ABORT, 'append-only table {table}: {verb} refused'); END"
+                        );
+                        if normalise_sql(&sql) != normalise_sql(&want) {
                             problems.push(Problem::new(
                                 "triggers",
                                 format!("trigger {trigger} on {table}"),
