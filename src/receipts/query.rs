@@ -187,15 +187,16 @@ impl ReceiptView {
             return self;
         }
         if let Some(p) = self.patient.as_object_mut() {
-            let masks: [(&str, fn(&str) -> String); 2] = [
-                ("id_no", crate::mask::mask_id_number),
-                ("phone", crate::mask::mask_phone),
-            ];
-            for (field, mask) in masks {
+            for field in ["id_no", "phone"] {
                 if let Some(v) = p.get_mut(field)
                     && let Some(text) = v.as_str()
                 {
-                    *v = serde_json::Value::String(mask(text));
+                    let masked = if field == "id_no" {
+                        crate::mask::mask_id_number(text)
+                    } else {
+                        crate::mask::mask_phone(text)
+                    };
+                    *v = serde_json::Value::String(masked);
                 }
             }
         }
