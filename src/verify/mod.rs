@@ -23,6 +23,7 @@ pub use crate::auth::checks::users_against_audit;
 pub use crate::backup::checks::audit_tail_against_backups;
 pub use crate::prices::checks::price_items_digest;
 
+pub mod hold;
 pub mod tables;
 pub use tables::COVERAGE;
 

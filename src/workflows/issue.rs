@@ -62,6 +62,7 @@ pub fn issue(
     draft: &IssueDraft,
     step: &PdfStep,
 ) -> Result<Issued, Failure> {
+    crate::verify::hold::ensure_issuing_allowed(store)?;
     let r = receipts::issue(store, session, clock, key, draft)?;
     tracing::info!(number = %r.receipt.number, "receipt issued");
     Ok(Issued::finish(store, clock, r, step))
@@ -78,6 +79,7 @@ pub fn refund(
     supervisor: SupervisorPin<'_>,
     step: &PdfStep,
 ) -> Result<Issued, Failure> {
+    crate::verify::hold::ensure_issuing_allowed(store)?;
     let r = receipts::refund(
         store,
         session,

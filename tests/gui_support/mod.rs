@@ -14,6 +14,8 @@ use eframe::egui;
 use egui_kittest::Harness;
 
 pub const NOW: &str = "2026-11-22T09:00:00+08:00";
+/// The setup admin's PIN (not a trivial one: those are refused).
+pub const ADMIN_PIN: &str = "739146";
 
 /// The setup admin (admin/739146, every role) at terminal MZ01.
 pub fn admin_session() -> Session {
@@ -36,7 +38,7 @@ pub fn set_up_with_sample() -> (tempfile::TempDir, DataDir) {
             terminal: "MZ01".into(),
             hospital: "测试医院".into(),
             admin: "admin".into(),
-            admin_pin: "739146".into(),
+            admin_pin: ADMIN_PIN.into(),
             signing_key_file: None,
         },
         &clock,
