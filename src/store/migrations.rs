@@ -83,6 +83,11 @@ pub const MIGRATIONS: &[Migration] = &[
             "his_invoices",
         ],
     },
+    Migration {
+        name: "audit_keyed",
+        sql: include_str!("../audit/keyed.sql"),
+        append_only: &[],
+    },
 ];
 
 /// Every table declared append-only, across all migrations.

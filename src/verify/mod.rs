@@ -25,6 +25,7 @@ pub use crate::prices::checks::price_items_digest;
 
 pub mod hold;
 pub mod tables;
+pub mod witness;
 pub use tables::COVERAGE;
 
 use crate::keys::{KeyError, SigningKey};
@@ -176,6 +177,14 @@ pub fn run(store: &Store) -> Result<Report, StoreError> {
             crate::keys::checks::file_permissions(&key_path),
         );
     }
+    if report
+        .checks
+        .iter()
+        .all(|c| c.name != "integrity" || c.problems == 0)
+    {
+        let (n, problems) = witness::check(store.conn(), store.data_dir())?;
+        report.push("witness", n, problems);
+    }
     Ok(report)
 }
 
@@ -236,7 +245,11 @@ pub fn check_connection(conn: &Connection, key: KeyState<'_>) -> Result<Report, 
     let entries: i64 = conn
         .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
         .unwrap_or(0);
-    let mut chain: Vec<Problem> = crate::audit::check_chain(conn)?
+    let chain_key = match &key {
+        KeyState::Held(k) => Some(crate::audit::ChainKey::derive(k)),
+        KeyState::Unusable(_) => None,
+    };
+    let mut chain: Vec<Problem> = crate::audit::check_keyed_chain(conn, chain_key.as_ref())?
         .into_iter()
         .map(|p| {
             Problem::new(
@@ -292,7 +305,16 @@ pub fn check_connection(conn: &Connection, key: KeyState<'_>) -> Result<Report, 
 }
 
 fn chain_zh(en: &str) -> String {
-    if en == "does not link to the entry before it" {
+    if en.starts_with("its keyed MAC does not verify") {
+        "其密钥校验码（MAC）不符：该记录或其之前的记录被不持有医院密钥的人改写".into()
+    } else if let Some(rest) =
+        en.strip_prefix("has no keyed MAC although the chain is keyed since entry ")
+    {
+        format!(
+            "缺少密钥校验码（MAC），而审计链自第 {} 条起已加密钥：被不持有医院密钥的人写入或改写",
+            rest.split(':').next().unwrap_or_default()
+        )
+    } else if en == "does not link to the entry before it" {
         "与前一条记录的哈希链接不上（前面的记录被改动或删除）".into()
     } else if let Some(rest) = en.strip_prefix("was altered (action '") {
         format!("已被改动（操作“{}”）", rest.trim_end_matches("')"))

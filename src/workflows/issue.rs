@@ -49,7 +49,12 @@ pub fn backup_if_due(
     terminal: &str,
 ) -> Result<Option<BackupInfo>, Failure> {
     let n = receipts::query::count_issued(store.conn(), terminal)?;
-    Ok(crate::backup::maybe_backup_after_receipt(store, clock, n)?)
+    let backup = crate::backup::maybe_backup_after_receipt(store, clock, n)?;
+    if backup.is_some() {
+        // The chain's witness goes with every backup.
+        crate::verify::witness::record(store, clock)?;
+    }
+    Ok(backup)
 }
 
 /// Issues one receipt durably from its validated draft, then runs the
