@@ -265,6 +265,45 @@ fn a_trigger_that_carries_the_words_in_a_comment_is_named() {
     );
 }
 
+/// A dispensing deleted (the drug could be handed out again) and a shift
+/// close's declared cash changed are named. Catches: no replay of
+/// `dispensings` against `pharmacy.dispense` and of `shift_closes`
+/// against `shift.close` (both passed before).
+#[test]
+fn a_deleted_dispensing_and_an_edited_shift_close_are_named() {
+    let env = ready();
+    let (code, r, err) = env.issue("cash1", &simple());
+    assert_eq!(code, 0, "{err}");
+    let qr = r["qr_payload"].as_str().unwrap().to_string();
+    env.ok("pharm", &["pharmacy", "dispense", &qr]);
+    env.ok(
+        "cash1",
+        &[
+            "shift",
+            "close",
+            "--cash-declared",
+            "7.30",
+            "--out",
+            env.root().join("shift.pdf").to_str().unwrap(),
+        ],
+    );
+    let (code, p) = verify(&env);
+    assert_eq!(code, 0, "{p:#?}");
+    behind_back(&env, &["dispensings"], "DELETE FROM dispensings;");
+    expect(&env, "dispensings", "dispensings 1", "deleted");
+    behind_back(
+        &env,
+        &["shift_closes"],
+        "UPDATE shift_closes SET cash_declared_fen = 130;",
+    );
+    expect(
+        &env,
+        "shift_closes",
+        "shift_closes 1",
+        "cash_declared is '1.30'",
+    );
+}
+
 /// Every table of a fully migrated database (a finance station's: every
 /// capability's tables) is listed in `verify::COVERAGE`, with a check that
 /// `verify` runs. Catches: a migration adding a table nobody checks.

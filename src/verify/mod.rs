@@ -94,6 +94,8 @@ pub const CHECKS: &[(&str, RecordCheck)] = &[
     ("episodes", tables::episodes_against_audit),
     ("ranges", tables::ranges_against_audit),
     ("settings", tables::settings_against_audit),
+    ("dispensings", tables::dispensings_against_audit),
+    ("shift_closes", tables::shift_closes_against_audit),
 ];
 
 /// Every audit entry's sequence, action and details, in order: what the

@@ -22,7 +22,7 @@ pub const COVERAGE: &[(&str, &str)] = &[
     ("backups", "backups"),
     ("calendar_entries", "calendar"),
     ("calendar_imports", "calendar"),
-    ("dispensings", "triggers"),
+    ("dispensings", "dispensings"),
     ("episode_closures", "episodes"),
     ("episodes", "episodes"),
     ("his_batches", "triggers"),
@@ -42,7 +42,7 @@ pub const COVERAGE: &[(&str, &str)] = &[
     ("receipt_ranges", "ranges"),
     ("receipts", "receipts"),
     ("settings", "settings"),
-    ("shift_closes", "triggers"),
+    ("shift_closes", "shift_closes"),
     ("users", "users"),
 ];
 
@@ -422,6 +422,206 @@ pub fn settings_against_audit(conn: &Connection, _key: &SigningKey) -> Result<Ch
     for (k, (_, seq)) in &want {
         if !held.contains(k) {
             deleted(&mut out, CHECK, format!("settings {k}"), *seq);
+        }
+    }
+    Ok(out)
+}
+
+/// (field, value) as an audit entry recorded a row.
+type Fields = Vec<(&'static str, String)>;
+/// id, terminal, cashier, closed_at, cash expected, cash declared, supervisor.
+type ShiftRow = (i64, String, String, String, i64, Option<i64>, String);
+
+/// This terminal's code, as set up (rows of other terminals came in
+/// journals and are checked by the journal's provenance).
+fn local_terminal(conn: &Connection) -> String {
+    crate::settings::terminal_code_text(conn).unwrap_or_default()
+}
+
+/// Dispensings and return confirmations against `pharmacy.dispense` and
+/// `pharmacy.return` (receipt, line, item, quantity, kind, who, when,
+/// reason): a dispensing deleted (the drug could be handed out again),
+/// added or changed is named.
+pub fn dispensings_against_audit(
+    conn: &Connection,
+    _key: &SigningKey,
+) -> Result<Checked, StoreError> {
+    const CHECK: &str = "dispensings";
+    let mut out = Checked::default();
+    // id → (seq, field values as the entry recorded them)
+    let mut want: BTreeMap<i64, (i64, Fields)> = BTreeMap::new();
+    for e in entries(conn, &["pharmacy.dispense", "pharmacy.return"])? {
+        let number = e.record_text("receipt").unwrap_or_default();
+        let kind = if e.action == "pharmacy.dispense" {
+            "dispensed"
+        } else {
+            "return_confirmed"
+        };
+        let ids: Vec<i64> = e
+            .details
+            .get("dispensing_ids")
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|x| x.as_i64()).collect())
+            .unwrap_or_default();
+        let lines: Vec<serde_json::Value> = e
+            .details
+            .get("lines")
+            .and_then(|v| v.as_array())
+            .cloned()
+            .unwrap_or_default();
+        for (id, line) in ids.iter().zip(&lines) {
+            let field = |k: &str| match line.get(k) {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(v) => v.to_string(),
+                None => String::new(),
+            };
+            want.insert(
+                *id,
+                (
+                    e.seq,
+                    vec![
+                        ("receipt", number.clone()),
+                        ("line", field("line")),
+                        ("code", field("code")),
+                        ("qty", field("qty")),
+                        ("kind", kind.to_string()),
+                        ("terminal", e.terminal.clone()),
+                        ("user", e.user.clone()),
+                        ("at", e.at.clone()),
+                        ("reason", e.text("reason").unwrap_or_default()),
+                    ],
+                ),
+            );
+        }
+    }
+    let here = local_terminal(conn);
+    let mut st = conn.prepare(
+        "SELECT id, receipt_number, line_no, code, qty, kind, terminal, user, at, coalesce(reason, '')
+           FROM dispensings ORDER BY id",
+    )?;
+    let rows: Vec<(i64, Vec<String>)> = st
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                vec![
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?.to_string(),
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                ],
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut held = HashSet::new();
+    for (id, values) in rows {
+        out.records += 1;
+        held.insert(id);
+        let record = format!("dispensings {id}");
+        match want.get(&id) {
+            Some((seq, fields)) => {
+                let cmp: Vec<(&str, String, String)> = fields
+                    .iter()
+                    .zip(values)
+                    .map(|((name, audited), stored)| (*name, stored, audited.clone()))
+                    .collect();
+                compare(&mut out, CHECK, &record, *seq, &cmp);
+            }
+            None if values.get(5) == Some(&here) => {
+                inserted(&mut out, CHECK, record, "this dispensing", "此发药记录");
+            }
+            None => {}
+        }
+    }
+    for (id, (seq, _)) in &want {
+        if !held.contains(id) {
+            deleted(&mut out, CHECK, format!("dispensings {id}"), *seq);
+        }
+    }
+    Ok(out)
+}
+
+/// Shift closes against `shift.close`: who, when, the terminal, cash
+/// expected and declared, the supervisor.
+pub fn shift_closes_against_audit(
+    conn: &Connection,
+    _key: &SigningKey,
+) -> Result<Checked, StoreError> {
+    const CHECK: &str = "shift_closes";
+    let mut out = Checked::default();
+    let mut closes: BTreeMap<i64, Entry> = BTreeMap::new();
+    for e in entries(conn, &["shift.close"])? {
+        if let Some(id) = e.record_id("shift") {
+            closes.insert(id, e);
+        }
+    }
+    let here = local_terminal(conn);
+    let mut st = conn.prepare(
+        "SELECT id, terminal, cashier, closed_at, cash_expected_fen, cash_declared_fen, coalesce(supervisor, '')
+           FROM shift_closes ORDER BY id",
+    )?;
+    let money = |f: Option<i64>| {
+        f.map(|f| crate::money::Money::from_fen(f).to_string())
+            .unwrap_or_default()
+    };
+    let rows: Vec<ShiftRow> = st
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut held = HashSet::new();
+    for (id, terminal, cashier, closed_at, expected, declared, supervisor) in rows {
+        out.records += 1;
+        held.insert(id);
+        let record = format!("shift_closes {id}");
+        match closes.get(&id) {
+            Some(e) => compare(
+                &mut out,
+                CHECK,
+                &record,
+                e.seq,
+                &[
+                    ("terminal", terminal, e.terminal.clone()),
+                    ("cashier", cashier, e.user.clone()),
+                    ("closed_at", closed_at, e.at.clone()),
+                    (
+                        "cash_expected",
+                        money(Some(expected)),
+                        e.text("cash_expected").unwrap_or_default(),
+                    ),
+                    (
+                        "cash_declared",
+                        money(declared),
+                        e.text("cash_declared").unwrap_or_default(),
+                    ),
+                    (
+                        "supervisor",
+                        supervisor,
+                        e.text("supervisor").unwrap_or_default(),
+                    ),
+                ],
+            ),
+            None if terminal == here => {
+                inserted(&mut out, CHECK, record, "this shift close", "此交班记录");
+            }
+            None => {}
+        }
+    }
+    for (id, e) in &closes {
+        if !held.contains(id) {
+            deleted(&mut out, CHECK, format!("shift_closes {id}"), e.seq);
         }
     }
     Ok(out)
