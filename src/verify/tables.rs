@@ -1,5 +1,6 @@
-//! Checks of the small tables whose every row an audited operation wrote —
-//! outage episodes and their closures, receipt ranges, settings — by
+//! Checks of the tables whose every row an audited operation wrote —
+//! outage episodes and their closures, receipt ranges, settings,
+//! dispensings, shift closes — by
 //! replaying the audit trail: each row must be exactly what its entry says
 //! (same values, time and user), each entry's row must still exist, and a
 //! row no entry wrote was inserted behind the program's back. Rows a
@@ -32,7 +33,7 @@ pub const COVERAGE: &[(&str, &str)] = &[
     ("journal_collisions", "journals"),
     ("journal_events", "journals"),
     ("journal_imports", "journals"),
-    ("journal_map", "episodes"),
+    ("journal_map", "triggers"),
     ("journal_receipts", "journals"),
     ("price_items", "price_snapshots"),
     ("price_snapshots", "price_snapshots"),
