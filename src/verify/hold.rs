@@ -177,12 +177,13 @@ pub fn record_outcome(
             .collect(),
     };
     // The file first: it holds even when the database refuses the entry.
+    // A data directory that cannot be written (a copy on read-only media)
+    // still gets its verify report; the failure to hold is logged.
     let path = hold_path(store);
     let text = serde_json::to_string_pretty(&hold).unwrap_or_default();
-    std::fs::write(&path, text).map_err(|source| StoreError::Io {
-        path: path.clone(),
-        source,
-    })?;
+    if let Err(e) = std::fs::write(&path, text) {
+        tracing::warn!(file = %path.display(), error = %e, "could not write the verify hold");
+    }
     let already = newest(store.conn(), "verify.failed")
         .ok()
         .flatten()
