@@ -11,8 +11,9 @@ const ID_NO: &str = "330102199001011234";
 const PHONE: &str = "13812345678";
 const INSURANCE: &str = "3301000000987654";
 
-/// A pharmacist's and a cashier's `receipt show` (JSON and text) carry the
-/// identifiers masked; finance and admin see them in full. Catches:
+/// A pharmacist's and a cashier's `receipt show` (JSON and text) and the
+/// cashier's `receipt issue` output carry the identifiers masked; finance
+/// and admin see them in full. Catches:
 /// `ReceiptView::for_viewer` not masking (or `receipt show` not calling it)
 /// — before, every role got the full numbers.
 #[test]
@@ -30,6 +31,9 @@ fn receipt_show_masks_identifiers_for_roles_that_do_not_key_them_into_the_his() 
     let (code, r, err) = env.issue("cash1", &b);
     assert_eq!(code, 0, "{err}");
     let number = r["number"].as_str().unwrap().to_string();
+    // The cashier's own issue output is masked too.
+    assert_eq!(r["patient"]["id_no"], "330102********1234", "{r}");
+    assert_eq!(r["payer"]["insurance_no"], "************7654", "{r}");
 
     for user in ["pharm", "cash1"] {
         for args in [
