@@ -97,8 +97,11 @@ fn an_unknown_user_is_answered_as_slowly_as_a_real_one() {
     let (floor, _) = timed(bin(d.path()).arg("--help"));
     let real_work = real[0].saturating_sub(floor);
     let unknown_work = unknown[0].saturating_sub(floor);
+    // Without Argon2 an unknown name costs a few ms against ~100 ms or
+    // more (debug build); a third leaves room for a slow fsync on the
+    // real user's counter update on a loaded machine.
     assert!(
-        unknown_work * 10 >= real_work * 6,
+        unknown_work * 10 >= real_work * 3,
         "unknown user answered in {unknown:?}, real user in {real:?} (bare start {floor:?})"
     );
 }
