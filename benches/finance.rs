@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 const NOW: &str = "2026-11-22T10:15:03+08:00";
-const PIN: &str = "123456";
+const PIN: &str = "739146";
 
 fn clock() -> FixedClock {
     FixedClock::at(NOW)

@@ -143,7 +143,7 @@ fn big_store(n: usize) -> (tempfile::TempDir, Store) {
             terminal: "MZ01".into(),
             hospital: "测试医院".into(),
             admin: "admin".into(),
-            admin_pin: "123456".into(),
+            admin_pin: "739146".into(),
             signing_key_file: None,
         },
         &FixedClock::at(NOW),

@@ -52,7 +52,7 @@ fn prepare() -> Bench {
             terminal: "MZ01".into(),
             hospital: "测试医院".into(),
             admin: "admin".into(),
-            admin_pin: "123456".into(),
+            admin_pin: "739146".into(),
             signing_key_file: None,
         },
         &clock,
@@ -74,7 +74,7 @@ fn prepare() -> Bench {
     std::fs::write(&list, out.join("\n")).unwrap();
     let mut store = Store::open(&dd).unwrap();
     let terminal = downtime_billing::setup::terminal_code(&store).unwrap();
-    let session = auth::login(store.conn_mut(), "admin", "123456", &terminal, &clock).unwrap();
+    let session = auth::login(store.conn_mut(), "admin", "739146", &terminal, &clock).unwrap();
     downtime_billing::prices::import(
         &mut store,
         &session,

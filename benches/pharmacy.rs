@@ -35,7 +35,7 @@ fn bench(c: &mut Criterion) {
             terminal: "YF01".into(),
             hospital: "测试医院".into(),
             admin: "admin".into(),
-            admin_pin: "123456".into(),
+            admin_pin: "739146".into(),
             signing_key_file: None,
         },
         &clock,

@@ -28,7 +28,7 @@ fn fresh_store(root: &Path) -> Store {
             terminal: "CW01".into(),
             hospital: "测试医院".into(),
             admin: "admin".into(),
-            admin_pin: "123456".into(),
+            admin_pin: "739146".into(),
             signing_key_file: None,
         },
         &FixedClock::at(NOW),

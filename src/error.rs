@@ -60,6 +60,9 @@ pub enum Remedy {
     KnownSettings,
     /// Restore the latest backup.
     RestoreBackup,
+    /// An admin looks at what verify found and acknowledges it, with a
+    /// reason, before issuing resumes.
+    AcknowledgeVerify,
 }
 
 /// Implemented by every capability's error enum.

@@ -262,7 +262,21 @@ pub struct SettingValue {
     pub description: String,
 }
 
-pub fn list(conn: &Connection, lang: crate::i18n::Lang) -> Result<Vec<SettingValue>, StoreError> {
+/// Every known setting with its value (admin only: the backup folder and
+/// print command say where copies of patient data go).
+pub fn list(
+    conn: &Connection,
+    session: &Session,
+    lang: crate::i18n::Lang,
+) -> Result<Vec<SettingValue>, AuthError> {
+    session.require(Role::Admin, "read settings")?;
+    Ok(list_values(conn, lang)?)
+}
+
+fn list_values(
+    conn: &Connection,
+    lang: crate::i18n::Lang,
+) -> Result<Vec<SettingValue>, StoreError> {
     KNOWN
         .iter()
         .map(|s| {

@@ -17,7 +17,7 @@ use downtime_billing::setup::{SetupParams, setup};
 use downtime_billing::store::{DataDir, Store};
 use std::path::{Path, PathBuf};
 
-const PIN: &str = "123456";
+const PIN: &str = "739146";
 
 /// A schedule for 2027 made up for these tests only (not the official one):
 /// 元旦 Jan 1–3 off, nothing else needed by the deadlines below.
@@ -552,7 +552,7 @@ fn cli_deadline_import_and_show() {
         .unwrap();
     assert_eq!(out.status.code(), Some(3));
     let out = bin(&data)
-        .env("DOWNTIME_BILLING_PIN", "999999")
+        .env("DOWNTIME_BILLING_PIN", "964207")
         .args(["--user", "admin", "calendar", "import"])
         .arg(&file)
         .output()

@@ -129,7 +129,7 @@ fn a_cashier_issues_a_five_item_cash_receipt_without_the_mouse() {
     // Login: the cursor starts in the user field.
     k.type_text("admin");
     k.press(egui::Key::Enter);
-    k.type_text("123456");
+    k.type_text("739146");
     k.press(egui::Key::Enter);
     assert!(
         k.h.state().failure().is_none(),
@@ -259,7 +259,7 @@ fn a_void_needs_a_supervisor_pin_and_marks_the_receipt() {
     };
     k.type_text("admin");
     k.press(egui::Key::Enter);
-    k.type_text("123456");
+    k.type_text("739146");
     k.press(egui::Key::Enter);
     k.press(egui::Key::F2);
     k.type_text("李四");
@@ -326,7 +326,7 @@ fn a_deposit_then_the_shift_close_with_its_backup() {
     };
     k.type_text("admin");
     k.press(egui::Key::Enter);
-    k.type_text("123456");
+    k.type_text("739146");
     k.press(egui::Key::Enter);
     // The kind buttons are on the form; a deposit has an amount, no lines.
     k.h.get_by_label("住院预交金").click();

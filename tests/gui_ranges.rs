@@ -67,7 +67,7 @@ fn stored_ranges(dir: &DataDir) -> Vec<(u64, u64)> {
 fn the_setup_admin_adds_a_receipt_book_and_an_overlap_is_refused() {
     let (_tmp, dir) = fresh_terminal();
     let mut h = harness(&dir);
-    log_in_by_keyboard(&mut h, "admin", "123456");
+    log_in_by_keyboard(&mut h, "admin", "739146");
     h.get_by_label("无可用号段（请管理员添加）");
     assert_eq!(h.state().status().next_number, None);
 

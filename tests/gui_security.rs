@@ -59,7 +59,7 @@ fn idle_lock_keeps_the_screen_and_opens_with_the_same_pin() {
     // Each frame advances egui's clock by 5 s: 12 idle frames are a minute.
     let mut h = harness(&dir, 5.0);
     h.run();
-    log_in_by_keyboard(&mut h, "admin", "123456");
+    log_in_by_keyboard(&mut h, "admin", "739146");
     assert_eq!(h.state().route(), Route::Cashier);
     h.key_press(egui::Key::F2);
     h.run();
@@ -86,7 +86,7 @@ fn idle_lock_keeps_the_screen_and_opens_with_the_same_pin() {
 
     h.get_by_label("输入 PIN 解锁").focus();
     h.run();
-    type_text(&mut h, "123456");
+    type_text(&mut h, "739146");
     h.key_press(egui::Key::Enter);
     h.run();
     assert!(!h.state().locked(), "{:?}", h.state().failure());
@@ -99,7 +99,7 @@ fn admin_adds_a_cashier_on_the_users_screen() {
     let (_tmp, dir) = ready_terminal("5");
     let mut h = harness(&dir, 0.25);
     h.run();
-    log_in_by_keyboard(&mut h, "admin", "123456");
+    log_in_by_keyboard(&mut h, "admin", "739146");
     h.get_by_label("用户管理").click();
     settle(&mut h);
     assert_eq!(h.state().route(), Route::Users);

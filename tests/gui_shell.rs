@@ -39,8 +39,8 @@ fn setup_form_creates_the_database_and_logs_the_admin_in() {
     assert_eq!(h.state().route(), Route::Setup);
     fill(&mut h, "终端代码", "MZ02");
     fill(&mut h, "医院名称", "测试医院");
-    fill(&mut h, "管理员 PIN", "123456");
-    fill(&mut h, "再次输入 PIN", "123456");
+    fill(&mut h, "管理员 PIN", "739146");
+    fill(&mut h, "再次输入 PIN", "739146");
     h.run();
     h.get_by_label("创建数据库").click();
     h.run();
@@ -76,8 +76,8 @@ fn setup_form_refuses_two_different_pins() {
     let mut h = harness(&dir, Lang::En);
     h.run();
     fill(&mut h, "Hospital name", "Test hospital");
-    fill(&mut h, "Admin PIN", "123456");
-    fill(&mut h, "PIN again", "654321");
+    fill(&mut h, "Admin PIN", "739146");
+    fill(&mut h, "PIN again", "582047");
     h.run();
     h.get_by_label("Create the database").click();
     h.run();
@@ -98,7 +98,7 @@ fn login_then_search_amxl_finds_amoxicillin_with_spec_and_price() {
     let mut h = harness(&dir, Lang::Zh);
     h.run();
     assert_eq!(h.state().route(), Route::Login);
-    log_in(&mut h, "admin", "123456");
+    log_in(&mut h, "admin", "739146");
     assert!(h.state().failure().is_none(), "{:?}", h.state().failure());
     // The admin holds the cashier role too, so lands on the cashier screen.
     assert_eq!(h.state().route(), Route::Cashier);
@@ -152,7 +152,7 @@ fn admin_imports_the_30k_list_and_sees_the_diff_to_the_next_month() {
     let (_tmp, dir) = set_up_with_sample();
     let mut h = harness(&dir, Lang::Zh);
     h.run();
-    log_in(&mut h, "admin", "123456");
+    log_in(&mut h, "admin", "739146");
     h.get_by_label("价格表导入").click();
     settle(&mut h);
     assert_eq!(h.state().route(), Route::AdminPrices);
@@ -196,7 +196,7 @@ fn a_bad_file_lists_its_problems_by_row_and_column_and_cannot_be_imported() {
     let (_tmp, dir) = set_up_with_sample();
     let mut h = harness(&dir, Lang::En);
     h.run();
-    log_in_en(&mut h, "admin", "123456");
+    log_in_en(&mut h, "admin", "739146");
     h.get_by_label("Import price lists").click();
     settle(&mut h);
     fill(

@@ -19,7 +19,7 @@ fn corpus(name: &str) -> PathBuf {
 
 fn bin(dir: &Path) -> Command {
     let mut c = cli_support::command();
-    c.env("DOWNTIME_BILLING_PIN", "123456")
+    c.env("DOWNTIME_BILLING_PIN", "739146")
         .env("DOWNTIME_BILLING_NOW", "2026-12-10T09:00:00+08:00")
         .env("DOWNTIME_BILLING_LANG", "en")
         .arg("--data-dir")
@@ -110,7 +110,7 @@ fn only_an_admin_imports_and_dry_run_writes_nothing() {
         let mut store = Store::open(&DataDir::new(dir.path())).unwrap();
         let tx = store.write().unwrap();
         let name = UserName::parse("cashier1").unwrap();
-        auth::insert_user(&tx, &name, &[Role::Cashier], "123456", &clock).unwrap();
+        auth::insert_user(&tx, &name, &[Role::Cashier], "739146", &clock).unwrap();
         tx.commit().unwrap();
     }
     let gbk = corpus("good_gbk_chinese_headers.csv");

@@ -15,7 +15,7 @@ fn shared(name: &str) -> PathBuf {
 
 fn bin(dir: &Path) -> Command {
     let mut c = cli_support::command();
-    c.env("DOWNTIME_BILLING_PIN", "123456")
+    c.env("DOWNTIME_BILLING_PIN", "739146")
         .env("DOWNTIME_BILLING_NOW", "2027-01-05T09:00:00+08:00")
         .arg("--data-dir")
         .arg(dir);

@@ -14,7 +14,7 @@ use downtime_billing::prices::{self, ImportOutcome, ImportStage, PriceError};
 use downtime_billing::store::{DataDir, Store};
 use std::path::{Path, PathBuf};
 
-const PIN: &str = "123456";
+const PIN: &str = "739146";
 
 fn corpus(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -403,7 +403,7 @@ fn stored_snapshot_index_matches_the_cli() {
         let mut c = cli_support::command();
         c.arg("--data-dir")
             .arg(dir.path())
-            .env("DOWNTIME_BILLING_PIN", "123456")
+            .env("DOWNTIME_BILLING_PIN", "739146")
             .env("DOWNTIME_BILLING_NOW", "2026-12-03T09:00:00+08:00")
             .env_remove("DOWNTIME_BILLING_DATA_DIR");
         c

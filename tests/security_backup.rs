@@ -134,7 +134,7 @@ fn backup_while_writes_continue_restores_to_a_verified_database() {
 #[test]
 fn a_corrupted_backup_is_refused_and_the_current_database_untouched() {
     let d = setup("MZ01");
-    add_user(d.path(), "cash1", "cashier", "222222");
+    add_user(d.path(), "cash1", "cashier", "284615");
     let out = tempfile::tempdir().unwrap();
     let o = admin(d.path())
         .args(["backup", "--json", "--out"])
@@ -194,7 +194,7 @@ fn a_corrupted_backup_is_refused_and_the_current_database_untouched() {
     bin(d.path()).arg("verify").assert().success();
 
     // A non-admin may not restore even a good backup.
-    as_user(d.path(), "cash1", "222222")
+    as_user(d.path(), "cash1", "284615")
         .arg("restore")
         .arg(&good)
         .assert()

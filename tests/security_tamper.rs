@@ -29,7 +29,7 @@ fn problems(v: &serde_json::Value) -> Vec<(String, String, String)> {
 #[test]
 fn a_clean_database_passes_with_counts() {
     let d = setup("MZ01");
-    add_user(d.path(), "cash1", "cashier", "222222");
+    add_user(d.path(), "cash1", "cashier", "284615");
     let o = bin(d.path()).arg("verify").output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
@@ -85,8 +85,8 @@ fn a_trigger_replaced_by_a_no_op_is_named() {
 #[test]
 fn an_audit_row_edited_with_triggers_dropped_is_named() {
     let d = setup("MZ01");
-    add_user(d.path(), "cash1", "cashier", "222222");
-    add_user(d.path(), "fin1", "finance", "333333");
+    add_user(d.path(), "cash1", "cashier", "284615");
+    add_user(d.path(), "fin1", "finance", "395724");
     raw(d.path())
         .execute_batch(
             "DROP TRIGGER audit_log_no_update;
@@ -111,8 +111,8 @@ fn an_audit_row_edited_with_triggers_dropped_is_named() {
 #[test]
 fn a_deleted_audit_row_is_named() {
     let d = setup("MZ01");
-    add_user(d.path(), "cash1", "cashier", "222222");
-    add_user(d.path(), "fin1", "finance", "333333");
+    add_user(d.path(), "cash1", "cashier", "284615");
+    add_user(d.path(), "fin1", "finance", "395724");
     raw(d.path())
         .execute_batch(
             "DROP TRIGGER audit_log_no_delete;
@@ -131,7 +131,7 @@ fn a_deleted_audit_row_is_named() {
 #[test]
 fn roles_granted_by_plain_sql_are_named() {
     let d = setup("MZ01");
-    add_user(d.path(), "cash1", "cashier", "222222");
+    add_user(d.path(), "cash1", "cashier", "284615");
     raw(d.path())
         .execute(
             "UPDATE users SET roles = 'admin,cashier' WHERE name = 'cash1'",
@@ -151,7 +151,7 @@ fn roles_granted_by_plain_sql_are_named() {
 #[test]
 fn a_pin_hash_swapped_by_plain_sql_is_named() {
     let d = setup("MZ01");
-    add_user(d.path(), "cash1", "cashier", "222222");
+    add_user(d.path(), "cash1", "cashier", "284615");
     let c = raw(d.path());
     let admin_hash: String = c
         .query_row("SELECT pin_hash FROM users WHERE name = 'admin'", [], |r| {
@@ -280,9 +280,9 @@ fn a_swapped_key_file_is_named() {
 #[test]
 fn the_newest_audit_entries_cut_off_are_named_through_the_backups() {
     let d = setup("MZ01");
-    add_user(d.path(), "cash1", "cashier", "222222");
+    add_user(d.path(), "cash1", "cashier", "284615");
     admin(d.path()).arg("backup").assert().success();
-    add_user(d.path(), "fin1", "finance", "333333");
+    add_user(d.path(), "fin1", "finance", "395724");
     bin(d.path()).arg("verify").assert().success();
     // Cut the log back to before the backup and put the trigger back: the
     // remaining chain still links, but the backup remembers more.

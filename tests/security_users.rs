@@ -12,8 +12,8 @@ use security_common::*;
 #[test]
 fn admin_manages_users_and_no_pin_hash_is_shown() {
     let d = setup("MZ01");
-    add_user(d.path(), "cash1", "cashier", "222222");
-    add_user(d.path(), "ph1", "pharmacist,cashier", "333333");
+    add_user(d.path(), "cash1", "cashier", "284615");
+    add_user(d.path(), "ph1", "pharmacist,cashier", "395724");
     let o = admin(d.path())
         .args(["user", "list", "--json"])
         .output()
@@ -41,7 +41,7 @@ fn admin_manages_users_and_no_pin_hash_is_shown() {
         .assert()
         .success();
     // A disabled user cannot log in (exit 3).
-    as_user(d.path(), "ph1", "333333")
+    as_user(d.path(), "ph1", "395724")
         .args(["backup"])
         .assert()
         .code(3);
@@ -51,15 +51,15 @@ fn admin_manages_users_and_no_pin_hash_is_shown() {
         .success();
     admin(d.path())
         .args(["user", "reset-pin", "cash1"])
-        .env("DOWNTIME_BILLING_NEW_PIN", "444444")
+        .env("DOWNTIME_BILLING_NEW_PIN", "418263")
         .assert()
         .success();
     // cash1 now holds finance and the new PIN: a backup is allowed.
-    as_user(d.path(), "cash1", "444444")
+    as_user(d.path(), "cash1", "418263")
         .args(["backup"])
         .assert()
         .success();
-    as_user(d.path(), "cash1", "222222")
+    as_user(d.path(), "cash1", "284615")
         .args(["backup"])
         .assert()
         .code(3);
@@ -86,7 +86,7 @@ fn admin_manages_users_and_no_pin_hash_is_shown() {
     ] {
         assert!(actions.contains(&a), "{a} missing from {actions:?}");
     }
-    assert!(!stdout(&o).contains("444444"));
+    assert!(!stdout(&o).contains("418263"));
     bin(d.path()).arg("verify").assert().success();
 }
 
@@ -100,13 +100,13 @@ fn weak_pins_and_unknown_roles_are_refused_with_exit_2() {
         .code(2);
     admin(d.path())
         .args(["user", "add", "x1", "--role", "boss"])
-        .env("DOWNTIME_BILLING_NEW_PIN", "123456")
+        .env("DOWNTIME_BILLING_NEW_PIN", "739146")
         .assert()
         .code(2);
-    add_user(d.path(), "x1", "cashier", "123456");
+    add_user(d.path(), "x1", "cashier", "739146");
     admin(d.path())
         .args(["user", "add", "x1", "--role", "cashier"])
-        .env("DOWNTIME_BILLING_NEW_PIN", "123456")
+        .env("DOWNTIME_BILLING_NEW_PIN", "739146")
         .assert()
         .code(5);
 }
@@ -114,7 +114,7 @@ fn weak_pins_and_unknown_roles_are_refused_with_exit_2() {
 #[test]
 fn a_cashier_is_denied_admin_commands_with_exit_3() {
     let d = setup("MZ01");
-    add_user(d.path(), "cash1", "cashier", "222222");
+    add_user(d.path(), "cash1", "cashier", "284615");
     for args in [
         vec!["user", "add", "x2", "--role", "admin"],
         vec!["user", "list"],
@@ -123,9 +123,9 @@ fn a_cashier_is_denied_admin_commands_with_exit_3() {
         vec!["settings", "set", "backup.keep", "3"],
         vec!["audit", "list"],
     ] {
-        let o = as_user(d.path(), "cash1", "222222")
+        let o = as_user(d.path(), "cash1", "284615")
             .args(&args)
-            .env("DOWNTIME_BILLING_NEW_PIN", "555555")
+            .env("DOWNTIME_BILLING_NEW_PIN", "527391")
             .output()
             .unwrap();
         assert_eq!(o.status.code(), Some(3), "{args:?}: {}", stderr(&o));
@@ -139,13 +139,13 @@ fn a_cashier_is_denied_admin_commands_with_exit_3() {
 #[test]
 fn role_denial_in_the_library() {
     let d = setup("MZ01");
-    add_user(d.path(), "cash1", "cashier", "222222");
+    add_user(d.path(), "cash1", "cashier", "284615");
     let mut store = Store::open(&DataDir::new(d.path())).unwrap();
     let clock = FixedClock::at(NOW);
     let t = TerminalCode::parse("MZ01").unwrap();
-    let cashier = auth::login(store.conn_mut(), "cash1", "222222", &t, &clock).unwrap();
+    let cashier = auth::login(store.conn_mut(), "cash1", "284615", &t, &clock).unwrap();
     let e =
-        users::add_user(&mut store, &cashier, &clock, "x3", &[Role::Admin], "123456").unwrap_err();
+        users::add_user(&mut store, &cashier, &clock, "x3", &[Role::Admin], "739146").unwrap_err();
     assert!(
         matches!(
             e,
@@ -176,12 +176,12 @@ fn the_last_enabled_admin_cannot_be_disabled_or_demoted() {
         .args(["user", "roles", "admin", "--role", "cashier"])
         .assert()
         .code(5);
-    add_user(d.path(), "admin2", "admin", "777777");
+    add_user(d.path(), "admin2", "admin", "751836");
     admin(d.path())
         .args(["user", "roles", "admin", "--role", "cashier"])
         .assert()
         .success();
-    as_user(d.path(), "admin2", "777777")
+    as_user(d.path(), "admin2", "751836")
         .args(["user", "disable", "admin2"])
         .assert()
         .code(5);
@@ -191,10 +191,10 @@ fn the_last_enabled_admin_cannot_be_disabled_or_demoted() {
 #[test]
 fn five_wrong_pins_lock_across_restarts_until_the_lock_time() {
     let d = setup("MZ01");
-    add_user(d.path(), "cash1", "cashier,finance", "222222");
+    add_user(d.path(), "cash1", "cashier,finance", "284615");
     // Each attempt is a new process: the counter lives in the database.
     for i in 1..=4 {
-        let o = as_user(d.path(), "cash1", "999999")
+        let o = as_user(d.path(), "cash1", "964207")
             .arg("backup")
             .output()
             .unwrap();
@@ -205,14 +205,14 @@ fn five_wrong_pins_lock_across_restarts_until_the_lock_time() {
             stderr(&o)
         );
     }
-    let o = as_user(d.path(), "cash1", "999999")
+    let o = as_user(d.path(), "cash1", "964207")
         .arg("backup")
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(3));
     assert!(stderr(&o).contains("locked"), "{}", stderr(&o));
     // The right PIN, in a new process: still locked.
-    let o = as_user(d.path(), "cash1", "222222")
+    let o = as_user(d.path(), "cash1", "284615")
         .arg("backup")
         .output()
         .unwrap();
@@ -223,12 +223,12 @@ fn five_wrong_pins_lock_across_restarts_until_the_lock_time() {
         stderr(&o)
     );
     // Four minutes later: still locked; six minutes later: open again.
-    as_user(d.path(), "cash1", "222222")
+    as_user(d.path(), "cash1", "284615")
         .env("DOWNTIME_BILLING_NOW", "2026-11-22T09:04:00+08:00")
         .arg("backup")
         .assert()
         .code(3);
-    as_user(d.path(), "cash1", "222222")
+    as_user(d.path(), "cash1", "284615")
         .env("DOWNTIME_BILLING_NOW", "2026-11-22T09:06:00+08:00")
         .arg("backup")
         .assert()
@@ -251,14 +251,14 @@ fn lockout_minutes_is_a_setting() {
         .args(["settings", "set", "no.such", "1"])
         .assert()
         .code(2);
-    add_user(d.path(), "cash1", "cashier", "222222");
+    add_user(d.path(), "cash1", "cashier", "284615");
     for _ in 0..5 {
-        as_user(d.path(), "cash1", "999999")
+        as_user(d.path(), "cash1", "964207")
             .args(["user", "list"])
             .assert()
             .code(3);
     }
-    let o = as_user(d.path(), "cash1", "222222")
+    let o = as_user(d.path(), "cash1", "284615")
         .args(["user", "list"])
         .output()
         .unwrap();
@@ -275,12 +275,12 @@ fn lockout_minutes_is_a_setting() {
 #[test]
 fn unlocking_after_idle_takes_the_same_pin_and_refreshes_roles() {
     let d = setup("MZ01");
-    add_user(d.path(), "cash1", "cashier", "222222");
+    add_user(d.path(), "cash1", "cashier", "284615");
     let mut store = Store::open(&DataDir::new(d.path())).unwrap();
     let clock = FixedClock::at(NOW);
     let t = TerminalCode::parse("MZ01").unwrap();
     let admin = auth::login(store.conn_mut(), "admin", ADMIN_PIN, &t, &clock).unwrap();
-    let cashier = auth::login(store.conn_mut(), "cash1", "222222", &t, &clock).unwrap();
+    let cashier = auth::login(store.conn_mut(), "cash1", "284615", &t, &clock).unwrap();
     users::set_roles(
         &mut store,
         &admin,
@@ -289,7 +289,7 @@ fn unlocking_after_idle_takes_the_same_pin_and_refreshes_roles() {
         &[Role::Cashier, Role::Finance],
     )
     .unwrap();
-    let again = auth::unlock(store.conn_mut(), &cashier, "222222", &clock).unwrap();
+    let again = auth::unlock(store.conn_mut(), &cashier, "284615", &clock).unwrap();
     assert!(again.has(Role::Finance));
     for _ in 0..4 {
         assert!(matches!(
@@ -302,7 +302,7 @@ fn unlocking_after_idle_takes_the_same_pin_and_refreshes_roles() {
         Err(AuthError::Locked { .. })
     ));
     assert!(matches!(
-        auth::unlock(store.conn_mut(), &cashier, "222222", &clock),
+        auth::unlock(store.conn_mut(), &cashier, "284615", &clock),
         Err(AuthError::Locked { .. })
     ));
     let r = downtime_billing::verify::run(&store).unwrap();

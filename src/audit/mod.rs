@@ -2,8 +2,19 @@
 //! terminal, when, what, which records) in the same transaction as the
 //! change. Entries form a SHA-256 hash chain, and the table is append-only,
 //! so an edit or a deletion behind the program's back is detected.
+//!
+//! The plain chain can be recomputed by anyone who opens the file, so the
+//! chain is also *keyed*: each entry carries a MAC (HMAC-SHA256 under a
+//! [`ChainKey`] derived from the hospital signing key) over the previous
+//! entry's MAC, its sequence number and its plain hash. Rewriting an entry
+//! and relinking the rest then needs the key. Entries written before the
+//! chain was keyed (an upgraded database) keep their plain hashes; the
+//! first keyed entry links to the last plain hash, so the old entries stay
+//! verifiable and are covered from then on. [`head`] is the chain's short
+//! head, the outside witness printed on shift-close reports.
 
 use crate::clock::{Clock, stamp};
+use crate::keys::SigningKey;
 use crate::store::StoreError;
 use rusqlite::{Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
@@ -55,6 +66,47 @@ pub fn entry_hash(prev_hash: &str, seq: i64, fields: [&str; 6]) -> String {
     hex::encode(h.finalize())
 }
 
+/// The key of the chain's MACs, derived from the hospital signing key (a
+/// separate key, so a MAC can never be taken for a receipt signature).
+pub struct ChainKey(SigningKey);
+
+impl ChainKey {
+    pub fn derive(key: &SigningKey) -> ChainKey {
+        ChainKey(SigningKey::from_bytes(
+            key.sign(b"downtime-billing audit chain key v1"),
+        ))
+    }
+
+    /// The MAC of entry `seq` with plain `hash`, linked to `prev` (the
+    /// previous entry's MAC, or its plain hash before the chain was keyed,
+    /// or [`GENESIS`]).
+    pub fn mac(&self, prev: &str, seq: i64, hash: &str) -> String {
+        let seq = seq.to_string();
+        let mut msg = Vec::with_capacity(prev.len() + hash.len() + 40);
+        for part in [prev, seq.as_str(), hash] {
+            msg.extend_from_slice(&(part.len() as u64).to_be_bytes());
+            msg.extend_from_slice(part.as_bytes());
+        }
+        hex::encode(self.0.sign(&msg))
+    }
+}
+
+/// The chain key of the database `conn` is open on, from the signing key
+/// file beside it; `None` when there is no usable key file there (then the
+/// entry is written unkeyed, and `verify` names it).
+fn chain_key_of(conn: &Connection) -> Option<ChainKey> {
+    let db = conn.path().filter(|p| !p.is_empty())?;
+    let dir = std::path::Path::new(db).parent()?;
+    let key = SigningKey::load(&crate::store::DataDir::new(dir).key_path()).ok()?;
+    Some(ChainKey::derive(&key))
+}
+
+/// What links the next entry: the newest entry's MAC, or its plain hash
+/// when it has none, or [`GENESIS`].
+fn link_of(hash: &str, mac: Option<&str>) -> String {
+    mac.unwrap_or(hash).to_string()
+}
+
 /// Appends one entry. Call it inside the transaction that makes the change.
 pub fn record(
     conn: &Connection,
@@ -64,16 +116,16 @@ pub fn record(
     records: &[String],
     details: serde_json::Value,
 ) -> Result<i64, StoreError> {
-    let last: Option<(i64, String)> = conn
+    let last: Option<(i64, String, Option<String>)> = conn
         .query_row(
-            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            "SELECT seq, hash, mac FROM audit_log ORDER BY seq DESC LIMIT 1",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let (seq, prev) = match last {
-        Some((s, h)) => (s + 1, h),
-        None => (1, GENESIS.to_string()),
+    let (seq, prev, link) = match last {
+        Some((s, h, m)) => (s + 1, h.clone(), link_of(&h, m.as_deref())),
+        None => (1, GENESIS.to_string(), GENESIS.to_string()),
     };
     let at = stamp(clock.now());
     let records = serde_json::to_string(records).unwrap_or_else(|_| "[]".into());
@@ -90,9 +142,10 @@ pub fn record(
             &details,
         ],
     );
+    let mac = chain_key_of(conn).map(|k| k.mac(&link, seq, &hash));
     conn.execute(
-        "INSERT INTO audit_log(seq, at, terminal, user, action, records, details, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO audit_log(seq, at, terminal, user, action, records, details, prev_hash, hash, mac)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         rusqlite::params![
             seq,
             at,
@@ -102,7 +155,8 @@ pub fn record(
             records,
             details,
             prev,
-            hash
+            hash,
+            mac
         ],
     )?;
     Ok(seq)
@@ -115,30 +169,90 @@ pub struct ChainProblem {
     pub problem: String,
 }
 
-/// Walks the whole chain and names every entry that does not fit.
+/// The chain's links and hashes, and that no entry lost its MAC, without
+/// the key ([`check_keyed_chain`] with `None`).
 pub fn check_chain(conn: &Connection) -> Result<Vec<ChainProblem>, StoreError> {
+    check_keyed_chain(conn, None)
+}
+
+/// The newest entry after which the hospital key was replaced: entries up
+/// to it were keyed under the old key, which `verify` may not hold.
+fn last_key_replacement(conn: &Connection) -> Result<i64, StoreError> {
+    let mut st = conn.prepare(
+        "SELECT seq, details FROM audit_log WHERE action = 'key.import' ORDER BY seq DESC",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (seq, d) = row?;
+        let v: serde_json::Value = serde_json::from_str(&d).unwrap_or_default();
+        if v.get("replaced").and_then(|x| x.as_bool()) == Some(true) {
+            return Ok(seq);
+        }
+    }
+    Ok(0)
+}
+
+/// Walks the whole chain and names every entry that does not fit: a gap,
+/// a broken link, an altered entry, and — with the chain key — a MAC that
+/// does not verify or is missing after keyed entries. Entries keyed under
+/// a hospital key replaced since are checked by their plain links only.
+pub fn check_keyed_chain(
+    conn: &Connection,
+    key: Option<&ChainKey>,
+) -> Result<Vec<ChainProblem>, StoreError> {
+    let replaced_upto = last_key_replacement(conn)?;
     let mut stmt = conn.prepare(
-        "SELECT seq, at, terminal, user, action, records, details, prev_hash, hash
+        "SELECT seq, at, terminal, user, action, records, details, prev_hash, hash, mac
          FROM audit_log ORDER BY seq",
     )?;
     let rows = stmt.query_map([], |r| {
-        Ok(Entry {
-            seq: r.get(0)?,
-            at: r.get(1)?,
-            terminal: r.get(2)?,
-            user: r.get(3)?,
-            action: r.get(4)?,
-            records: r.get(5)?,
-            details: r.get(6)?,
-            prev_hash: r.get(7)?,
-            hash: r.get(8)?,
-        })
+        Ok((
+            Entry {
+                seq: r.get(0)?,
+                at: r.get(1)?,
+                terminal: r.get(2)?,
+                user: r.get(3)?,
+                action: r.get(4)?,
+                records: r.get(5)?,
+                details: r.get(6)?,
+                prev_hash: r.get(7)?,
+                hash: r.get(8)?,
+            },
+            r.get::<_, Option<String>>(9)?,
+        ))
     })?;
     let mut problems = Vec::new();
     let mut expected_prev = GENESIS.to_string();
     let mut expected_seq = 1;
+    let mut link = GENESIS.to_string();
+    let mut keyed_since: Option<i64> = None;
     for row in rows {
-        let e = row?;
+        let (e, mac) = row?;
+        match (&mac, keyed_since) {
+            (Some(m), _) => {
+                keyed_since.get_or_insert(e.seq);
+                if let Some(k) = key
+                    && e.seq > replaced_upto
+                    && k.mac(&link, e.seq, &e.hash) != *m
+                {
+                    problems.push(ChainProblem {
+                        seq: e.seq,
+                        problem: format!(
+                            "its keyed MAC does not verify (action '{}'): it or an entry before it was rewritten without the hospital key",
+                            e.action
+                        ),
+                    });
+                }
+            }
+            (None, Some(first)) => problems.push(ChainProblem {
+                seq: e.seq,
+                problem: format!(
+                    "has no keyed MAC although the chain is keyed since entry {first}: written or rewritten without the hospital key"
+                ),
+            }),
+            (None, None) => {}
+        }
+        link = link_of(&e.hash, mac.as_deref());
         if e.seq != expected_seq {
             problems.push(ChainProblem {
                 seq: expected_seq,

@@ -80,6 +80,11 @@ pub fn users_against_audit(conn: &Connection, _key: &SigningKey) -> Result<Check
         }
     }
     let mut out = Checked::default();
+    // A PIN hash is salted: two users never share one unless it was copied
+    // (then the copy's owner's PIN opens the other account). Named even
+    // where the audit trail holds no digest to compare with (databases set
+    // up before setup recorded one).
+    let mut by_hash: HashMap<String, Vec<String>> = HashMap::new();
     let mut users =
         conn.prepare("SELECT name, roles, disabled, pin_hash FROM users ORDER BY name")?;
     let rows = users.query_map([], |r| {
@@ -93,6 +98,10 @@ pub fn users_against_audit(conn: &Connection, _key: &SigningKey) -> Result<Check
     for row in rows {
         let (name, roles, disabled, pin_hash) = row?;
         out.records += 1;
+        by_hash
+            .entry(pin_hash.clone())
+            .or_default()
+            .push(name.clone());
         let record = format!("users {name}");
         let Some(e) = expected.get(&name) else {
             out.problems.push(Problem::new(
@@ -142,6 +151,21 @@ pub fn users_against_audit(conn: &Connection, _key: &SigningKey) -> Result<Check
                 record,
                 "its PIN hash was replaced outside the program",
                 "其 PIN 哈希被绕过程序替换",
+            ));
+        }
+    }
+    let mut shared: Vec<Vec<String>> = by_hash.into_values().filter(|n| n.len() > 1).collect();
+    shared.sort();
+    for names in shared {
+        let list = names.join(", ");
+        for name in &names {
+            out.problems.push(Problem::new(
+                "users",
+                format!("users {name}"),
+                format!(
+                    "shares its PIN hash with another user ({list}): a hash was copied, so one user's PIN opens the other's account"
+                ),
+                format!("与其他用户（{list}）的 PIN 哈希相同：哈希被复制，一人的 PIN 可登录另一人的账户"),
             ));
         }
     }

@@ -120,6 +120,10 @@ pub enum AuthError {
     UnknownRole(String),
     #[error("a PIN must be at least 6 digits, digits only")]
     WeakPin,
+    #[error(
+        "this PIN is too easy to guess (one digit repeated, or a run like 123456 or 654321): choose another"
+    )]
+    TrivialPin,
     #[error("no such user '{0}'")]
     NoSuchUser(String),
     #[error("user '{0}' already exists")]
@@ -181,6 +185,7 @@ impl UserFacing for AuthError {
         match self {
             AuthError::UnknownRole(_)
             | AuthError::WeakPin
+            | AuthError::TrivialPin
             | AuthError::Domain(_)
             | AuthError::UnknownSetting(_)
             | AuthError::BadSetting { .. } => ErrorKind::Invalid,
@@ -206,6 +211,10 @@ impl UserFacing for AuthError {
                 format!("未知角色“{r}”（可用 cashier、pharmacist、finance、admin）")
             }
             AuthError::WeakPin => "PIN 至少 6 位，且只能是数字".into(),
+            AuthError::TrivialPin => {
+                "此 PIN 太容易被猜到（同一数字重复，或 123456、654321 这样的连续数字）：请另选一个"
+                    .into()
+            }
             AuthError::NoSuchUser(u) => format!("没有用户“{u}”"),
             AuthError::UserExists(u) => format!("用户“{u}”已存在"),
             AuthError::WrongPin { user, left } => {
@@ -283,6 +292,15 @@ impl Session {
         self.roles.contains(&role)
     }
 
+    /// Whether this user sees patients' resident ID, phone and insurance
+    /// numbers in full: only finance and admin, who key them into the HIS
+    /// (exchange, re-settlement, posting). A cashier takes them down from
+    /// the patient and sees them masked afterwards like a pharmacist: the
+    /// last digits are enough to match a card at the window.
+    pub fn sees_full_identifiers(&self) -> bool {
+        self.has(Role::Finance) || self.has(Role::Admin)
+    }
+
     /// Refuses unless the user holds `role`; `action` says what was refused
     /// (in the language of the message: callers pass a short phrase).
     pub fn require(&self, role: Role, action: &str) -> Result<(), AuthError> {
@@ -311,12 +329,26 @@ impl Session {
     }
 }
 
+/// A new PIN: at least 6 digits, and not one a bystander guesses first —
+/// one digit repeated (`000000`, `777777`) or a run up or down, wrapping
+/// past 9/0 (`123456`, `654321`, `890123`). Checked whenever a PIN is set
+/// (setup, user add, PIN reset); PINs already stored keep working.
 pub fn validate_pin(pin: &str) -> Result<(), AuthError> {
-    if pin.len() >= 6 && pin.chars().all(|c| c.is_ascii_digit()) {
-        Ok(())
-    } else {
-        Err(AuthError::WeakPin)
+    if pin.len() < 6 || !pin.chars().all(|c| c.is_ascii_digit()) {
+        return Err(AuthError::WeakPin);
     }
+    if is_trivial_pin(pin) {
+        return Err(AuthError::TrivialPin);
+    }
+    Ok(())
+}
+
+/// One digit repeated, or every step +1 or every step −1 (mod 10).
+fn is_trivial_pin(pin: &str) -> bool {
+    let d: Vec<u8> = pin.bytes().map(|b| b - b'0').collect();
+    [0u8, 1, 9]
+        .iter()
+        .any(|step| d.windows(2).all(|w| w[1] == (w[0] + step) % 10))
 }
 
 pub fn hash_pin(pin: &str) -> Result<String, AuthError> {
@@ -327,6 +359,14 @@ pub fn hash_pin(pin: &str) -> Result<String, AuthError> {
         .hash_password_with_salt(pin.as_bytes(), &salt_bytes)
         .map_err(|_| AuthError::WeakPin)?;
     Ok(hash.to_string())
+}
+
+/// Spends the time of one PIN check when there is no user to check against,
+/// so an unknown name is answered no faster than a real one (the answer's
+/// timing must not tell which names exist). Hashing with a fixed salt costs
+/// what verifying does: both run Argon2 once with the same parameters.
+fn burn_pin_check(pin: &str) {
+    let _ = Argon2::default().hash_password_with_salt(pin.as_bytes(), &[0x5a; 16]);
 }
 
 fn pin_matches(pin: &str, phc: &str) -> bool {
@@ -419,8 +459,10 @@ pub fn login(
     let user_name = UserName::parse(name)?;
     let now = clock.now();
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let user = find_user(&tx, user_name.as_str())?
-        .ok_or_else(|| AuthError::NoSuchUser(user_name.to_string()))?;
+    let Some(user) = find_user(&tx, user_name.as_str())? else {
+        burn_pin_check(pin);
+        return Err(AuthError::NoSuchUser(user_name.to_string()));
+    };
     if user.disabled {
         return Err(AuthError::Disabled(user.name));
     }
@@ -503,11 +545,18 @@ mod tests {
     fn pins_and_roles() {
         assert!(validate_pin("12345").is_err());
         assert!(validate_pin("12345a").is_err());
-        assert!(validate_pin("123456").is_ok());
-        let h = hash_pin("123456").unwrap();
+        assert!(validate_pin("739146").is_ok());
+        for trivial in ["000000", "999999", "123456", "654321", "890123", "3210987"] {
+            assert!(
+                matches!(validate_pin(trivial), Err(AuthError::TrivialPin)),
+                "{trivial}"
+            );
+        }
+        assert!(validate_pin("135791").is_ok());
+        let h = hash_pin("739146").unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(pin_matches("123456", &h));
-        assert!(!pin_matches("654321", &h));
+        assert!(pin_matches("739146", &h));
+        assert!(!pin_matches("582047", &h));
         assert_eq!(
             Role::parse_list("admin,cashier").unwrap(),
             vec![Role::Cashier, Role::Admin]
@@ -553,27 +602,40 @@ pub fn unlock(
     login(conn, session.user.as_str(), pin, &session.terminal, clock)
 }
 
-/// Checks a PIN without writing anything. Only for `restore` when the
-/// current database cannot be opened at all: the admin then proves who they
-/// are against the users of the (already verified) backup, which is opened
-/// read-only, so wrong PINs cannot be counted there; a lock-out running in
-/// that copy is still honoured.
+/// Checks a PIN without writing to the database. Only for `restore` when
+/// the current database cannot be opened at all: the admin then proves who
+/// they are against the users of the (already verified) backup, which is
+/// opened read-only. Wrong PINs are counted in `attempts`, a small file in
+/// the data directory outside any database, so the lock-out holds here too
+/// (five wrong PINs lock the name for the backup's `auth.lockout_minutes`);
+/// a lock-out running in the backup copy is honoured as well.
 pub fn authenticate_readonly(
     conn: &Connection,
     name: &str,
     pin: &str,
     terminal: &TerminalCode,
     clock: &dyn Clock,
+    attempts: &std::path::Path,
 ) -> Result<Session, AuthError> {
     let user_name = UserName::parse(name)?;
-    let user = find_user(conn, user_name.as_str())?
-        .ok_or_else(|| AuthError::NoSuchUser(user_name.to_string()))?;
+    let now = clock.now();
+    let mut counts = FileAttempts::load(attempts);
+    if let Some(until) = counts.locked_until(user_name.as_str(), now) {
+        return Err(AuthError::Locked {
+            user: user_name.to_string(),
+            until,
+        });
+    }
+    let Some(user) = find_user(conn, user_name.as_str())? else {
+        burn_pin_check(pin);
+        return Err(AuthError::NoSuchUser(user_name.to_string()));
+    };
     if user.disabled {
         return Err(AuthError::Disabled(user.name));
     }
     if let Some(until) = &user.locked_until
         && let Ok(t) = chrono::DateTime::parse_from_rfc3339(until)
-        && t > clock.now()
+        && t > now
     {
         return Err(AuthError::Locked {
             user: user.name,
@@ -581,16 +643,99 @@ pub fn authenticate_readonly(
         });
     }
     if !pin_matches(pin, &user.pin_hash) {
-        return Err(AuthError::WrongPin {
-            user: user.name,
-            left: MAX_FAILED_PINS - user.failed_pins - 1,
-        });
+        let failed = counts.fail(&user.name);
+        let err = if failed >= MAX_FAILED_PINS {
+            let minutes = settings::lockout_minutes(conn).unwrap_or(DEFAULT_LOCKOUT_MINUTES);
+            let until = stamp(now + chrono::Duration::minutes(minutes));
+            counts.lock(&user.name, &until);
+            AuthError::Locked {
+                user: user.name,
+                until,
+            }
+        } else {
+            AuthError::WrongPin {
+                user: user.name,
+                left: MAX_FAILED_PINS - failed,
+            }
+        };
+        counts.save(attempts)?;
+        return Err(err);
+    }
+    if counts.clear(&user.name) {
+        counts.save(attempts)?;
     }
     Ok(Session {
         user: user_name,
         roles: user.roles,
         terminal: terminal.clone(),
     })
+}
+
+/// The file in the data directory holding [`authenticate_readonly`]'s
+/// wrong-PIN counters.
+pub const RESTORE_ATTEMPTS_FILE: &str = "restore-pin-attempts.json";
+
+/// Wrong-PIN counters kept in a file when there is no writable database
+/// (restore from a backup while the current database is broken).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct FileAttempts {
+    users: std::collections::BTreeMap<String, FileAttempt>,
+}
+
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct FileAttempt {
+    failed: i64,
+    locked_until: Option<String>,
+}
+
+impl FileAttempts {
+    /// The counters; a missing or unreadable file counts as none yet.
+    fn load(path: &std::path::Path) -> FileAttempts {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default()
+    }
+
+    fn locked_until(
+        &self,
+        user: &str,
+        now: chrono::DateTime<chrono::FixedOffset>,
+    ) -> Option<String> {
+        let until = self.users.get(user)?.locked_until.as_ref()?;
+        let t = chrono::DateTime::parse_from_rfc3339(until).ok()?;
+        (t > now).then(|| until.clone())
+    }
+
+    fn fail(&mut self, user: &str) -> i64 {
+        let e = self.users.entry(user.to_string()).or_default();
+        e.failed += 1;
+        e.failed
+    }
+
+    fn lock(&mut self, user: &str, until: &str) {
+        let e = self.users.entry(user.to_string()).or_default();
+        e.failed = 0;
+        e.locked_until = Some(until.to_string());
+    }
+
+    fn clear(&mut self, user: &str) -> bool {
+        self.users.remove(user).is_some()
+    }
+
+    fn save(&self, path: &std::path::Path) -> Result<(), AuthError> {
+        let text = serde_json::to_string(self).unwrap_or_default();
+        let tmp = path.with_extension("tmp");
+        let io = |e: std::io::Error| {
+            AuthError::Store(StoreError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            })
+        };
+        std::fs::write(&tmp, text).map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)?;
+        Ok(())
+    }
 }
 
 /// The audit trail's actor for a session (audit itself knows nothing of

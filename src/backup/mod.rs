@@ -789,7 +789,8 @@ pub fn restore(
             let src =
                 Connection::open_with_flags(file, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
             let terminal = TerminalCode::parse(&backup_terminal).map_err(AuthError::from)?;
-            let s = auth::authenticate_readonly(&src, user, pin, &terminal, clock)?;
+            let attempts = data_dir.root().join(auth::RESTORE_ATTEMPTS_FILE);
+            let s = auth::authenticate_readonly(&src, user, pin, &terminal, clock, &attempts)?;
             s.require(Role::Admin, "restore a backup")?;
             s
         }
@@ -823,6 +824,9 @@ pub fn restore(
         tx.commit()?;
         lost
     };
+    // The restored database is the truth now: its chain head replaces the
+    // witness of the one moved aside (the restore is audited below).
+    verify::witness::reset(&store, clock)?;
     let report = verify::run(&store)?;
     let (_, sha256) = file_sha256(file)?;
     let moved_aside: Vec<PathBuf> = moved.into_iter().map(|(_, to)| to).collect();

@@ -18,6 +18,7 @@ pub fn run_backup(ctx: &Ctx, a: BackupArgs) -> Result<(), Failure> {
     let mut store = ctx.open_store()?;
     let session = ctx.session(&mut store)?;
     let info = backup::backup_to(&mut store, &session, &ctx.clock, a.out.as_deref())?;
+    crate::verify::witness::record(&store, &ctx.clock)?;
     if a.json {
         print_json(&info)?;
     } else {

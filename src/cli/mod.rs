@@ -201,6 +201,7 @@ pub fn remedy_hint(f: &Failure, lang: Lang) -> String {
         Remedy::SetUp => "downtime-billing setup".to_string(),
         Remedy::KnownSettings => "settings list".to_string(),
         Remedy::RestoreBackup => "downtime-billing restore FILE".to_string(),
+        Remedy::AcknowledgeVerify => "verify acknowledge --reason TEXT".to_string(),
     };
     format!("{}`{hint}`{}", lang.pick("（", " ("), lang.pick("）", ")"))
 }

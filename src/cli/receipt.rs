@@ -179,6 +179,14 @@ fn show_text(ctx: &Ctx, v: &ReceiptView) {
     }
 }
 
+/// A receipt just issued as the acting user may see it (identifiers
+/// masked but for finance and admin: `ReceiptView::for_viewer`).
+fn shown(r: &receipts::IssuedReceipt, session: &crate::auth::Session) -> receipts::IssuedReceipt {
+    let mut r = r.clone();
+    r.receipt = r.receipt.for_viewer(session);
+    r
+}
+
 fn key(ctx: &Ctx) -> Result<SigningKey, Failure> {
     Ok(SigningKey::load(&ctx.data_dir.key_path())?)
 }
@@ -224,11 +232,11 @@ fn run_in(
             if let Some(w) = &r.receipt.warning {
                 eprintln!("{w}");
             }
-            print_json(&r.receipt)?;
+            print_json(&shown(&r.receipt, session))?;
             follow_ups(ctx, &r)
         }
         ReceiptCmd::Show { number, json } => {
-            let v = receipts::show(store.conn(), &number)?;
+            let v = receipts::show(store.conn(), &number)?.for_viewer(session);
             if json {
                 return print_json(&v);
             }
@@ -300,7 +308,8 @@ fn run_in(
                 &reason,
                 &supervisor,
                 &pin,
-            )?;
+            )?
+            .for_viewer(session);
             if json {
                 return print_json(&v);
             }
@@ -342,7 +351,7 @@ fn run_in(
             if let Some(w) = &r.receipt.warning {
                 eprintln!("{w}");
             }
-            print_json(&r.receipt)?;
+            print_json(&shown(&r.receipt, session))?;
             follow_ups(ctx, &r)
         }
     }

@@ -154,7 +154,8 @@ pub fn run_settings(ctx: &Ctx, cmd: SettingsCmd) -> Result<(), Failure> {
     let mut store = ctx.open_store()?;
     match cmd {
         SettingsCmd::List { json } => {
-            let list = settings::list(store.conn(), ctx.lang)?;
+            let session = ctx.session(&mut store)?;
+            let list = settings::list(store.conn(), &session, ctx.lang)?;
             if json {
                 return print_json(&list);
             }

@@ -1,15 +1,32 @@
 //! `verify [--json]`: the full database check; exit 4 with the list of
-//! problems when anything is wrong. Needs no user: it changes nothing and
-//! shows no patient data.
+//! problems when anything is wrong. Needs no user: it shows no patient data,
+//! and the only thing it writes is the hold a failure puts on issuing
+//! (`verify::hold`). `verify acknowledge --reason TEXT` (admin) lifts it.
 
 use super::{Ctx, print_json};
 use crate::error::{ErrorKind, Failure};
 use crate::verify::Report;
 
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
     #[arg(long)]
     json: bool,
+    #[command(subcommand)]
+    cmd: Option<VerifyCmd>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum VerifyCmd {
+    /// An admin acknowledges a failed verify (audited, with the reason);
+    /// issuing, stopped by the failure, resumes.
+    Acknowledge {
+        /// What was found and what was done about it.
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Prints a report (text or JSON) and turns problems into exit 4.
@@ -46,7 +63,37 @@ pub fn finish(ctx: &Ctx, report: &Report, json: bool) -> Result<(), Failure> {
 }
 
 pub fn run(ctx: &Ctx, a: Args) -> Result<(), Failure> {
-    let store = ctx.open_store()?;
+    let mut store = ctx.open_store()?;
+    if let Some(VerifyCmd::Acknowledge { reason, json }) = a.cmd {
+        let session = ctx.session(&mut store)?;
+        let ack = crate::verify::hold::acknowledge(&mut store, &session, &ctx.clock, &reason)?;
+        if json {
+            return print_json(&ack);
+        }
+        ctx.say(
+            &format!("已确认 {} 个校验问题（{}），恢复开票", ack.problems, ack.by),
+            &format!(
+                "acknowledged {} verify problem(s) ({}); issuing resumes",
+                ack.problems, ack.by
+            ),
+        );
+        return Ok(());
+    }
     let report = crate::verify::run(&store)?;
+    if !report.ok
+        && let Some(hold) = crate::verify::hold::record_outcome(&mut store, &ctx.clock, &report)?
+        && !a.json
+    {
+        ctx.say(
+            &format!(
+                "已停止开票，直至管理员确认（自 {}）：`verify acknowledge --reason 原因`",
+                hold.since
+            ),
+            &format!(
+                "issuing is stopped until an admin acknowledges (since {}): `verify acknowledge --reason TEXT`",
+                hold.since
+            ),
+        );
+    }
     finish(ctx, &report, a.json)
 }

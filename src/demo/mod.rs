@@ -19,7 +19,7 @@ use chrono::{DateTime, Duration, FixedOffset};
 use std::path::{Path, PathBuf};
 
 /// Every demo user's PIN (a demo, never a hospital).
-pub const PIN: &str = "123456";
+pub const PIN: &str = "739146";
 pub const ADMIN: &str = "admin";
 
 static SAMPLE: &[u8] = include_bytes!("../../price_lists/sample_2026-11.csv");

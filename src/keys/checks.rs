@@ -40,3 +40,30 @@ pub fn fingerprint(conn: &Connection, k: &SigningKey) -> Result<Vec<Problem>, St
     }
     Ok(key_problems)
 }
+
+/// Names a key file that users other than its owner can read or write
+/// (group or other permission bits set): anyone with an account on the PC
+/// could copy the hospital key and sign receipts. Unix permission bits
+/// only; elsewhere nothing is checked.
+pub fn file_permissions(path: &std::path::Path) -> Vec<Problem> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                return vec![Problem::new(
+                    "key_file",
+                    path.display().to_string(),
+                    format!(
+                        "the signing key file can be read by others (mode {mode:03o}); it must be owner-only (600)"
+                    ),
+                    format!("签名密钥文件可被他人读取（权限 {mode:03o}）；应仅所有者可读写（600）"),
+                )];
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Vec::new()
+}

@@ -82,7 +82,30 @@ pub fn price_snapshots(conn: &Connection, _key: &SigningKey) -> Result<Checked, 
                     format!("导入后项目被改动（内容哈希与审计记录 {seq} 不符）"),
                 ));
             }
+        } else {
+            out.problems.push(Problem::new(
+                "price_snapshots",
+                record,
+                "no audit entry records its import (inserted behind the program's back)",
+                "没有导入它的审计记录（绕过程序插入）",
+            ));
         }
+    }
+    // A snapshot the audit trail says was imported must still be there:
+    // deleting a month (with its items) leaves no orphan to see.
+    let held: std::collections::HashSet<i64> = snapshots.iter().map(|(id, _, _)| *id).collect();
+    let mut gone: Vec<(&i64, &(i64, String))> = recorded
+        .iter()
+        .filter(|(id, _)| !held.contains(id))
+        .collect();
+    gone.sort();
+    for (id, (seq, _)) in gone {
+        out.problems.push(Problem::new(
+            "price_snapshots",
+            format!("price_snapshots id {id}"),
+            format!("imported (audit entry {seq}) but missing: deleted behind the program's back"),
+            format!("已导入（审计记录 {seq}），但快照缺失：被绕过程序删除"),
+        ));
     }
     let orphans: Vec<(i64, i64)> = conn
         .prepare(

@@ -92,6 +92,30 @@ struct Stored {
     qr_text: String,
     issued_at: String,
     total_fen: i64,
+    drill: bool,
+}
+
+/// A receipt's (item code, quantity) lines in order, as stored.
+fn stored_lines(
+    conn: &Connection,
+    receipt_id: i64,
+) -> Result<Vec<(String, rust_decimal::Decimal)>, StoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT code, qty FROM receipt_lines WHERE receipt_id = ?1 ORDER BY line_no",
+    )?;
+    let rows = st.query_map([receipt_id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (code, qty) = row?;
+        // An unreadable quantity compares unequal to any signed one.
+        let qty = qty
+            .parse::<rust_decimal::Decimal>()
+            .unwrap_or(rust_decimal::Decimal::MIN);
+        out.push((code, qty));
+    }
+    Ok(out)
 }
 
 /// The per-record check registered in `verify::CHECKS`.
@@ -140,7 +164,7 @@ pub fn verify_records(conn: &Connection, key: &SigningKey) -> Result<Checked, St
         event_audit.insert(id, Some(d));
     }
     let mut st = conn.prepare(
-        "SELECT id, number, terminal, qr_payload, issued_at, total_fen FROM receipts ORDER BY id",
+        "SELECT id, number, terminal, qr_payload, issued_at, total_fen, drill FROM receipts ORDER BY id",
     )?;
     let receipts: Vec<Stored> = st
         .query_map([], |r| {
@@ -151,6 +175,7 @@ pub fn verify_records(conn: &Connection, key: &SigningKey) -> Result<Checked, St
                 qr_text: r.get(3)?,
                 issued_at: r.get(4)?,
                 total_fen: r.get(5)?,
+                drill: r.get::<_, i64>(6)? != 0,
             })
         })?
         .collect::<Result<_, _>>()?;
@@ -162,6 +187,7 @@ pub fn verify_records(conn: &Connection, key: &SigningKey) -> Result<Checked, St
         qr_text,
         issued_at,
         total_fen,
+        drill,
     } in &receipts
     {
         out.records += 1;
@@ -208,6 +234,39 @@ pub fn verify_records(conn: &Connection, key: &SigningKey) -> Result<Checked, St
                         rec.clone(),
                         "its QR code names another number, terminal, time or total".into(),
                         "票据二维码中的票据号、终端、时间或金额与记录不符".into(),
+                    );
+                }
+                // The signed items are the receipt's lines, in order: a
+                // line swapped for another item (or another quantity) no
+                // longer matches the code the patient holds.
+                let lines = stored_lines(conn, *id)?;
+                let same_items = lines.len() == p.items.len()
+                    && lines
+                        .iter()
+                        .zip(&p.items)
+                        .all(|((code, qty), (qc, qq))| code == qc && qty == qq);
+                if !same_items {
+                    problem(
+                        rec.clone(),
+                        "its lines (items or quantities) differ from the items its signed QR code names".into(),
+                        "票据明细（项目或数量）与已签名二维码中的项目不符".into(),
+                    );
+                }
+                if let Some(meta) = p.meta
+                    && meta.drill != *drill
+                {
+                    problem(
+                        rec.clone(),
+                        format!(
+                            "is stored as {} but its signed QR code says {}",
+                            if *drill { "a drill" } else { "real" },
+                            if meta.drill { "drill" } else { "real" }
+                        ),
+                        format!(
+                            "记录为{}，但已签名二维码为{}",
+                            if *drill { "演练" } else { "正式" },
+                            if meta.drill { "演练" } else { "正式" }
+                        ),
                     );
                 }
             }

@@ -179,6 +179,34 @@ pub struct ReceiptView {
 }
 
 impl ReceiptView {
+    /// The receipt as `viewer` may see it: the resident ID, phone and
+    /// insurance numbers in full only for the roles that key them into the
+    /// HIS ([`crate::auth::Session::sees_full_identifiers`]), masked as on
+    /// the printed receipt for everyone else.
+    pub fn for_viewer(mut self, viewer: &crate::auth::Session) -> ReceiptView {
+        if viewer.sees_full_identifiers() {
+            return self;
+        }
+        if let Some(p) = self.patient.as_object_mut() {
+            for field in ["id_no", "phone"] {
+                if let Some(v) = p.get_mut(field)
+                    && let Some(text) = v.as_str()
+                {
+                    let masked = if field == "id_no" {
+                        crate::mask::mask_id_number(text)
+                    } else {
+                        crate::mask::mask_phone(text)
+                    };
+                    *v = serde_json::Value::String(masked);
+                }
+            }
+        }
+        if let Some(n) = &self.payer.insurance_no {
+            self.payer.insurance_no = Some(crate::mask::mask_tail(n, 4));
+        }
+        self
+    }
+
     pub fn is_voided(&self) -> bool {
         self.events.iter().any(|e| e.kind == "void")
     }

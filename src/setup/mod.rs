@@ -135,6 +135,9 @@ pub fn setup(
     store::put_setting(&tx, "setup.at", &stamp(clock.now()))?;
     store::put_setting(&tx, "key.fingerprint", &key.fingerprint())?;
     auth::insert_user(&tx, &admin, &Role::ALL, &params.admin_pin, clock)?;
+    let admin_phc = auth::find_user(&tx, admin.as_str())?
+        .map(|u| u.pin_hash)
+        .unwrap_or_default();
     audit::record(
         &tx,
         &Actor::system(admin.as_str(), &terminal),
@@ -145,6 +148,9 @@ pub fn setup(
             "hospital": hospital,
             "key_fingerprint": key.fingerprint(),
             "key_imported": imported,
+            // Never the PIN or its hash: a digest of the hash, so `verify`
+            // tells a hash swapped behind the program's back.
+            "pin_hash_sha256": crate::verify::pin_hash_digest(&admin_phc),
         }),
     )?;
     crate::calendar::load_bundled(&tx, &Actor::system(admin.as_str(), &terminal), clock)?;

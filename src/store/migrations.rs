@@ -88,6 +88,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../receipts/numbering.sql"),
         append_only: &["lost_numbers"],
     },
+    Migration {
+        name: "audit_keyed",
+        sql: include_str!("../audit/keyed.sql"),
+        append_only: &[],
+    },
 ];
 
 /// Every table declared append-only, across all migrations.

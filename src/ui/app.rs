@@ -71,6 +71,11 @@ pub struct App {
     screens: Screens,
     /// What `verify` found wrong at start (shown as a red banner).
     verify_problems: Vec<crate::verify::Problem>,
+    /// The hold a failed verify put on issuing; the banner stays until an
+    /// admin acknowledges it with a reason.
+    verify_hold: Option<crate::verify::hold::Hold>,
+    /// The reason typed into the banner.
+    verify_reason: String,
     jobs: prices::Jobs,
 }
 
@@ -109,6 +114,8 @@ impl App {
             ranges: RangesScreen::default(),
             screens,
             verify_problems: Vec::new(),
+            verify_hold: None,
+            verify_reason: String::new(),
             jobs: prices::Jobs::default(),
         };
         if app.data_dir.is_set_up() {
@@ -127,6 +134,11 @@ impl App {
     /// What verify found at start.
     pub fn verify_problems(&self) -> &[crate::verify::Problem] {
         &self.verify_problems
+    }
+
+    /// The hold on issuing a failed verify put, until acknowledged.
+    pub fn verify_hold(&self) -> Option<&crate::verify::hold::Hold> {
+        self.verify_hold.as_ref()
     }
 
     pub fn lang(&self) -> Lang {
@@ -238,9 +250,37 @@ impl App {
             }),
             Command::RangeAdd { terminal, from, to } => self.range_add(&terminal, &from, &to),
             Command::Unlock(pin) => self.unlock(ctx, &pin),
-            Command::DismissVerify => self.verify_problems.clear(),
+            Command::AcknowledgeVerify(reason) => self.acknowledge_verify(&reason),
             Command::DismissFailure => self.failure = None,
             Command::DismissNotice => self.notice = None,
+        }
+    }
+
+    /// An admin acknowledges the failed verify with a reason: audited, the
+    /// hold on issuing lifted, the banner gone.
+    fn acknowledge_verify(&mut self, reason: &str) {
+        let (Some(store), Some(session)) = (self.store.as_mut(), &self.session) else {
+            return;
+        };
+        match crate::verify::hold::acknowledge(store, session, self.clock.as_ref(), reason) {
+            Ok(ack) => {
+                self.verify_problems.clear();
+                self.verify_hold = None;
+                self.verify_reason.clear();
+                self.failure = None;
+                self.notice = Some((
+                    format!("已确认 {} 个校验问题，恢复开票", ack.problems),
+                    format!(
+                        "{} verify problem(s) acknowledged; issuing resumes",
+                        ack.problems
+                    ),
+                ));
+            }
+            Err(crate::verify::hold::HoldError::NothingHeld) => {
+                self.verify_problems.clear();
+                self.verify_reason.clear();
+            }
+            Err(e) => self.failure = Some(e.into()),
         }
     }
 
@@ -298,9 +338,21 @@ impl eframe::App for App {
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui, &mut cmds));
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status.ui(ui, lang));
         egui::CentralPanel::default().show(ui, |ui| {
-            let problems = &self.verify_problems;
-            if !problems.is_empty() && chrome::verify_banner(ui, lang, problems) {
-                cmds.push(Command::DismissVerify);
+            if !self.verify_problems.is_empty() || self.verify_hold.is_some() {
+                let is_admin = self
+                    .session
+                    .as_ref()
+                    .is_some_and(|s| s.has(crate::auth::Role::Admin));
+                if let Some(reason) = chrome::verify_banner(
+                    ui,
+                    lang,
+                    &self.verify_problems,
+                    self.verify_hold.as_ref(),
+                    is_admin,
+                    &mut self.verify_reason,
+                ) {
+                    cmds.push(Command::AcknowledgeVerify(reason));
+                }
             }
             if let Some(f) = &self.failure
                 && widgets::failure_banner(ui, lang, f, tr(lang, "common.close"))

@@ -89,6 +89,10 @@ fn remedy_hint(r: &crate::error::Remedy, lang: Lang) -> &'static str {
             "请管理员恢复最近的备份",
             "an admin restores the latest backup",
         ),
+        Remedy::AcknowledgeVerify => lang.pick(
+            "请管理员在红色提示栏中查看问题并填写原因确认",
+            "an admin reviews the problems in the red banner and acknowledges them with a reason",
+        ),
     }
 }
 

@@ -23,6 +23,11 @@ pub use crate::auth::checks::users_against_audit;
 pub use crate::backup::checks::audit_tail_against_backups;
 pub use crate::prices::checks::price_items_digest;
 
+pub mod hold;
+pub mod tables;
+pub mod witness;
+pub use tables::COVERAGE;
+
 use crate::keys::{KeyError, SigningKey};
 use crate::store::{Store, StoreError, migrations};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -87,6 +92,11 @@ pub const CHECKS: &[(&str, RecordCheck)] = &[
     ("lost_numbers", crate::receipts::numbering::verify_lost),
     ("journals", crate::finance::journal::verify_imports),
     ("calendar", crate::calendar::checks::imports_against_audit),
+    ("episodes", tables::episodes_against_audit),
+    ("ranges", tables::ranges_against_audit),
+    ("settings", tables::settings_against_audit),
+    ("dispensings", tables::dispensings_against_audit),
+    ("shift_closes", tables::shift_closes_against_audit),
 ];
 
 /// Every audit entry's sequence, action and details, in order: what the
@@ -161,9 +171,24 @@ pub enum KeyState<'a> {
 
 /// Verifies a terminal's own database and key file (CLI `verify`, GUI start).
 pub fn run(store: &Store) -> Result<Report, StoreError> {
-    with_key_file(&store.data_dir().key_path(), |key| {
-        check_connection(store.conn(), key)
-    })
+    let key_path = store.data_dir().key_path();
+    let mut report = with_key_file(&key_path, |key| check_connection(store.conn(), key))?;
+    if key_path.exists() {
+        report.push(
+            "key_file",
+            1,
+            crate::keys::checks::file_permissions(&key_path),
+        );
+    }
+    if report
+        .checks
+        .iter()
+        .all(|c| c.name != "integrity" || c.problems == 0)
+    {
+        let (n, problems) = witness::check(store.conn(), store.data_dir())?;
+        report.push("witness", n, problems);
+    }
+    Ok(report)
 }
 
 /// Loads the key file at `path` and hands `f` the key, or why it could not
@@ -223,7 +248,11 @@ pub fn check_connection(conn: &Connection, key: KeyState<'_>) -> Result<Report, 
     let entries: i64 = conn
         .query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))
         .unwrap_or(0);
-    let mut chain: Vec<Problem> = crate::audit::check_chain(conn)?
+    let chain_key = match &key {
+        KeyState::Held(k) => Some(crate::audit::ChainKey::derive(k)),
+        KeyState::Unusable(_) => None,
+    };
+    let mut chain: Vec<Problem> = crate::audit::check_keyed_chain(conn, chain_key.as_ref())?
         .into_iter()
         .map(|p| {
             Problem::new(
@@ -279,7 +308,16 @@ pub fn check_connection(conn: &Connection, key: KeyState<'_>) -> Result<Report, 
 }
 
 fn chain_zh(en: &str) -> String {
-    if en == "does not link to the entry before it" {
+    if en.starts_with("its keyed MAC does not verify") {
+        "其密钥校验码（MAC）不符：该记录或其之前的记录被不持有医院密钥的人改写".into()
+    } else if let Some(rest) =
+        en.strip_prefix("has no keyed MAC although the chain is keyed since entry ")
+    {
+        format!(
+            "缺少密钥校验码（MAC），而审计链自第 {} 条起已加密钥：被不持有医院密钥的人写入或改写",
+            rest.split(':').next().unwrap_or_default()
+        )
+    } else if en == "does not link to the entry before it" {
         "与前一条记录的哈希链接不上（前面的记录被改动或删除）".into()
     } else if let Some(rest) = en.strip_prefix("was altered (action '") {
         format!("已被改动（操作“{}”）", rest.trim_end_matches("')"))
@@ -321,6 +359,12 @@ fn integrity(conn: &Connection) -> (u64, Vec<Problem>) {
         )],
     };
     (pages.max(0) as u64, problems)
+}
+
+/// SQL text with runs of whitespace made one space, for comparing a stored
+/// trigger with the one the migration creates.
+fn normalise_sql(sql: &str) -> String {
+    sql.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Both triggers of every append-only table of the migrations this database
@@ -369,11 +413,13 @@ fn triggers(conn: &Connection) -> Result<(u64, Vec<Problem>), StoreError> {
                         format!("触发器缺失：{table} 上的 {verb} 不再被拒绝"),
                     )),
                     Some(sql) => {
-                        let s = sql.to_ascii_uppercase();
-                        let refuses = s
-                            .contains(&format!("BEFORE {verb} ON {}", table.to_ascii_uppercase()))
-                            && s.contains("RAISE(ABORT");
-                        if !refuses {
+                        // The whole text, not words in it: a replacement
+                        // that carries the expected words in a comment or a
+                        // string (and refuses nothing) must not pass.
+                        let want = format!(
+                            "CREATE TRIGGER {trigger} BEFORE {verb} ON {table} BEGIN SELECT RAISE(ABORT, 'append-only table {table}: {verb} refused'); END"
+                        );
+                        if normalise_sql(&sql) != normalise_sql(&want) {
                             problems.push(Problem::new(
                                 "triggers",
                                 format!("trigger {trigger} on {table}"),

@@ -72,7 +72,7 @@ pub enum SinceOpen {
 pub fn at_exit(store: &mut Store, clock: &dyn Clock, since: SinceOpen) -> Result<(), Failure> {
     let backup = if since == SinceOpen::Wrote {
         crate::backup::backup_now(store, clock, BackupReason::Exit)
-            .map(|_| ())
+            .and_then(|_| Ok(crate::verify::witness::record(store, clock).map(|_| ())?))
             .map_err(Failure::from)
     } else {
         Ok(())

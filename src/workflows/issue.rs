@@ -49,7 +49,12 @@ pub fn backup_if_due(
     terminal: &str,
 ) -> Result<Option<BackupInfo>, Failure> {
     let n = receipts::query::count_issued(store.conn(), terminal)?;
-    Ok(crate::backup::maybe_backup_after_receipt(store, clock, n)?)
+    let backup = crate::backup::maybe_backup_after_receipt(store, clock, n)?;
+    if backup.is_some() {
+        // The chain's witness goes with every backup.
+        crate::verify::witness::record(store, clock)?;
+    }
+    Ok(backup)
 }
 
 /// Issues one receipt durably from its validated draft, then runs the
@@ -62,6 +67,7 @@ pub fn issue(
     draft: &IssueDraft,
     step: &PdfStep,
 ) -> Result<Issued, Failure> {
+    crate::verify::hold::ensure_issuing_allowed(store)?;
     let r = receipts::issue(store, session, clock, key, draft)?;
     tracing::info!(number = %r.receipt.number, "receipt issued");
     Ok(Issued::finish(store, clock, r, step))
@@ -78,6 +84,7 @@ pub fn refund(
     supervisor: SupervisorPin<'_>,
     step: &PdfStep,
 ) -> Result<Issued, Failure> {
+    crate::verify::hold::ensure_issuing_allowed(store)?;
     let r = receipts::refund(
         store,
         session,

@@ -37,9 +37,20 @@ pub fn default_report_path(store: &Store, session: &Session, clock: &dyn Clock) 
     ))
 }
 
-fn write_report(store: &Store, s: &ShiftSummary, out: &Path) -> Result<(), Failure> {
+fn write_report(
+    store: &Store,
+    s: &ShiftSummary,
+    out: &Path,
+    witness: Option<&crate::verify::witness::Witness>,
+) -> Result<(), Failure> {
     let hospital = crate::settings::hospital_name(store.conn())?;
-    let pdf = crate::print::render_report(&shift::report_doc(s, &hospital))?;
+    let mut doc = shift::report_doc(s, &hospital);
+    // The chain head and the highest number, on paper in the cash office:
+    // `verify` checks the database against the newest witness.
+    if let Some(w) = witness {
+        doc.notes.push(w.line());
+    }
+    let pdf = crate::print::render_report(&doc)?;
     let io = |e: std::io::Error| {
         Failure::new(
             ErrorKind::Internal,
@@ -71,9 +82,13 @@ pub fn close_shift(
         req.supervisor,
         Some(&out),
     )?;
-    let report = write_report(store, &summary, &out).map(|()| out);
+    let witness = crate::verify::witness::record(store, clock)?;
+    let report = write_report(store, &summary, &out, witness.as_ref()).map(|()| out);
     let backup =
         crate::backup::backup_now(store, clock, BackupReason::ShiftClose).map_err(Failure::from);
+    if backup.is_ok() {
+        crate::verify::witness::record(store, clock)?;
+    }
     Ok(ShiftClosed {
         summary,
         report,

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 /// The admin's PIN in every ready data directory.
-pub const ADMIN_PIN: &str = "123456";
+pub const ADMIN_PIN: &str = "739146";
 
 /// This branch's binary, copied out of `target/` so that another build of
 /// the same crate replacing it mid-run cannot change what the tests run.

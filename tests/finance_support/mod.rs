@@ -16,8 +16,8 @@ use downtime_billing::setup::{SetupParams, setup};
 use downtime_billing::store::{DataDir, Store};
 use std::path::{Path, PathBuf};
 
-pub const PIN: &str = "123456";
-pub const BOSS_PIN: &str = "654321";
+pub const PIN: &str = "739146";
+pub const BOSS_PIN: &str = "582047";
 pub const NOW: &str = "2026-11-02T09:00:00+08:00";
 pub const SAMPLE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

@@ -14,8 +14,10 @@ use eframe::egui;
 use egui_kittest::Harness;
 
 pub const NOW: &str = "2026-11-22T09:00:00+08:00";
+/// The setup admin's PIN (not a trivial one: those are refused).
+pub const ADMIN_PIN: &str = "739146";
 
-/// The setup admin (admin/123456, every role) at terminal MZ01.
+/// The setup admin (admin/739146, every role) at terminal MZ01.
 pub fn admin_session() -> Session {
     Session::new(
         UserName::parse("admin").unwrap(),
@@ -24,7 +26,7 @@ pub fn admin_session() -> Session {
     )
 }
 
-/// A set-up data dir (admin/123456) with the newest sample list imported
+/// A set-up data dir (admin/739146) with the newest sample list imported
 /// for 2026-11, through the library as the GUI's offer does.
 pub fn set_up_with_sample() -> (tempfile::TempDir, DataDir) {
     let tmp = tempfile::tempdir().unwrap();
@@ -36,7 +38,7 @@ pub fn set_up_with_sample() -> (tempfile::TempDir, DataDir) {
             terminal: "MZ01".into(),
             hospital: "测试医院".into(),
             admin: "admin".into(),
-            admin_pin: "123456".into(),
+            admin_pin: ADMIN_PIN.into(),
             signing_key_file: None,
         },
         &clock,

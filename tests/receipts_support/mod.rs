@@ -13,9 +13,9 @@ use downtime_billing::domain::Month;
 use downtime_billing::store::{DataDir, Store};
 use std::path::{Path, PathBuf};
 
-pub const PIN: &str = "123456";
-pub const SUP_PIN: &str = "654321";
-pub const CASH_PIN: &str = "111111";
+pub const PIN: &str = "739146";
+pub const SUP_PIN: &str = "582047";
+pub const CASH_PIN: &str = "461938";
 pub const NOW: &str = "2026-11-22T10:15:03+08:00";
 
 pub const SHARED_30K: &str = concat!(

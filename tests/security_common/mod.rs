@@ -8,7 +8,7 @@ mod cli_support;
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
-pub const ADMIN_PIN: &str = "123456";
+pub const ADMIN_PIN: &str = "739146";
 pub const NOW: &str = "2026-11-22T09:00:00+08:00";
 
 pub fn bin(dir: &Path) -> Command {
@@ -35,7 +35,7 @@ pub fn admin(dir: &Path) -> Command {
     as_user(dir, "admin", ADMIN_PIN)
 }
 
-/// A set-up terminal MZ01 with admin `admin` (PIN 123456).
+/// A set-up terminal MZ01 with admin `admin` (PIN 739146).
 pub fn setup(terminal: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     cli_support::set_up(dir.path(), terminal, Some(NOW));

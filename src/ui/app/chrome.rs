@@ -82,40 +82,68 @@ impl App {
     }
 }
 
-/// The red banner of a failed start-up verify; true when dismissed.
+/// The red banner of a failed verify. It has no close button: issuing is
+/// stopped until an admin acknowledges the problems with a reason (the
+/// field and button show for an admin only). Returns the reason when the
+/// admin acknowledges.
 pub(super) fn verify_banner(
     ui: &mut egui::Ui,
     lang: Lang,
     problems: &[crate::verify::Problem],
-) -> bool {
-    let mut dismissed = false;
+    hold: Option<&crate::verify::hold::Hold>,
+    is_admin: bool,
+    reason: &mut String,
+) -> Option<String> {
+    let mut acknowledged = None;
+    let white = |t: String| egui::RichText::new(t).color(egui::Color32::WHITE);
     egui::Frame::new()
         .fill(widgets::RED)
         .inner_margin(8.0)
         .show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.label(
-                    egui::RichText::new(format!(
-                        "{} ({})",
-                        tr(lang, "verify.banner"),
-                        problems.len()
-                    ))
-                    .color(egui::Color32::WHITE)
-                    .strong(),
-                );
-                if ui.small_button(tr(lang, "common.close")).clicked() {
-                    dismissed = true;
-                }
-            });
+            let count = if problems.is_empty() {
+                hold.map_or(0, |h| h.problems)
+            } else {
+                problems.len()
+            };
+            ui.label(white(format!("{} ({count})", tr(lang, "verify.banner"))).strong());
             for p in problems.iter().take(12) {
-                ui.label(egui::RichText::new(p.line(lang)).color(egui::Color32::WHITE));
+                ui.label(white(p.line(lang)));
+            }
+            if problems.is_empty()
+                && let Some(h) = hold
+            {
+                for line in &h.first {
+                    ui.label(white(line.clone()));
+                }
             }
             if problems.len() > 12 {
-                ui.label(
-                    egui::RichText::new(format!("… {}", tr(lang, "verify.more")))
-                        .color(egui::Color32::WHITE),
-                );
+                ui.label(white(format!("… {}", tr(lang, "verify.more"))));
+            }
+            ui.label(white(
+                lang.pick(
+                    "已停止开票，直至管理员查看问题并填写原因确认",
+                    "Issuing is stopped until an admin reviews the problems and acknowledges them with a reason",
+                )
+                .to_string(),
+            ));
+            if is_admin {
+                ui.horizontal(|ui| {
+                    let label = ui.label(white(
+                        lang.pick("确认原因", "Reason for acknowledging").to_string(),
+                    ));
+                    ui.text_edit_singleline(reason).labelled_by(label.id);
+                    let ready = !reason.trim().is_empty();
+                    if ui
+                        .add_enabled(
+                            ready,
+                            egui::Button::new(lang.pick("确认并恢复开票", "Acknowledge and resume issuing")),
+                        )
+                        .clicked()
+                    {
+                        acknowledged = Some(reason.trim().to_string());
+                    }
+                });
             }
         });
-    dismissed
+    acknowledged
 }

@@ -127,5 +127,6 @@ pub enum Command {
     Unlock(String),
     DismissFailure,
     DismissNotice,
-    DismissVerify,
+    /// An admin acknowledges the failed verify, with the reason typed.
+    AcknowledgeVerify(String),
 }

@@ -22,7 +22,7 @@ use std::sync::Arc;
 pub(super) struct Jobs {
     index: Slot<(i64, SearchIndex)>,
     preview: Slot<prices_admin::Preview>,
-    verify: Slot<crate::verify::Report>,
+    verify: Slot<(crate::verify::Report, Option<crate::verify::hold::Hold>)>,
     import: Slot<ImportReport>,
 }
 
@@ -52,9 +52,13 @@ impl App {
             return;
         }
         let data_dir = self.data_dir.clone();
+        let clock = self.clock.clone();
         self.jobs.verify.start(ctx, move |_| {
-            let store = Store::open(&data_dir)?;
-            Ok(crate::verify::run(&store)?)
+            let mut store = Store::open(&data_dir)?;
+            let report = crate::verify::run(&store)?;
+            // A failure stops issuing until an admin acknowledges it.
+            let hold = crate::verify::hold::record_outcome(&mut store, clock.as_ref(), &report)?;
+            Ok((report, hold))
         });
     }
 
@@ -197,11 +201,12 @@ impl App {
     pub(super) fn poll_jobs(&mut self, ctx: &egui::Context) {
         if let Some(result) = self.jobs.verify.poll(ctx) {
             match result {
-                Ok(report) => {
+                Ok((report, hold)) => {
                     if !report.ok {
                         tracing::warn!(problems = report.problems.len(), "verify failed at start");
                     }
                     self.verify_problems = report.problems;
+                    self.verify_hold = hold;
                 }
                 Err(f) => self.failure = Some(f),
             }
