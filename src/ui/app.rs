@@ -213,6 +213,10 @@ impl App {
             }
             Command::Go(route) => {
                 if self.session.as_ref().is_some_and(|s| route.allowed(s)) {
+                    // A message belongs to the screen it came from.
+                    if route != self.route {
+                        (self.notice, self.failure) = (None, None);
+                    }
                     self.route = route;
                     if route.needs_index() {
                         self.ensure_index(ctx);
@@ -292,6 +296,14 @@ impl eframe::App for App {
         {
             ctx.request_repaint_after(std::time::Duration::from_secs_f64(wait.max(0.1)));
         }
+        // The status bar's clock: the episode's duration ticks on its own,
+        // not only after an action.
+        if self.session.is_some() {
+            self.status.now = Some(self.clock.now());
+            if self.status.episode.is_some() {
+                ctx.request_repaint_after(std::time::Duration::from_secs(15));
+            }
+        }
         let lang = self.lang;
         let mut cmds = Vec::new();
         let mut hosted = None;
@@ -321,6 +333,14 @@ impl eframe::App for App {
                 cmds.push(Command::DismissNotice);
             }
             hosted = self.screen_ui(ui, &mut cmds);
+            // Esc closes the message when the screen did not use it (a
+            // dialog or a field takes it first).
+            if (self.failure.is_some() || self.notice.is_some())
+                && !self.lock.locked()
+                && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
+            {
+                (self.notice, self.failure) = (None, None);
+            }
         });
         if let Some(run) = hosted {
             self.run_hosted(&ctx, run);

@@ -82,8 +82,15 @@ impl App {
         for f in self.screens.cashier.take_feedback() {
             match f {
                 Feedback::Clear => self.failure = None,
-                Feedback::Notice(zh, en) => self.notice = Some((zh, en)),
-                Feedback::Failure(f) => self.failure = Some(f),
+                // One message at a time: the newest replaces the last.
+                Feedback::Notice(zh, en) => {
+                    self.failure = None;
+                    self.notice = Some((zh, en));
+                }
+                Feedback::Failure(f) => {
+                    self.notice = None;
+                    self.failure = Some(f);
+                }
             }
         }
         self.checkpoints.wrote(ctx.input(|i| i.time));

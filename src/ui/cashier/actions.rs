@@ -2,7 +2,7 @@
 //! the workflows; its outcome is left as [`Feedback`] for the shell's
 //! banners and in the screen's own fields (the last receipt, the total).
 
-use super::{CashierScreen, Context, Feedback, LastReceipt};
+use super::{CashierScreen, Context, Feedback, Field, Hint, LastReceipt, Pricing};
 use crate::auth::Session;
 use crate::error::{ErrorKind, Failure};
 use crate::i18n::Lang;
@@ -37,6 +37,8 @@ pub enum CashierAction {
         supervisor: String,
         pin: String,
     },
+    /// F12, confirmed: end this terminal's outage episode.
+    CloseEpisode,
 }
 
 impl CashierScreen {
@@ -45,7 +47,16 @@ impl CashierScreen {
         let terminal = session.terminal().as_str();
         let episode = episodes::current(store.conn(), terminal)?;
         let next = ranges::next_number(store.conn(), terminal)?;
+        // A cashier sees their own receipts; an admin (a supervisor) sees
+        // the whole terminal's.
         self.recent = query::recent(store.conn(), terminal, 12)?;
+        if !session.has(crate::auth::Role::Admin) {
+            let me = session.user().as_str();
+            self.recent.retain(|r| r.cashier == me);
+        }
+        self.recent_highlight = self
+            .recent_highlight
+            .min(self.recent.len().saturating_sub(1));
         self.ctx = Context {
             episode: episode.map(|e| (e.level, e.reason, e.drill, e.opened_at)),
             numbers_left: next.as_ref().map(|n| n.left).unwrap_or(0),
@@ -118,6 +129,27 @@ impl CashierScreen {
                 supervisor,
                 pin,
             } => self.close_shift(env, &cash, &supervisor, &pin),
+            CashierAction::CloseEpisode => {
+                match episodes::close(env.store, env.session, env.clock) {
+                    Ok(e) => {
+                        let minutes = episode_minutes(&e.opened_at, env.clock);
+                        self.notice(
+                            format!(
+                                "应急事件已结束（持续 {} 小时 {:02} 分）",
+                                minutes / 60,
+                                minutes % 60
+                            ),
+                            format!(
+                                "Outage episode ended (lasted {} h {:02} min)",
+                                minutes / 60,
+                                minutes % 60
+                            ),
+                        );
+                        self.ctx.episode = None;
+                    }
+                    Err(e) => self.fail(e),
+                }
+            }
         }
     }
 
@@ -128,11 +160,46 @@ impl CashierScreen {
             self.total = None;
             return;
         }
+        let change = self.just_added.take();
         match crate::receipts::issue::preview(env.store.conn(), env.clock, &lines) {
             Ok(p) => self.total = Some((p.total, p.total_in_words)),
             Err(e) => {
-                self.total = None;
-                self.fail(e);
+                // What was just typed is refused for its item (1.5 of a lab
+                // test): it goes back to the quantity box, never into the
+                // cart with no total.
+                let said = super::request::in_words(e);
+                match change {
+                    Some(Pricing::Added { item }) => {
+                        let line = self.lines.pop();
+                        self.pending = Some(item);
+                        self.qty = line
+                            .map(|l| l.qty.decimal().normalize().to_string())
+                            .unwrap_or_default();
+                        self.focus = Some(Field::Qty);
+                        self.hint = Some(Hint {
+                            zh: said.zh,
+                            en: said.en,
+                        });
+                        self.price(env);
+                    }
+                    Some(Pricing::Changed { line, before }) => {
+                        if let Some(l) = self.lines.get_mut(line) {
+                            self.qty = l.qty.decimal().normalize().to_string();
+                            l.qty = before;
+                            self.editing = Some(line);
+                        }
+                        self.focus = Some(Field::Qty);
+                        self.hint = Some(Hint {
+                            zh: said.zh,
+                            en: said.en,
+                        });
+                        self.price(env);
+                    }
+                    None => {
+                        self.total = None;
+                        self.fail(said.failure);
+                    }
+                }
             }
         }
     }
@@ -152,7 +219,18 @@ impl CashierScreen {
         };
         let draft = match self.draft(env) {
             Ok(d) => d,
-            Err(f) => return self.fail(f),
+            Err(e) => {
+                // Said in the form's words, and the cursor goes back to
+                // the field at fault.
+                let said = super::request::in_words(e);
+                if let Some(field) = said.field {
+                    self.focus = Some(field);
+                }
+                if let Some(line) = said.line {
+                    self.line_cursor = Some(line);
+                }
+                return self.fail(said.failure);
+            }
         };
         let issued = match workflows::issue(
             env.store,
@@ -311,6 +389,13 @@ fn open_in_viewer(path: &std::path::Path) {
         }
         Err(e) => tracing::warn!(%e, "cannot open {}", path.display()),
     }
+}
+
+/// Whole minutes since an episode opened (its RFC 3339 time).
+pub(crate) fn episode_minutes(opened_at: &str, clock: &dyn crate::clock::Clock) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(opened_at)
+        .map(|t| (clock.now() - t).num_minutes().max(0))
+        .unwrap_or(0)
 }
 
 /// The drill check box as the library's choice.

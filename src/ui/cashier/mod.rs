@@ -95,6 +95,27 @@ pub enum Field {
     Qty,
     Tendered,
     Deposit,
+    Reference,
+}
+
+/// A note on the screen itself, in both languages (the shown one is
+/// picked when drawing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hint {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Hint {
+    fn key(key: &str) -> Hint {
+        Hint {
+            zh: tr(Lang::Zh, key).to_string(),
+            en: tr(Lang::En, key).to_string(),
+        }
+    }
+    fn text(&self, lang: Lang) -> &str {
+        lang.pick(&self.zh, &self.en)
+    }
 }
 
 impl Field {
@@ -157,13 +178,30 @@ pub struct CashierScreen {
     /// Where the cursor goes on the next frame.
     focus: Option<Field>,
     /// A note on the screen itself (e.g. "type the cash tendered").
-    hint: Option<&'static str>,
+    hint: Option<Hint>,
     /// Episode form, when none is open.
     episode_level: String,
     episode_reason: String,
     episode_drill: bool,
     /// What the last actions left for the shell's banners.
     feedback: Vec<Feedback>,
+    /// The cart line the arrow keys picked (search box empty): Delete
+    /// removes it, Enter changes its quantity.
+    line_cursor: Option<usize>,
+    /// The cart line whose quantity is being changed in the quantity box.
+    editing: Option<usize>,
+    /// The line just put in the cart, until the library priced it: a
+    /// quantity refused for its item goes back to the quantity box.
+    just_added: Option<Pricing>,
+}
+
+/// What the last cart change was, kept until the library has priced it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Pricing {
+    /// A line of this item (index in the search index) was appended.
+    Added { item: usize },
+    /// Line `line`'s quantity was changed from `before`.
+    Changed { line: usize, before: Quantity },
 }
 
 impl CashierScreen {
@@ -178,23 +216,17 @@ impl CashierScreen {
     /// Starts the next receipt (F2, and after each settle). The last
     /// receipt stays on screen until something is typed.
     pub fn new_receipt(&mut self) {
+        // The kind, the payer and the payment method start over: the next
+        // patient is an outpatient paying themself until said otherwise.
         let keep = (
             self.index.take(),
             std::mem::take(&mut self.ctx),
             std::mem::take(&mut self.recent),
             self.last.take(),
-            self.kind,
             std::mem::take(&mut self.feedback),
         );
         *self = CashierScreen::new();
-        (
-            self.index,
-            self.ctx,
-            self.recent,
-            self.last,
-            self.kind,
-            self.feedback,
-        ) = keep;
+        (self.index, self.ctx, self.recent, self.last, self.feedback) = keep;
     }
 
     /// The search index the cashier prices from (the list in force).
@@ -251,7 +283,7 @@ impl CashierScreen {
     fn settle(&mut self, acts: &mut Vec<CashierAction>) {
         if self.method == Method::Cash && self.tendered.trim().is_empty() {
             self.focus = Some(Field::Tendered);
-            self.hint = Some("cashier.hint.tendered");
+            self.hint = Some(Hint::key("cashier.hint.tendered"));
             return;
         }
         self.hint = None;
@@ -295,12 +327,51 @@ impl CashierScreen {
         if pressed(ui, egui::Key::F10) {
             self.dialog = Some(SupervisorDialog::new(Purpose::ShiftClose));
         }
+        if pressed(ui, egui::Key::F12) && self.ctx.episode.is_some() {
+            self.dialog = Some(SupervisorDialog::new(Purpose::CloseEpisode));
+        }
+        self.choice_keys(ui);
         // Page Up / Page Down walk the recent receipts (for F8 / F9).
         if pressed(ui, egui::Key::PageDown) && self.recent_highlight + 1 < self.recent.len() {
             self.recent_highlight += 1;
         }
         if pressed(ui, egui::Key::PageUp) && self.recent_highlight > 0 {
             self.recent_highlight -= 1;
+        }
+    }
+
+    /// Alt+1/2/3 (or Alt+O/R/D) pick the receipt kind, Alt+C/B/Q the
+    /// payment method (cash, bank card, QR), wherever the cursor is.
+    fn choice_keys(&mut self, ui: &mut egui::Ui) {
+        use egui::Key::*;
+        let alt = |ui: &mut egui::Ui, keys: &[egui::Key]| {
+            ui.input_mut(|i| keys.iter().any(|k| i.consume_key(egui::Modifiers::ALT, *k)))
+        };
+        for (keys, kind) in [
+            (&[Num1, O][..], ReceiptKind::Outpatient),
+            (&[Num2, R][..], ReceiptKind::Registration),
+            (&[Num3, D][..], ReceiptKind::Deposit),
+        ] {
+            if alt(ui, keys) && self.kind != kind {
+                self.kind = kind;
+                self.focus = Some(match kind {
+                    ReceiptKind::Deposit => Field::Deposit,
+                    _ => Field::Search,
+                });
+            }
+        }
+        for (keys, method) in [
+            (&[C][..], Method::Cash),
+            (&[B][..], Method::Card),
+            (&[Q][..], Method::Mobile),
+        ] {
+            if alt(ui, keys) {
+                self.method = method;
+                self.focus = Some(match method {
+                    Method::Cash => Field::Tendered,
+                    _ => Field::Reference,
+                });
+            }
         }
     }
 
@@ -312,19 +383,41 @@ impl CashierScreen {
             self.episode_ui(ui, lang, &mut acts);
             return acts;
         }
-        ui.horizontal_wrapped(|ui| {
-            ui.weak(tr(lang, "cashier.keys"));
-        });
-        if let Some(hint) = self.hint {
-            ui.colored_label(AMBER, tr(lang, hint));
+        // One line of keys, cut rather than wrapped: the form below keeps
+        // its place whatever the window's width.
+        ui.add(egui::Label::new(egui::RichText::new(tr(lang, "cashier.keys")).weak()).truncate());
+        ui.add(
+            egui::Label::new(
+                egui::RichText::new(lang.pick(
+                    "Alt+1/2/3 票据类型  Alt+C/B/Q 现金/银行卡/扫码  Up/Down 选行 Del 删除 Enter 改数量  F12 结束应急事件  Esc 关闭提示",
+                    "Alt+1/2/3 kind  Alt+C/B/Q cash/card/QR  Up/Down pick a line, Del removes, Enter changes its qty  F12 end the episode  Esc closes a message",
+                ))
+                .weak(),
+            )
+            .truncate(),
+        );
+        if let Some(hint) = &self.hint {
+            ui.colored_label(AMBER, hint.text(lang));
         }
         if let Some(last) = &self.last {
             form::last_ui(ui, lang, last);
         }
-        ui.separator();
-        ui.columns(2, |cols| {
-            self.form_ui(&mut cols[0], lang, &mut acts);
-            self.recent_ui(&mut cols[1], lang);
+        // The payment is pinned to the bottom and the recent receipts to
+        // the right; the items take what is left and scroll inside it, so
+        // the total, the change and the settle button never leave the
+        // window however many lines or banners there are.
+        egui::Panel::bottom("cashier_payment")
+            .resizable(false)
+            .show(ui, |ui| {
+                ui.add_space(4.0);
+                self.payment_ui(ui, lang, &mut acts);
+            });
+        egui::Panel::right("cashier_recent")
+            .resizable(false)
+            .exact_size((ui.available_width() * 0.3).clamp(220.0, 420.0))
+            .show(ui, |ui| self.recent_ui(ui, lang));
+        egui::CentralPanel::default().show(ui, |ui| {
+            self.form_ui(ui, lang, &mut acts);
         });
         if let Some(dialog) = &mut self.dialog {
             let outcome = dialog.ui(ui, lang);
