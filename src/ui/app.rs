@@ -72,6 +72,8 @@ pub struct App {
     /// What `verify` found wrong at start (shown as a red banner).
     verify_problems: Vec<crate::verify::Problem>,
     jobs: prices::Jobs,
+    /// The widget with the cursor at the end of the last frame.
+    last_focus: Option<egui::Id>,
 }
 
 impl App {
@@ -110,6 +112,7 @@ impl App {
             screens,
             verify_problems: Vec::new(),
             jobs: prices::Jobs::default(),
+            last_focus: None,
         };
         if app.data_dir.is_set_up() {
             app.route = Route::Login;
@@ -170,6 +173,11 @@ impl App {
     /// The finance screen's state (tests read its lists).
     pub fn finance(&self) -> &FinanceScreen {
         &self.screens.finance
+    }
+
+    /// The receipt history's state (tests read what it found).
+    pub fn history(&self) -> &super::history::HistoryScreen {
+        &self.screens.history
     }
 
     pub fn pharmacy(&self) -> &PharmacyScreen {
@@ -264,6 +272,11 @@ impl App {
                     s.cashier.apply(a, env)
                 });
             }
+            Route::History => {
+                return host(self.screens.history.ui(ui, lang), |s, a, env| {
+                    s.history.apply(a, env)
+                });
+            }
             Route::Pharmacy => {
                 return host(self.screens.pharmacy.ui(ui, lang), |s, a, env| {
                     s.pharmacy.apply(a, env)
@@ -307,6 +320,9 @@ impl eframe::App for App {
         let lang = self.lang;
         let mut cmds = Vec::new();
         let mut hosted = None;
+        // Where the cursor was last frame: Esc on a message gives it back
+        // there (egui drops the focus on Esc before the frame is drawn).
+        let focused = self.last_focus;
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui, &mut cmds));
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status.ui(ui, lang));
         egui::CentralPanel::default().show(ui, |ui| {
@@ -340,8 +356,12 @@ impl eframe::App for App {
                 && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
             {
                 (self.notice, self.failure) = (None, None);
+                if let Some(id) = focused {
+                    ui.memory_mut(|m| m.request_focus(id));
+                }
             }
         });
+        self.last_focus = ctx.memory(|m| m.focused());
         if let Some(run) = hosted {
             self.run_hosted(&ctx, run);
         }

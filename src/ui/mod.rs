@@ -8,6 +8,7 @@ pub mod browser;
 pub mod cashier;
 pub mod finance;
 pub mod fonts;
+pub mod history;
 pub mod jobs;
 pub mod login;
 pub mod pharmacy;

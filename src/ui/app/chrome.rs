@@ -19,10 +19,28 @@ impl App {
                 && self.route != Route::OfferSample
                 && !self.lock.locked()
             {
-                for (route, key) in Route::menu(session) {
+                // Ctrl+1…9 go to the menu's entries in order: no screen
+                // needs the mouse to be reached.
+                const DIGITS: [egui::Key; 9] = [
+                    egui::Key::Num1,
+                    egui::Key::Num2,
+                    egui::Key::Num3,
+                    egui::Key::Num4,
+                    egui::Key::Num5,
+                    egui::Key::Num6,
+                    egui::Key::Num7,
+                    egui::Key::Num8,
+                    egui::Key::Num9,
+                ];
+                for (n, (route, key)) in Route::menu(session).into_iter().enumerate() {
+                    let shortcut = DIGITS.get(n).is_some_and(|d| {
+                        ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, *d))
+                    });
                     if ui
                         .selectable_label(self.route == route, tr(lang, key))
+                        .on_hover_text(format!("Ctrl+{}", n + 1))
                         .clicked()
+                        || shortcut
                     {
                         cmds.push(Command::Go(route));
                     }

@@ -5,6 +5,7 @@
 
 use super::super::cashier::{CashierScreen, Feedback};
 use super::super::finance::{FinanceAction, FinanceScreen};
+use super::super::history::{HistoryAction, HistoryScreen};
 use super::super::pharmacy::{PharmacyAction, PharmacyScreen};
 use super::super::screen::ScreenEnv;
 use super::{App, Route};
@@ -17,6 +18,7 @@ pub struct Screens {
     pub cashier: CashierScreen,
     pub pharmacy: PharmacyScreen,
     pub finance: FinanceScreen,
+    pub history: HistoryScreen,
 }
 
 impl Screens {
@@ -25,6 +27,7 @@ impl Screens {
             cashier: CashierScreen::new(),
             pharmacy: PharmacyScreen::new(),
             finance: FinanceScreen::with_clock(clock.clone()),
+            history: HistoryScreen::new(),
         }
     }
 }
@@ -58,6 +61,9 @@ impl App {
                 let tab = s.finance.tab;
                 s.finance.apply(FinanceAction::Tab(tab), env)
             })),
+            Route::History => Some(Box::new(|s: &mut Screens, env: &mut ScreenEnv<'_>| {
+                s.history.apply(HistoryAction::Entered, env)
+            })),
             _ => None,
         };
         if let Some(run) = refresh {
@@ -79,7 +85,9 @@ impl App {
             data_dir: &self.data_dir,
         };
         run(&mut self.screens, &mut env);
-        for f in self.screens.cashier.take_feedback() {
+        let mut feedback = self.screens.cashier.take_feedback();
+        feedback.extend(self.screens.history.take_feedback());
+        for f in feedback {
             match f {
                 Feedback::Clear => self.failure = None,
                 // One message at a time: the newest replaces the last.

@@ -16,6 +16,8 @@ pub enum Route {
     OfferSample,
     Login,
     Cashier,
+    /// Receipt history (收费记录): find, open, void, reprint, refund.
+    History,
     PriceBrowser,
     AdminPrices,
     Users,
@@ -32,7 +34,7 @@ impl Route {
     /// Whether `session` may go to this screen from the menu.
     pub fn allowed(self, session: &Session) -> bool {
         match self {
-            Route::Cashier => session.has(Role::Cashier),
+            Route::Cashier | Route::History => session.has(Role::Cashier),
             Route::AdminPrices | Route::Users | Route::Ranges => session.has(Role::Admin),
             Route::PriceBrowser => !pharmacist_only(session),
             Route::Pharmacy => session.has(Role::Pharmacist) || session.has(Role::Admin),
@@ -59,6 +61,7 @@ impl Route {
     pub fn menu(session: &Session) -> Vec<(Route, &'static str)> {
         [
             (Route::Cashier, "nav.cashier"),
+            (Route::History, "nav.history"),
             (Route::PriceBrowser, "nav.browser"),
             (Route::AdminPrices, "nav.admin_prices"),
             (Route::Users, "nav.users"),

@@ -255,6 +255,7 @@ impl CashierScreen {
             change: r.receipt.change,
             warning: r.warning.clone(),
             printed: None,
+            delivery: None,
         });
         self.printed(issued.pdf);
     }
@@ -266,6 +267,7 @@ impl CashierScreen {
             done => {
                 if let (Some(last), Some(path)) = (&mut self.last, done.path()) {
                     last.printed = Some(path.display().to_string());
+                    last.delivery = Some(super::where_pdf_went(&done));
                 }
             }
         }
@@ -281,7 +283,10 @@ impl CashierScreen {
                 .ok()
                 .flatten();
             if command.is_none() {
-                open_in_viewer(std::path::Path::new(path));
+                let path = path.clone();
+                if let Err((zh, en)) = open_in_viewer(std::path::Path::new(&path)) {
+                    self.fail(Failure::new(ErrorKind::FollowUp, zh, en));
+                }
                 return;
             }
             return self.notice(
@@ -302,14 +307,11 @@ impl CashierScreen {
             Ok(r) => match r.pdf {
                 PdfOutcome::Failed(f) => self.fail(f),
                 pdf => {
-                    let path = pdf
-                        .path()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default();
+                    let (zh, en) = super::where_pdf_went(&pdf);
                     let v = r.receipt;
                     self.notice(
-                        format!("已重打 {}（第 {} 份副本）：{path}", v.number, v.reprints),
-                        format!("Reprinted {} (copy {}): {path}", v.number, v.reprints),
+                        format!("已重打 {}（第 {} 份副本）：{zh}", v.number, v.reprints),
+                        format!("Reprinted {} (copy {}): {en}", v.number, v.reprints),
                     );
                 }
             },
@@ -373,8 +375,9 @@ impl CashierScreen {
     }
 }
 
-/// Opens a saved PDF with the desktop's viewer, without waiting for it.
-fn open_in_viewer(path: &std::path::Path) {
+/// Opens a saved PDF with the desktop's viewer, without waiting for it;
+/// when there is no viewer to run, says what to do instead.
+fn open_in_viewer(path: &std::path::Path) -> Result<(), (String, String)> {
     let opener = if cfg!(target_os = "windows") {
         "explorer"
     } else if cfg!(target_os = "macos") {
@@ -382,13 +385,39 @@ fn open_in_viewer(path: &std::path::Path) {
     } else {
         "xdg-open"
     };
+    let missing = || {
+        (
+            format!(
+                "本机没有可打开 PDF 的程序。票据已保存在 {}：请管理员在“设置”中填写打印命令，或将文件复制到可打印的电脑",
+                path.display()
+            ),
+            format!(
+                "No PDF viewer on this machine. The receipt is saved at {}: an admin sets a print command on the Settings screen, or copy the file to a computer that prints",
+                path.display()
+            ),
+        )
+    };
+    if !cfg!(target_os = "windows") && !on_path(opener) {
+        return Err(missing());
+    }
     match std::process::Command::new(opener).arg(path).spawn() {
         // Reaped on a thread of its own so no zombie is left behind.
         Ok(mut child) => {
             std::thread::spawn(move || child.wait());
+            Ok(())
         }
-        Err(e) => tracing::warn!(%e, "cannot open {}", path.display()),
+        Err(e) => {
+            tracing::warn!(%e, "cannot open {}", path.display());
+            Err(missing())
+        }
     }
+}
+
+/// Whether a program of this name is on the PATH.
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+        .unwrap_or(false)
 }
 
 /// Whole minutes since an episode opened (its RFC 3339 time).

@@ -400,7 +400,10 @@ impl CashierScreen {
             .striped(true)
             .auto_shrink([false, true])
             .max_scroll_height(height);
-        if let Some(row) = self.line_cursor.or(self.lines.len().checked_sub(1)) {
+        let now = (self.lines.len(), self.line_cursor);
+        if std::mem::replace(&mut self.drawn, now) != now
+            && let Some(row) = self.line_cursor.or(self.lines.len().checked_sub(1))
+        {
             table = table.scroll_to_row(row, None);
         }
         table
@@ -586,9 +589,10 @@ pub(super) fn last_ui(ui: &mut egui::Ui, lang: Lang, last: &LastReceipt) {
                         .strong(),
                     );
                 }
-                match &last.printed {
-                    Some(p) => ui.weak(format!("{} {p}", tr(lang, "cashier.printed"))),
-                    None => ui.colored_label(AMBER, tr(lang, "cashier.not_printed")),
+                match (&last.delivery, &last.printed) {
+                    (Some((zh, en)), _) => ui.weak(lang.pick(zh, en)),
+                    (None, Some(p)) => ui.weak(format!("{} {p}", tr(lang, "cashier.printed"))),
+                    (None, None) => ui.colored_label(AMBER, tr(lang, "cashier.not_printed")),
                 };
             });
             if let Some(w) = &last.warning {

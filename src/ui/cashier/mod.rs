@@ -142,6 +142,35 @@ pub struct LastReceipt {
     pub warning: Option<String>,
     /// Where its PDF went, once printed.
     pub printed: Option<String>,
+    /// What became of it, in both languages: sent to the printer, or only
+    /// saved (no print command).
+    pub delivery: Option<(String, String)>,
+}
+
+/// What became of a PDF, as the cashier is told it: handed to the print
+/// command, or saved (and where) because none is set — never "printed"
+/// when it was not.
+pub fn where_pdf_went(pdf: &crate::workflows::PdfOutcome) -> (String, String) {
+    use crate::print::Delivery;
+    use crate::workflows::PdfOutcome;
+    match pdf {
+        PdfOutcome::Done {
+            delivery: Some(Delivery::Sent { path, .. }),
+            ..
+        } => (
+            format!("已送打印机（{}）", path.display()),
+            format!("sent to the printer ({})", path.display()),
+        ),
+        PdfOutcome::Done { saved, .. } => (
+            format!("PDF 已保存，未打印（未设置打印命令）：{}", saved.display()),
+            format!(
+                "PDF saved, not printed (no print command set): {}",
+                saved.display()
+            ),
+        ),
+        PdfOutcome::Skipped => ("未生成 PDF".into(), "no PDF made".into()),
+        PdfOutcome::Failed(f) => (f.zh.clone(), f.en.clone()),
+    }
 }
 
 #[derive(Default)]
@@ -193,6 +222,9 @@ pub struct CashierScreen {
     /// The line just put in the cart, until the library priced it: a
     /// quantity refused for its item goes back to the quantity box.
     just_added: Option<Pricing>,
+    /// The lines and cursor as last drawn: the table scrolls only when
+    /// they change.
+    drawn: (usize, Option<usize>),
 }
 
 /// What the last cart change was, kept until the library has priced it.
@@ -389,8 +421,8 @@ impl CashierScreen {
         ui.add(
             egui::Label::new(
                 egui::RichText::new(lang.pick(
-                    "Alt+1/2/3 票据类型  Alt+C/B/Q 现金/银行卡/扫码  Up/Down 选行 Del 删除 Enter 改数量  F12 结束应急事件  Esc 关闭提示",
-                    "Alt+1/2/3 kind  Alt+C/B/Q cash/card/QR  Up/Down pick a line, Del removes, Enter changes its qty  F12 end the episode  Esc closes a message",
+                    "Alt+1/2/3 票据类型  Alt+C/B/Q 现金/银行卡/扫码  Up/Down 选行 Del 删除 Enter 改数量  F12 结束应急事件  Ctrl+2 收费记录  Esc 关闭提示",
+                    "Alt+1/2/3 kind  Alt+C/B/Q cash/card/QR  Up/Down pick a line, Del removes, Enter changes its qty  F12 end the episode  Ctrl+2 receipt history  Esc closes a message",
                 ))
                 .weak(),
             )
