@@ -192,10 +192,31 @@ impl CashierScreen {
                     // Enter on a picked line: change its quantity.
                     self.editing = Some(i);
                     self.pending = None;
-                    self.qty = self.lines[i].qty.decimal().normalize().to_string();
+                    self.qty.clear();
                     self.focus = Some(Field::Qty);
                 } else {
                     self.focus = Some(Field::Search);
+                }
+            }
+            // Typing on past the quantity: a letter (not a digit or a
+            // point) puts the waiting item in the cart with the quantity
+            // typed (1 when none) and starts the next search with it.
+            if self.pending.is_some() && ui.memory(|m| m.has_focus(Field::Qty.id())) {
+                let next = ui.input_mut(|i| {
+                    let at = i.events.iter().position(|e| {
+                        matches!(e, egui::Event::Text(t)
+                            if t.chars().next().is_some_and(|c| !c.is_ascii_digit() && c != '.'))
+                    })?;
+                    match i.events.remove(at) {
+                        egui::Event::Text(t) => Some(t),
+                        _ => None,
+                    }
+                });
+                if let Some(text) = next {
+                    self.add_pending(acts);
+                    if self.pending.is_none() {
+                        self.query = text;
+                    }
                 }
             }
             let l = ui.label(tr(lang, "cashier.qty"));
@@ -304,10 +325,15 @@ impl CashierScreen {
     }
 
     pub(super) fn add_pending(&mut self, acts: &mut Vec<CashierAction>) {
-        let raw = if self.qty.trim().is_empty() {
-            "1"
-        } else {
-            self.qty.trim()
+        // Empty: 1 for a new item, unchanged for a line being edited.
+        let kept = self
+            .editing
+            .and_then(|i| self.lines.get(i))
+            .map(|l| l.qty.decimal().normalize().to_string());
+        let raw = match (self.qty.trim(), &kept) {
+            ("", Some(k)) => k.as_str(),
+            ("", None) => "1",
+            (typed, _) => typed,
         };
         let qty = match Quantity::parse(raw) {
             Ok(q) => q,
@@ -515,6 +541,12 @@ impl CashierScreen {
                     )
                     .labelled_by(l.id);
                 if r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                    // Enter alone: the exact amount due, no change.
+                    if self.tendered.trim().is_empty()
+                        && let Some(due) = self.amount_due()
+                    {
+                        self.tendered = due.to_string();
+                    }
                     self.settle(acts);
                 }
                 if let Some(change) = self.change_due() {

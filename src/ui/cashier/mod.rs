@@ -313,9 +313,16 @@ impl CashierScreen {
 
     /// F4: settle, or first ask for the cash tendered.
     fn settle(&mut self, acts: &mut Vec<CashierAction>) {
+        // An item waiting for its quantity goes into the cart first.
+        if self.pending.is_some() || self.editing.is_some() {
+            self.add_pending(acts);
+        }
         if self.method == Method::Cash && self.tendered.trim().is_empty() {
             self.focus = Some(Field::Tendered);
-            self.hint = Some(Hint::key("cashier.hint.tendered"));
+            self.hint = Some(Hint {
+                zh: "请输入实收现金后按 Enter 结算；直接按 Enter 即按应收金额收取（无找零）".into(),
+                en: "Type the cash tendered, then Enter to settle; Enter alone takes the exact amount due (no change)".into(),
+            });
             return;
         }
         self.hint = None;
@@ -463,6 +470,21 @@ impl CashierScreen {
         }
         if let Some(field) = self.focus.take() {
             ui.memory_mut(|m| m.request_focus(field.id()));
+            // The text cursor at the end of what is already there.
+            let text = match field {
+                Field::Search => Some(self.query.chars().count()),
+                Field::Qty => Some(self.qty.chars().count()),
+                _ => None,
+            };
+            if let Some(n) = text {
+                let mut state =
+                    egui::TextEdit::load_state(ui.ctx(), field.id()).unwrap_or_default();
+                let end = egui::text::CCursor::new(n);
+                state
+                    .cursor
+                    .set_char_range(Some(egui::text::CCursorRange::one(end)));
+                state.store(ui.ctx(), field.id());
+            }
         }
         acts
     }
