@@ -41,7 +41,8 @@ impl CashierScreen {
                             .desired_width(320.0),
                     )
                     .labelled_by(l.id);
-                if !ui.memory(|m| m.focused().is_some()) {
+                // The screen's first cursor goes to the reason.
+                if self.focus.take().is_some() {
                     r.request_focus();
                 }
                 enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
