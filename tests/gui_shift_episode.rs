@@ -46,6 +46,7 @@ fn an_episode_is_declared_ticks_and_is_ended_by_keyboard() {
     let d = dir.clone();
     let mut h: Harness<'static, App> = Harness::builder()
         .with_size([1024.0, 600.0])
+        .with_max_steps(12)
         .build_eframe(move |cc| App::new(&cc.egui_ctx, d, Lang::Zh, app_clock));
     let mut k = Keys::new(&mut h);
     k.log_in(LILY, LILY_PIN);

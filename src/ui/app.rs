@@ -277,6 +277,11 @@ impl App {
                     s.history.apply(a, env)
                 });
             }
+            Route::Settings => {
+                return host(self.screens.settings.ui(ui, lang), |s, a, env| {
+                    s.settings.apply(a, env)
+                });
+            }
             Route::Pharmacy => {
                 return host(self.screens.pharmacy.ui(ui, lang), |s, a, env| {
                     s.pharmacy.apply(a, env)

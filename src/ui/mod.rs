@@ -16,6 +16,7 @@ pub mod prices_admin;
 pub mod ranges;
 pub mod sample;
 pub mod screen;
+pub mod settings;
 pub mod setup;
 pub mod status;
 pub mod users;

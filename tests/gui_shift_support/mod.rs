@@ -171,6 +171,8 @@ pub fn harness_at(dir: &DataDir, size: [f32; 2], lang: Lang, now: &str) -> Harne
     let now = now.to_string();
     Harness::builder()
         .with_size(size)
+        // A grid or table sizes itself over a few frames.
+        .with_max_steps(12)
         .build_eframe(move |cc| App::new(&cc.egui_ctx, dir, lang, Arc::new(FixedClock::at(&now))))
 }
 

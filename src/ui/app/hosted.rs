@@ -8,6 +8,7 @@ use super::super::finance::{FinanceAction, FinanceScreen};
 use super::super::history::{HistoryAction, HistoryScreen};
 use super::super::pharmacy::{PharmacyAction, PharmacyScreen};
 use super::super::screen::ScreenEnv;
+use super::super::settings::{SettingsAction, SettingsScreen};
 use super::{App, Route};
 use crate::clock::Clock;
 use eframe::egui;
@@ -19,6 +20,7 @@ pub struct Screens {
     pub pharmacy: PharmacyScreen,
     pub finance: FinanceScreen,
     pub history: HistoryScreen,
+    pub settings: SettingsScreen,
 }
 
 impl Screens {
@@ -28,6 +30,7 @@ impl Screens {
             pharmacy: PharmacyScreen::new(),
             finance: FinanceScreen::with_clock(clock.clone()),
             history: HistoryScreen::new(),
+            settings: SettingsScreen::new(),
         }
     }
 }
@@ -64,6 +67,9 @@ impl App {
             Route::History => Some(Box::new(|s: &mut Screens, env: &mut ScreenEnv<'_>| {
                 s.history.apply(HistoryAction::Entered, env)
             })),
+            Route::Settings => Some(Box::new(|s: &mut Screens, env: &mut ScreenEnv<'_>| {
+                s.settings.apply(SettingsAction::Load, env)
+            })),
             _ => None,
         };
         if let Some(run) = refresh {
@@ -87,6 +93,7 @@ impl App {
         run(&mut self.screens, &mut env);
         let mut feedback = self.screens.cashier.take_feedback();
         feedback.extend(self.screens.history.take_feedback());
+        feedback.extend(self.screens.settings.take_feedback());
         for f in feedback {
             match f {
                 Feedback::Clear => self.failure = None,

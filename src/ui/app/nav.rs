@@ -23,6 +23,9 @@ pub enum Route {
     Users,
     /// Receipt books (number ranges) of this terminal; admin only.
     Ranges,
+    /// Every setting `settings set` changes, with test print and backup;
+    /// admin only.
+    Settings,
     /// Scan, dispense, confirm returns; pharmacists (and admins).
     Pharmacy,
     /// The finance station: journals, exchange desk, deadlines,
@@ -35,7 +38,9 @@ impl Route {
     pub fn allowed(self, session: &Session) -> bool {
         match self {
             Route::Cashier | Route::History => session.has(Role::Cashier),
-            Route::AdminPrices | Route::Users | Route::Ranges => session.has(Role::Admin),
+            Route::AdminPrices | Route::Users | Route::Ranges | Route::Settings => {
+                session.has(Role::Admin)
+            }
             Route::PriceBrowser => !pharmacist_only(session),
             Route::Pharmacy => session.has(Role::Pharmacist) || session.has(Role::Admin),
             Route::Finance => session.has(Role::Finance),
@@ -66,6 +71,7 @@ impl Route {
             (Route::AdminPrices, "nav.admin_prices"),
             (Route::Users, "nav.users"),
             (Route::Ranges, "nav.ranges"),
+            (Route::Settings, "nav.settings"),
             (Route::Pharmacy, "nav.pharmacy"),
             (Route::Finance, "nav.finance"),
         ]
