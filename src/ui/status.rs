@@ -156,6 +156,14 @@ impl StatusLine {
     }
 }
 
+/// An RFC 3339 time with its date, as people read it: `2026-11-22 09:00`
+/// (never the raw `2026-11-22T09:00:00+08:00`); unreadable text as stored.
+pub fn date_time(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| rfc3339.to_string())
+}
+
 /// An RFC 3339 time as a cashier reads it: `11-22 09:00` (the local time
 /// it was written in); anything unreadable is shown as stored.
 pub fn short_time(rfc3339: &str) -> String {

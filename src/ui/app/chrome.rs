@@ -32,10 +32,13 @@ impl App {
                     egui::Key::Num8,
                     egui::Key::Num9,
                 ];
+                // The finance screen keeps Ctrl+1…6 for its own tabs.
+                let shortcuts = self.route != Route::Finance;
                 for (n, (route, key)) in Route::menu(session).into_iter().enumerate() {
-                    let shortcut = DIGITS.get(n).is_some_and(|d| {
-                        ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, *d))
-                    });
+                    let shortcut = shortcuts
+                        && DIGITS.get(n).is_some_and(|d| {
+                            ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, *d))
+                        });
                     if ui
                         .selectable_label(self.route == route, tr(lang, key))
                         .on_hover_text(format!("Ctrl+{}", n + 1))
