@@ -16,7 +16,7 @@ use std::collections::HashMap;
 pub fn price_items_digest(conn: &Connection, snapshot_id: i64) -> Result<String, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT row_no, code, name, pinyin, spec, unit, unit_price, category,
-                insurance_class, barcode
+                insurance_class, barcode, aliases
          FROM price_items WHERE snapshot_id = ?1 ORDER BY code",
     )?;
     let mut rows = stmt.query([snapshot_id])?;
@@ -30,6 +30,13 @@ pub fn price_items_digest(conn: &Connection, snapshot_id: i64) -> Result<String,
             let f: String = r.get(i)?;
             h.update((f.len() as u64).to_be_bytes());
             h.update(f.as_bytes());
+        }
+        // Aliases count only when there are some, so the digests recorded
+        // before the column existed still hold.
+        let aliases: String = r.get(10)?;
+        if !aliases.is_empty() {
+            h.update((aliases.len() as u64).to_be_bytes());
+            h.update(aliases.as_bytes());
         }
     }
     Ok(hex::encode(h.finalize()))

@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, Row};
 
 const SNAPSHOT_COLUMNS: &str = "id, month, file_name, sha256, imported_by, imported_at, item_count";
 const ITEM_COLUMNS: &str =
-    "code, name, pinyin, spec, unit, unit_price, category, insurance_class, barcode";
+    "code, name, pinyin, spec, unit, unit_price, category, insurance_class, barcode, aliases";
 
 type SnapshotRow = (i64, String, String, String, String, String, i64);
 
@@ -114,6 +114,7 @@ type ItemRow = (
     String,
     String,
     String,
+    String,
 );
 
 fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
@@ -127,11 +128,12 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
         r.get(6)?,
         r.get(7)?,
         r.get(8)?,
+        r.get(9)?,
     ))
 }
 
 fn to_item(snapshot_id: i64, row: ItemRow) -> Result<PriceItem, PriceError> {
-    let (code, name, pinyin, spec, unit, price, category, insurance_class, barcode) = row;
+    let (code, name, pinyin, spec, unit, price, category, insurance_class, barcode, aliases) = row;
     let bad = |detail: String| PriceError::BadRecord {
         record: format!("price_item:{snapshot_id}/{code}"),
         detail,
@@ -149,6 +151,7 @@ fn to_item(snapshot_id: i64, row: ItemRow) -> Result<PriceItem, PriceError> {
         category,
         insurance_class,
         barcode,
+        aliases,
     })
 }
 
@@ -215,8 +218,8 @@ pub(super) fn insert_items(
 ) -> Result<(), PriceError> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO price_items(snapshot_id, row_no, code, name, pinyin, spec, unit,
-                                 unit_price, category, insurance_class, barcode)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                 unit_price, category, insurance_class, barcode, aliases)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?;
     for (i, item) in items.iter().enumerate() {
         let row_no = rows.get(i).copied().unwrap_or(i + 2) as i64;
@@ -232,6 +235,7 @@ pub(super) fn insert_items(
             item.category.zh(),
             item.insurance_class,
             item.barcode,
+            item.aliases,
         ])?;
         if (i + 1) % every == 0 {
             progress(i + 1);

@@ -83,6 +83,12 @@ pub const MIGRATIONS: &[Migration] = &[
             "his_invoices",
         ],
     },
+    Migration {
+        name: "price_aliases",
+        // 别名/俗称 of a price item; '' for items imported before.
+        sql: "ALTER TABLE price_items ADD COLUMN aliases TEXT NOT NULL DEFAULT '';",
+        append_only: &[],
+    },
 ];
 
 /// Every table declared append-only, across all migrations.

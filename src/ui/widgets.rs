@@ -110,6 +110,20 @@ pub fn notice_banner(ui: &mut egui::Ui, text: &str, close: &str) -> bool {
     dismissed
 }
 
+/// An item's name with its aliases, as lists show it:
+/// 血细胞分析(五分类)（血常规）.
+pub fn named(item: &crate::prices::PriceItem) -> String {
+    if item.aliases.trim().is_empty() {
+        item.name.clone()
+    } else {
+        format!(
+            "{}（{}）",
+            item.name,
+            item.alias_list().collect::<Vec<_>>().join("、")
+        )
+    }
+}
+
 /// The string keys of the columns every price-item table shows, in order
 /// (the cells are drawn by [`item_cells`]).
 pub const ITEM_COLUMNS: [&str; 7] = [
@@ -132,7 +146,10 @@ pub fn item_cells(
     row.col(|ui| {
         ui.monospace(&item.code);
     });
-    for text in [&item.name, &item.spec, &item.unit] {
+    row.col(|ui| {
+        ui.label(named(item));
+    });
+    for text in [&item.spec, &item.unit] {
         row.col(|ui| {
             ui.label(text);
         });

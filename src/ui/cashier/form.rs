@@ -252,7 +252,7 @@ impl CashierScreen {
                 format!(
                     "{}  {}  {}  {}/{}",
                     item.code,
-                    item.name,
+                    crate::ui::widgets::named(item),
                     item.spec,
                     item.unit_price.as_text(),
                     item.unit
@@ -385,12 +385,19 @@ impl CashierScreen {
             return;
         }
         ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+        if self.matched > self.hits.len() {
+            ui.weak(crate::ui::browser::cut_off(
+                self.hits.len(),
+                self.matched,
+                lang,
+            ));
+        }
         for (i, hit) in self.hits.iter().enumerate() {
             let item = index.item(hit.index);
             let text = format!(
                 "{}  {}  {}  {}/{}",
                 item.code,
-                item.name,
+                crate::ui::widgets::named(item),
                 item.spec,
                 item.unit_price.as_text(),
                 item.unit

@@ -190,6 +190,8 @@ pub struct CashierScreen {
     query: String,
     searched: String,
     hits: Vec<Hit>,
+    /// How many items matched the query (counted when the list is cut).
+    matched: usize,
     highlight: usize,
     /// The item chosen from the search, waiting for its quantity.
     pending: Option<usize>,
@@ -307,6 +309,12 @@ impl CashierScreen {
         self.hits = match &self.index {
             Some(index) => index.search(&self.query, OFFERED),
             None => Vec::new(),
+        };
+        self.matched = match &self.index {
+            Some(index) if self.hits.len() == OFFERED => {
+                index.count(&self.query, crate::ui::browser::COUNT_CAP)
+            }
+            _ => self.hits.len(),
         };
         self.highlight = 0;
     }
