@@ -71,6 +71,7 @@ impl StatusLine {
         // on a narrow window is cut at the right edge.
         ui.horizontal(|ui| {
             ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+            ui.spacing_mut().item_spacing.x = 5.0;
             let dash = "—".to_string();
             let show = |ui: &mut egui::Ui, key: &str, value: &str| {
                 ui.label(egui::RichText::new(tr(lang, key)).weak());
@@ -124,12 +125,12 @@ impl StatusLine {
             match &self.next_number {
                 Some((number, left)) => {
                     show(ui, "status.next_number", number);
-                    let text = left.to_string();
-                    ui.label(egui::RichText::new(tr(lang, "status.left")).weak());
+                    // "剩余 5000" kept short so the bar fits 1024 px.
+                    let text = format!("{} {left}", tr(lang, "status.left"));
                     if *left <= 20 {
                         ui.colored_label(super::widgets::RED, text);
                     } else {
-                        ui.strong(text);
+                        ui.label(text);
                     }
                     ui.separator();
                 }
