@@ -79,6 +79,9 @@ fn an_episode_is_declared_ticks_and_is_ended_by_keyboard() {
     assert_eq!(e.reason, "HIS 数据库宕机");
     assert!(e.drill);
     k.h.get_by_label_contains("0 h 00 min");
+    // The cursor is in the patient's name, ready for the first receipt.
+    k.type_text("张三");
+    assert_eq!(k.h.state().cashier().request().patient.name, "张三");
 
     // 75 minutes later, nothing typed: the status bar says so.
     clock.advance(Duration::minutes(75));

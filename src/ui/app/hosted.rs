@@ -64,6 +64,10 @@ impl App {
                 let tab = s.finance.tab;
                 s.finance.apply(FinanceAction::Tab(tab), env)
             })),
+            // The cursor goes back to the form's first field.
+            Route::Cashier => Some(Box::new(|s: &mut Screens, _: &mut ScreenEnv<'_>| {
+                s.cashier.focus_first()
+            })),
             Route::History => Some(Box::new(|s: &mut Screens, env: &mut ScreenEnv<'_>| {
                 s.history.apply(HistoryAction::Entered, env)
             })),

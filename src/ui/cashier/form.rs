@@ -441,13 +441,13 @@ impl CashierScreen {
             table = table.scroll_to_row(row, None);
         }
         table
-            .column(Column::exact(28.0))
+            .column(Column::exact(36.0))
             .column(Column::remainder().at_least(120.0).clip(true))
             .column(Column::initial(90.0).clip(true))
             .column(Column::initial(70.0))
             .column(Column::initial(60.0))
             .column(Column::initial(80.0))
-            .column(Column::exact(56.0))
+            .column(Column::exact(76.0))
             .header(20.0, |mut h| {
                 for key in [
                     "col.row",

@@ -263,6 +263,18 @@ impl CashierScreen {
         (self.index, self.ctx, self.recent, self.last, self.feedback) = keep;
     }
 
+    /// The screen came into view: the cursor to the patient's name (or to
+    /// the episode's reason when none is open).
+    pub fn focus_first(&mut self) {
+        if self.dialog.is_none() {
+            self.focus = Some(if self.pending.is_some() {
+                Field::Qty
+            } else {
+                Field::Patient
+            });
+        }
+    }
+
     /// The search index the cashier prices from (the list in force).
     pub fn index(&self) -> Option<&Arc<SearchIndex>> {
         self.index.as_ref()
