@@ -85,9 +85,14 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         name: "price_aliases",
-        // 别名/俗称 of a price item; '' for items imported before.
-        sql: "ALTER TABLE price_items ADD COLUMN aliases TEXT NOT NULL DEFAULT '';",
-        append_only: &[],
+        // 别名/俗称 of the price items that have any, by snapshot and row.
+        sql: "CREATE TABLE price_aliases (
+                  snapshot_id INTEGER NOT NULL REFERENCES price_snapshots(id),
+                  row_no      INTEGER NOT NULL,
+                  aliases     TEXT NOT NULL,
+                  PRIMARY KEY (snapshot_id, row_no)
+              );",
+        append_only: &["price_aliases"],
     },
 ];
 
