@@ -287,18 +287,6 @@ impl App {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn next_month_rolls_over_the_year() {
-        let d = |y, m| chrono::NaiveDate::from_ymd_opt(y, m, 15).unwrap();
-        assert_eq!(next_month(d(2026, 12)).to_string(), "2027-01");
-        assert_eq!(next_month(d(2026, 11)).to_string(), "2026-12");
-    }
-}
-
 /// Returns the heap's free pages to the system (glibc keeps them after a
 /// large build otherwise, and the window's resident size stays high).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -312,3 +300,15 @@ fn release_free_memory() {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn release_free_memory() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_month_rolls_over_the_year() {
+        let d = |y, m| chrono::NaiveDate::from_ymd_opt(y, m, 15).unwrap();
+        assert_eq!(next_month(d(2026, 12)).to_string(), "2027-01");
+        assert_eq!(next_month(d(2026, 11)).to_string(), "2026-12");
+    }
+}
