@@ -108,7 +108,7 @@ impl App {
                 }
                 Feedback::Failure(f) => {
                     self.notice = None;
-                    self.failure = Some(f);
+                    self.failure = Some(super::super::widgets::in_plain_words(f));
                 }
             }
         }
