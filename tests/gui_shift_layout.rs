@@ -195,3 +195,28 @@ fn a_five_item_cash_receipt_in_at_most_thirty_key_events_plus_the_name() {
     println!("5-item cash receipt: {keys} key events plus {name} for the name");
     assert!(keys <= 30, "{keys} key events");
 }
+
+/// Catches: the admin's English menu running under the language switch
+/// (entries clipped or overlapped at 1024 px), as it did on one row.
+#[test]
+fn the_english_menu_of_an_admin_fits_1024_px_without_overlap() {
+    let (_tmp, dir, _codes) = ready_terminal(true);
+    let mut h = harness(&dir, [W, H], Lang::En);
+    let mut k = Keys::new(&mut h);
+    k.log_in(ADMIN, ADMIN_PIN);
+    let session = k.h.state().session().cloned().unwrap();
+    let switch = k.h.get_by_label("English").rect();
+    let logout = k.h.get_by_label("Log out").rect();
+    let mut entries = 0;
+    for (_, key) in downtime_billing::ui::Route::menu(&session) {
+        let label = downtime_billing::i18n::tr(Lang::En, key);
+        let r = k.h.get_by_label(label).rect();
+        assert!(r.max.x <= W + 0.5, "{label} at {r:?} runs off the window");
+        assert!(
+            !r.intersects(switch) && !r.intersects(logout),
+            "{label} at {r:?} is under the switches"
+        );
+        entries += 1;
+    }
+    assert!(entries >= 8, "an admin has the whole menu");
+}
