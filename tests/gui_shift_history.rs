@@ -22,7 +22,8 @@ fn patients(h: &egui_kittest::Harness<'static, downtime_billing::ui::App>) -> Ve
 }
 
 /// Catches: the patient or date filter ignored (every receipt listed), the
-/// cashier filter dropped (ming's receipt shown to lily), Enter on an
+/// cashier filter dropped (ming's receipt shown to lily, in the history or
+/// in the cashier screen's recent list), Enter on an
 /// unchanged search not opening the highlighted receipt, and the history
 /// reachable only by the mouse (Ctrl+2).
 #[test]
@@ -42,13 +43,6 @@ fn history_finds_a_cashiers_own_receipts_by_patient_number_and_date() {
         "李四",
         &[(&codes.drug, "2")],
     );
-    let theirs = issue(
-        &dir,
-        MING,
-        "2026-11-22T09:30:00+08:00",
-        "张五",
-        &[(&codes.lab, "1")],
-    );
     let c = issue(
         &dir,
         LILY,
@@ -56,10 +50,20 @@ fn history_finds_a_cashiers_own_receipts_by_patient_number_and_date() {
         "张三丰",
         &[(&codes.exam, "1")],
     );
+    let theirs = issue(
+        &dir,
+        MING,
+        "2026-11-22T09:45:00+08:00",
+        "张五",
+        &[(&codes.lab, "1")],
+    );
 
     let mut h = harness(&dir, [1024.0, 600.0], Lang::Zh);
     let mut k = Keys::new(&mut h);
     k.log_in(LILY, LILY_PIN);
+    // The cashier screen's recent receipts are hers too: the terminal's
+    // newest (ming's) is not the one F8/F9 would act on.
+    assert_eq!(k.h.state().cashier().selected_recent().unwrap().number, c);
     k.press_with(egui::Modifiers::COMMAND, egui::Key::Num2);
     assert_eq!(k.h.state().route(), Route::History);
     // On entry: this cashier's receipts, newest first; ming's is not there.
