@@ -68,6 +68,7 @@ fn load_30k() -> Vec<PriceItem> {
                 category: Category::parse(&r[6]).expect("a category"),
                 insurance_class: r[7].to_string(),
                 barcode: r[8].to_string(),
+                aliases: String::new(),
             }
         })
         .collect()
@@ -107,6 +108,7 @@ fn load_50k() -> Vec<PriceItem> {
                 .to_string(),
             name,
             barcode,
+            aliases: String::new(),
             ..b.clone()
         });
     }

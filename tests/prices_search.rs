@@ -29,6 +29,7 @@ fn load_30k() -> Vec<PriceItem> {
                 category: Category::parse(&r[6]).unwrap(),
                 insurance_class: r[7].to_string(),
                 barcode: r[8].to_string(),
+                aliases: String::new(),
             }
         })
         .collect()
@@ -45,6 +46,7 @@ fn item(code: &str, name: &str, pinyin: &str, barcode: &str) -> PriceItem {
         category: Category::WesternDrug,
         insurance_class: "甲".into(),
         barcode: barcode.into(),
+        aliases: String::new(),
     }
 }
 
@@ -216,7 +218,8 @@ fn ranking_between_tiers_on_hand_made_items() {
         item("B100", "盐酸小檗碱片", "", "YS"),       // barcode YS
         item("YS", "维生素C", "", ""),                // exact code
         item("YS20", "碘伏", "", ""),                 // code prefix
-        item("C9", "含YS字样的材料", "", ""),         // name substring
+        item("C9", "含YS字样的材料", "", ""),         // abbreviation: YS as a word
+        item("C12", "含AYSB字样的材料", "", ""),      // name substring (inside a word)
         item("C10", "复方甘草片", "FFGCP FFYSP", ""), // file reading: substring
         item("C11", "阿莫西林", "", ""),              // no match
         item("AYS", "阿莫西林", "", ""),              // code substring
@@ -233,8 +236,9 @@ fn ranking_between_tiers_on_hand_made_items() {
             ("B100", MatchKind::ExactBarcode),
             ("YS1", MatchKind::CodePrefix),
             ("YS20", MatchKind::CodePrefix),
+            ("C9", MatchKind::NameAbbreviation),
             ("D1", MatchKind::PinyinPrefix),
-            ("C9", MatchKind::NameSubstring),
+            ("C12", MatchKind::NameSubstring),
             ("C10", MatchKind::PinyinSubstring),
             ("AYS", MatchKind::CodeSubstring),
         ]
@@ -268,6 +272,15 @@ fn readings_of(items: &[PriceItem]) -> Vec<(Vec<String>, Vec<String>)> {
         .collect()
 }
 
+/// `q` in `name` with no ASCII letter right before or after it.
+fn latin_word(name: &str, q: &str) -> bool {
+    let b = name.as_bytes();
+    name.match_indices(q).any(|(at, _)| {
+        (at == 0 || !b[at - 1].is_ascii_alphabetic())
+            && b.get(at + q.len()).is_none_or(|c| !c.is_ascii_alphabetic())
+    })
+}
+
 fn reference(
     items: &[PriceItem],
     readings: &[(Vec<String>, Vec<String>)],
@@ -296,8 +309,16 @@ fn reference(
             Some((MatchKind::ExactCode, 0))
         } else if !it.barcode.is_empty() && it.barcode.to_uppercase() == q {
             Some((MatchKind::ExactBarcode, 0))
+        } else if it.name.to_uppercase() == q {
+            Some((MatchKind::ExactName, 0))
         } else if code.starts_with(&q) {
             Some((MatchKind::CodePrefix, 0))
+        } else if alnum
+            && q.len() >= 2
+            && q.bytes().any(|b| b.is_ascii_alphabetic())
+            && latin_word(&it.name.to_uppercase(), &q)
+        {
+            Some((MatchKind::NameAbbreviation, 0))
         } else if let Some(layer) = pinyin(&|r| alnum && r.starts_with(&q)) {
             Some((MatchKind::PinyinPrefix, layer))
         } else if it.name.to_uppercase().contains(&q) {

@@ -15,9 +15,11 @@ use std::collections::HashMap;
 /// and [`price_snapshots`] compares it with the items found later.
 pub fn price_items_digest(conn: &Connection, snapshot_id: i64) -> Result<String, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT row_no, code, name, pinyin, spec, unit, unit_price, category,
-                insurance_class, barcode
-         FROM price_items WHERE snapshot_id = ?1 ORDER BY code",
+        "SELECT i.row_no, i.code, i.name, i.pinyin, i.spec, i.unit, i.unit_price, i.category,
+                i.insurance_class, i.barcode, coalesce(a.aliases, '')
+         FROM price_items i LEFT JOIN price_aliases a
+           ON a.snapshot_id = i.snapshot_id AND a.row_no = i.row_no
+         WHERE i.snapshot_id = ?1 ORDER BY i.code",
     )?;
     let mut rows = stmt.query([snapshot_id])?;
     let mut h = Sha256::new();
@@ -30,6 +32,13 @@ pub fn price_items_digest(conn: &Connection, snapshot_id: i64) -> Result<String,
             let f: String = r.get(i)?;
             h.update((f.len() as u64).to_be_bytes());
             h.update(f.as_bytes());
+        }
+        // Aliases count only when there are some, so the digests recorded
+        // before the column existed still hold.
+        let aliases: String = r.get(10)?;
+        if !aliases.is_empty() {
+            h.update((aliases.len() as u64).to_be_bytes());
+            h.update(aliases.as_bytes());
         }
     }
     Ok(hex::encode(h.finalize()))

@@ -10,8 +10,12 @@ use crate::money::UnitPrice;
 use rusqlite::{Connection, OptionalExtension, Row};
 
 const SNAPSHOT_COLUMNS: &str = "id, month, file_name, sha256, imported_by, imported_at, item_count";
-const ITEM_COLUMNS: &str =
-    "code, name, pinyin, spec, unit, unit_price, category, insurance_class, barcode";
+const ITEM_COLUMNS: &str = "i.code, i.name, i.pinyin, i.spec, i.unit, i.unit_price, i.category,
+     i.insurance_class, i.barcode, coalesce(a.aliases, '')";
+/// Items with their aliases (kept in a table of their own, one row per
+/// item that has any).
+const ITEMS_FROM: &str = "price_items i LEFT JOIN price_aliases a
+     ON a.snapshot_id = i.snapshot_id AND a.row_no = i.row_no";
 
 type SnapshotRow = (i64, String, String, String, String, String, i64);
 
@@ -114,6 +118,7 @@ type ItemRow = (
     String,
     String,
     String,
+    String,
 );
 
 fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
@@ -127,11 +132,12 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
         r.get(6)?,
         r.get(7)?,
         r.get(8)?,
+        r.get(9)?,
     ))
 }
 
 fn to_item(snapshot_id: i64, row: ItemRow) -> Result<PriceItem, PriceError> {
-    let (code, name, pinyin, spec, unit, price, category, insurance_class, barcode) = row;
+    let (code, name, pinyin, spec, unit, price, category, insurance_class, barcode, aliases) = row;
     let bad = |detail: String| PriceError::BadRecord {
         record: format!("price_item:{snapshot_id}/{code}"),
         detail,
@@ -149,13 +155,15 @@ fn to_item(snapshot_id: i64, row: ItemRow) -> Result<PriceItem, PriceError> {
         category,
         insurance_class,
         barcode,
+        aliases,
     })
 }
 
 /// The items of a snapshot in the order of the file they came from.
 pub fn items(conn: &Connection, snapshot_id: i64) -> Result<Vec<PriceItem>, PriceError> {
-    let sql =
-        format!("SELECT {ITEM_COLUMNS} FROM price_items WHERE snapshot_id = ?1 ORDER BY row_no");
+    let sql = format!(
+        "SELECT {ITEM_COLUMNS} FROM {ITEMS_FROM} WHERE i.snapshot_id = ?1 ORDER BY i.row_no"
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
         .query_map([snapshot_id], item_row)?
@@ -170,7 +178,7 @@ pub fn find_item(
     code: &str,
 ) -> Result<Option<PriceItem>, PriceError> {
     let sql =
-        format!("SELECT {ITEM_COLUMNS} FROM price_items WHERE snapshot_id = ?1 AND code = ?2");
+        format!("SELECT {ITEM_COLUMNS} FROM {ITEMS_FROM} WHERE i.snapshot_id = ?1 AND i.code = ?2");
     let row = conn
         .prepare_cached(&sql)?
         .query_row(rusqlite::params![snapshot_id, code], item_row)
@@ -218,6 +226,9 @@ pub(super) fn insert_items(
                                  unit_price, category, insurance_class, barcode)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
+    let mut aliases = conn.prepare_cached(
+        "INSERT INTO price_aliases(snapshot_id, row_no, aliases) VALUES (?1, ?2, ?3)",
+    )?;
     for (i, item) in items.iter().enumerate() {
         let row_no = rows.get(i).copied().unwrap_or(i + 2) as i64;
         stmt.execute(rusqlite::params![
@@ -233,6 +244,9 @@ pub(super) fn insert_items(
             item.insurance_class,
             item.barcode,
         ])?;
+        if !item.aliases.trim().is_empty() {
+            aliases.execute(rusqlite::params![snapshot_id, row_no, item.aliases])?;
+        }
         if (i + 1) % every == 0 {
             progress(i + 1);
         }

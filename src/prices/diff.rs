@@ -150,6 +150,7 @@ mod tests {
             category: Category::Treatment,
             insurance_class: String::new(),
             barcode: String::new(),
+            aliases: String::new(),
         }
     }
 

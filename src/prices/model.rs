@@ -162,6 +162,20 @@ pub struct PriceItem {
     /// 甲 / 乙 / 丙 or empty.
     pub insurance_class: String,
     pub barcode: String,
+    /// What else the item is called (别名/俗称 column: 血常规 for
+    /// 血细胞分析(五分类)), as the file gave it; empty when none.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub aliases: String,
+}
+
+impl PriceItem {
+    /// The aliases one by one (the column separates them with 、 ; / |).
+    pub fn alias_list(&self) -> impl Iterator<Item = &str> {
+        self.aliases
+            .split(['、', ';', '；', '/', '|', ',', '，'])
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+    }
 }
 
 /// An imported, immutable monthly price list.

@@ -4,15 +4,21 @@
 //! under a millisecond on 50k items. The index is built once per snapshot
 //! and keeps each field in one contiguous buffer laid out in the order
 //! results are shown within a tier (shorter name first, then code). The
-//! tiers are searched best first (exact code, exact barcode, code prefix,
-//! pinyin-initials prefix, name substring, pinyin substring, and last code
-//! substring so that a digit always finds something): prefix tiers
+//! tiers are searched best first (exact code, exact barcode, exact name,
+//! code prefix, a Latin abbreviation in the name, pinyin-initials prefix,
+//! name substring, pinyin substring, and last code substring so that a
+//! digit always finds something): prefix tiers
 //! by binary search over sorted keys, substring tiers with `memchr::memmem`
 //! over the buffers. Because the buffers are already in display order, the
 //! scan stops as soon as `limit` hits are found: those are certain to be the
 //! top ones. Each buffer is cut into ~16 KiB blocks with a bitmap of their
 //! byte trigrams, so a query that matches little or nothing skips most of
 //! the bytes instead of reading megabytes.
+//!
+//! Latin abbreviations are words cashiers type (CT, DR, MR, MRI): a query
+//! of two or more letters found in a name as a word of its own (not inside
+//! a longer Latin word) ranks above the pinyin-initials matches, so `ct`
+//! finds the CT scans before 穿刺.
 //!
 //! Pinyin readings come in two layers: the likely ones (the file's column,
 //! the first computed combination, the HIS-style one without Latin
@@ -35,8 +41,13 @@ pub enum MatchKind {
     ExactCode,
     /// The query is the item's barcode (a scanner typed it).
     ExactBarcode,
+    /// The query is the item's whole name.
+    ExactName,
     /// The item code starts with the query.
     CodePrefix,
+    /// The item name holds the query as a Latin word of its own (CT, DR,
+    /// MRI in 「X线计算机体层(CT)平扫」).
+    NameAbbreviation,
     /// One of the item's pinyin-initials readings starts with the query.
     PinyinPrefix,
     /// The item name contains the query.
@@ -54,7 +65,9 @@ impl MatchKind {
         match self {
             MatchKind::ExactCode => "exact_code",
             MatchKind::ExactBarcode => "exact_barcode",
+            MatchKind::ExactName => "exact_name",
             MatchKind::CodePrefix => "code_prefix",
+            MatchKind::NameAbbreviation => "name_abbreviation",
             MatchKind::PinyinPrefix => "pinyin_prefix",
             MatchKind::NameSubstring => "name_substring",
             MatchKind::PinyinSubstring => "pinyin_substring",
@@ -74,6 +87,8 @@ pub struct Hit {
 /// Separates entries in the substring buffers; never part of a query (a
 /// query is trimmed and control characters cannot be typed into it).
 const SEP: u8 = b'\n';
+/// Separates a name from its aliases, and the aliases, in the name buffer.
+const ALIAS_SEP: u8 = 0x1F;
 /// Separates readings of one item in the pinyin buffer.
 const READING_SEP: u8 = b' ';
 /// Above this many matching keys a pinyin prefix is looked up by scanning
@@ -112,6 +127,9 @@ pub struct SearchIndex {
     name_buf: Vec<u8>,
     name_starts: Vec<u32>,
     name_blocks: Blocks,
+    /// Item indices sorted by upper-cased name, then rank: an exact name is
+    /// a range of it.
+    name_sorted: Vec<u32>,
 }
 
 impl SearchIndex {
@@ -175,6 +193,14 @@ impl SearchIndex {
             let idx = i as usize;
             name_starts.push(name_buf.len() as u32);
             name_buf.extend_from_slice(upper_names[idx].as_bytes());
+            // Aliases follow the name in its entry: found by the name
+            // tiers, never part of the exact name.
+            let mut alias_readings = Vec::new();
+            for alias in items[idx].alias_list() {
+                name_buf.push(ALIAS_SEP);
+                name_buf.extend_from_slice(clean_upper(alias).as_bytes());
+                alias_readings.extend(initials_list(alias).into_iter().take(1));
+            }
             name_buf.push(SEP);
             let name = items[idx].name.as_str();
             let (from_name, his_style) = computed
@@ -186,6 +212,7 @@ impl SearchIndex {
                 rank as u32,
                 &items[idx].pinyin,
                 (from_name, his_style.as_deref()),
+                &alias_readings,
                 &mut scratch,
             );
         }
@@ -195,6 +222,8 @@ impl SearchIndex {
 
         let code_blocks = Blocks::build(&code_buf, &code_starts);
         let name_blocks = Blocks::build(&name_buf, &name_starts);
+        let mut name_sorted: Vec<u32> = order.clone();
+        name_sorted.sort_by(|&a, &b| upper_names[a as usize].cmp(&upper_names[b as usize]));
 
         SearchIndex {
             items,
@@ -211,6 +240,7 @@ impl SearchIndex {
             name_buf,
             name_starts,
             name_blocks,
+            name_sorted,
         }
     }
 
@@ -285,11 +315,34 @@ impl SearchIndex {
                 return run.hits;
             }
         }
+        let names_from = self.name_sorted.partition_point(|&i| self.name_of(i) < qb);
+        for &i in &self.name_sorted[names_from..] {
+            if self.name_of(i) != qb {
+                break;
+            }
+            if run.push(i, MatchKind::ExactName) {
+                return run.hits;
+            }
+        }
         if self.code_prefix(codes_from, qb, &mut run) {
             return run.hits;
         }
         // Readings hold only letters and digits: other queries cannot match.
         let pinyin_like = qb.iter().all(u8::is_ascii_alphanumeric);
+        if pinyin_like
+            && qb.len() >= 2
+            && qb.iter().any(u8::is_ascii_alphabetic)
+            && Self::scan(
+                Text::new(&self.name_buf, &self.name_starts, &self.name_blocks),
+                &self.order,
+                qb,
+                Boundary::LatinWord,
+                MatchKind::NameAbbreviation,
+                &mut run,
+            )
+        {
+            return run.hits;
+        }
         if pinyin_like
             && (self.pinyin_prefix(&self.likely, qb, &mut run)
                 || self.pinyin_prefix(&self.other, qb, &mut run))
@@ -300,7 +353,7 @@ impl SearchIndex {
             Text::new(&self.name_buf, &self.name_starts, &self.name_blocks),
             &self.order,
             qb,
-            false,
+            Boundary::Any,
             MatchKind::NameSubstring,
             &mut run,
         ) {
@@ -312,7 +365,7 @@ impl SearchIndex {
                     layer.text(),
                     &self.order,
                     qb,
-                    false,
+                    Boundary::Any,
                     MatchKind::PinyinSubstring,
                     &mut run,
                 ) {
@@ -324,11 +377,27 @@ impl SearchIndex {
             Text::new(&self.code_buf, &self.code_starts, &self.code_blocks),
             &self.order,
             qb,
-            false,
+            Boundary::Any,
             MatchKind::CodeSubstring,
             &mut run,
         );
         run.hits
+    }
+
+    /// How many items match `query`, counted up to `cap` (a list cut off
+    /// says "first 50 of 312"; past the cap it says "of 1000+"). Costs a
+    /// search with `cap` as its limit.
+    pub fn count(&self, query: &str, cap: usize) -> usize {
+        self.search(query, cap).len()
+    }
+
+    /// The item's upper-cased name (without its aliases).
+    fn name_of(&self, item: u32) -> &[u8] {
+        let rank = self.rank_of[item as usize] as usize;
+        let (from, to) = (self.name_starts[rank], self.name_starts[rank + 1] - 1);
+        let entry = &self.name_buf[from as usize..to as usize];
+        let end = memchr::memchr(ALIAS_SEP, entry).unwrap_or(entry.len());
+        &entry[..end]
     }
 
     fn code_of(&self, item: u32) -> &[u8] {
@@ -368,7 +437,7 @@ impl SearchIndex {
                 layer.text(),
                 &self.order,
                 q,
-                true,
+                Boundary::WordStart,
                 MatchKind::PinyinPrefix,
                 run,
             );
@@ -396,7 +465,7 @@ impl SearchIndex {
         text: Text<'_>,
         order: &[u32],
         q: &[u8],
-        at_word_start: bool,
+        boundary: Boundary,
         kind: MatchKind,
         run: &mut Run,
     ) -> bool {
@@ -423,7 +492,17 @@ impl SearchIndex {
                     break;
                 };
                 let at = pos + off;
-                if at_word_start && at > 0 && !matches!(buf[at - 1], SEP | READING_SEP) {
+                let fits = match boundary {
+                    Boundary::Any => true,
+                    Boundary::WordStart => at == 0 || matches!(buf[at - 1], SEP | READING_SEP),
+                    Boundary::LatinWord => {
+                        (at == 0 || !buf[at - 1].is_ascii_alphabetic())
+                            && buf
+                                .get(at + q.len())
+                                .is_none_or(|b| !b.is_ascii_alphabetic())
+                    }
+                };
+                if !fits {
                     pos = at + 1;
                     continue;
                 }
@@ -442,6 +521,17 @@ impl SearchIndex {
         }
         false
     }
+}
+
+/// Where a match must sit in a scanned entry.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Boundary {
+    /// Anywhere.
+    Any,
+    /// At the start of an entry or of one of its readings.
+    WordStart,
+    /// As a Latin word of its own: no ASCII letter right before or after.
+    LatinWord,
 }
 
 /// A rank-ordered buffer to scan: entries separated by `SEP`, their
@@ -673,6 +763,7 @@ fn push_readings(
     rank: u32,
     pinyin_column: &str,
     (from_name, his_style): (&[String], Option<&str>),
+    aliases: &[String],
     scratch: &mut Vec<u8>,
 ) {
     let l0 = likely.begin();
@@ -720,6 +811,12 @@ fn push_readings(
     {
         likely.add(l0, rank, r);
     }
+    // An alias is a name people use: its reading is a likely one.
+    for r in aliases.iter().map(String::as_bytes) {
+        if !r.is_empty() && !likely.holds(l0, r) && !other.holds(o0, r) {
+            likely.add(l0, rank, r);
+        }
+    }
     likely.end();
     other.end();
 }
@@ -741,6 +838,7 @@ mod tests {
             category: Category::WesternDrug,
             insurance_class: String::new(),
             barcode: barcode.into(),
+            aliases: String::new(),
         }
     }
 
@@ -802,7 +900,9 @@ mod tests {
         assert_eq!(a[0].0, "阿莫西林胶囊");
         let r = names(&ix, "r");
         assert_eq!(r[0], ("人参归脾丸".into(), MatchKind::PinyinPrefix));
-        assert_eq!(names(&ix, "b6")[0].1, MatchKind::NameSubstring);
+        // A Latin word of its own in the name (维生素B6) ranks as an
+        // abbreviation.
+        assert_eq!(names(&ix, "b6")[0].1, MatchKind::NameAbbreviation);
         assert_eq!(names(&ix, "rsg")[0].0, "人参归脾丸");
     }
 

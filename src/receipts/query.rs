@@ -529,3 +529,84 @@ pub fn count_issued(conn: &Connection, terminal: &str) -> Result<u64, ReceiptErr
         .query_row([terminal], |r| r.get(0))?;
     Ok(n as u64)
 }
+
+/// What the receipt history (收费记录) is narrowed by; every part is
+/// optional and they all apply together.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    /// Part of the number (`00000012`, `12`).
+    pub number: String,
+    /// Part of the patient's name.
+    pub patient: String,
+    /// The local date of issue.
+    pub date: Option<chrono::NaiveDate>,
+    pub status: Option<Status>,
+    /// Only this cashier's receipts (a cashier sees their own).
+    pub cashier: Option<String>,
+}
+
+/// What a search found: the newest `limit` matching rows, and how many
+/// matched in all (the screen says when the list was cut off).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Found {
+    pub rows: Vec<ReceiptRow>,
+    pub matched: usize,
+}
+
+/// A terminal's receipts matching `filter`, newest first.
+pub fn search(
+    conn: &Connection,
+    terminal: &str,
+    filter: &Filter,
+    limit: usize,
+) -> Result<Found, ReceiptError> {
+    let like = |s: &str| {
+        let t = s.trim();
+        (!t.is_empty()).then(|| {
+            let escaped = t
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        })
+    };
+    let mut st = conn.prepare_cached(
+        "SELECT number FROM receipts
+          WHERE terminal = ?1
+            AND (?2 IS NULL OR number LIKE ?2 ESCAPE '\\')
+            AND (?3 IS NULL OR patient_name LIKE ?3 ESCAPE '\\')
+            AND (?4 IS NULL OR substr(issued_at, 1, 10) = ?4)
+            AND (?5 IS NULL OR cashier = ?5)
+          ORDER BY id DESC",
+    )?;
+    let numbers = st
+        .query_map(
+            rusqlite::params![
+                terminal,
+                like(&filter.number),
+                like(&filter.patient),
+                filter.date.map(|d| d.to_string()),
+                filter.cashier,
+            ],
+            |r| r.get(0),
+        )?
+        .collect::<Result<Vec<String>, _>>()?;
+    let Some(status) = filter.status else {
+        let matched = numbers.len();
+        let rows = rows(conn, numbers.into_iter().take(limit).collect())?;
+        return Ok(Found { rows, matched });
+    };
+    // The status is derived: read each candidate and keep those that match.
+    let mut found = Found::default();
+    for number in numbers {
+        for row in rows(conn, vec![number])? {
+            if row.status == status {
+                found.matched += 1;
+                if found.rows.len() < limit {
+                    found.rows.push(row);
+                }
+            }
+        }
+    }
+    Ok(found)
+}

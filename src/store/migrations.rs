@@ -93,6 +93,17 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../audit/keyed.sql"),
         append_only: &[],
     },
+    Migration {
+        name: "price_aliases",
+        // 别名/俗称 of the price items that have any, by snapshot and row.
+        sql: "CREATE TABLE price_aliases (
+                  snapshot_id INTEGER NOT NULL REFERENCES price_snapshots(id),
+                  row_no      INTEGER NOT NULL,
+                  aliases     TEXT NOT NULL,
+                  PRIMARY KEY (snapshot_id, row_no)
+              );",
+        append_only: &["price_aliases"],
+    },
 ];
 
 /// Every table declared append-only, across all migrations.

@@ -77,6 +77,8 @@ pub struct App {
     /// The reason typed into the banner.
     verify_reason: String,
     jobs: prices::Jobs,
+    /// The widget with the cursor at the end of the last frame.
+    last_focus: Option<egui::Id>,
 }
 
 impl App {
@@ -117,6 +119,7 @@ impl App {
             verify_hold: None,
             verify_reason: String::new(),
             jobs: prices::Jobs::default(),
+            last_focus: None,
         };
         if app.data_dir.is_set_up() {
             app.route = Route::Login;
@@ -184,6 +187,11 @@ impl App {
         &self.screens.finance
     }
 
+    /// The receipt history's state (tests read what it found).
+    pub fn history(&self) -> &super::history::HistoryScreen {
+        &self.screens.history
+    }
+
     pub fn pharmacy(&self) -> &PharmacyScreen {
         &self.screens.pharmacy
     }
@@ -225,6 +233,10 @@ impl App {
             }
             Command::Go(route) => {
                 if self.session.as_ref().is_some_and(|s| route.allowed(s)) {
+                    // A message belongs to the screen it came from.
+                    if route != self.route {
+                        (self.notice, self.failure) = (None, None);
+                    }
                     self.route = route;
                     if route.needs_index() {
                         self.ensure_index(ctx);
@@ -300,6 +312,16 @@ impl App {
                     s.cashier.apply(a, env)
                 });
             }
+            Route::History => {
+                return host(self.screens.history.ui(ui, lang), |s, a, env| {
+                    s.history.apply(a, env)
+                });
+            }
+            Route::Settings => {
+                return host(self.screens.settings.ui(ui, lang), |s, a, env| {
+                    s.settings.apply(a, env)
+                });
+            }
             Route::Pharmacy => {
                 return host(self.screens.pharmacy.ui(ui, lang), |s, a, env| {
                     s.pharmacy.apply(a, env)
@@ -332,9 +354,20 @@ impl eframe::App for App {
         {
             ctx.request_repaint_after(std::time::Duration::from_secs_f64(wait.max(0.1)));
         }
+        // The status bar's clock: the episode's duration ticks on its own,
+        // not only after an action.
+        if self.session.is_some() {
+            self.status.now = Some(self.clock.now());
+            if self.status.episode.is_some() {
+                ctx.request_repaint_after(std::time::Duration::from_secs(15));
+            }
+        }
         let lang = self.lang;
         let mut cmds = Vec::new();
         let mut hosted = None;
+        // Where the cursor was last frame: Esc on a message gives it back
+        // there (egui drops the focus on Esc before the frame is drawn).
+        let focused = self.last_focus;
         egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui, &mut cmds));
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status.ui(ui, lang));
         egui::CentralPanel::default().show(ui, |ui| {
@@ -373,7 +406,19 @@ impl eframe::App for App {
                 cmds.push(Command::DismissNotice);
             }
             hosted = self.screen_ui(ui, &mut cmds);
+            // Esc closes the message when the screen did not use it (a
+            // dialog or a field takes it first).
+            if (self.failure.is_some() || self.notice.is_some())
+                && !self.lock.locked()
+                && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
+            {
+                (self.notice, self.failure) = (None, None);
+                if let Some(id) = focused {
+                    ui.memory_mut(|m| m.request_focus(id));
+                }
+            }
         });
+        self.last_focus = ctx.memory(|m| m.focused());
         if let Some(run) = hosted {
             self.run_hosted(&ctx, run);
         }

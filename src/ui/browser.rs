@@ -14,6 +14,28 @@ use std::sync::Arc;
 
 /// Results shown at most; the index stops once it has these.
 pub const RESULT_LIMIT: usize = 50;
+/// Matches are counted up to this many when the list is cut off.
+pub const COUNT_CAP: usize = 1000;
+
+/// "312 results", or when cut off "first 50 of 312" ("of 1000+" past the
+/// count's cap).
+pub fn cut_off(shown: usize, matched: usize, lang: Lang) -> String {
+    let total = if matched >= COUNT_CAP {
+        format!("{COUNT_CAP}+")
+    } else {
+        matched.to_string()
+    };
+    if matched > shown {
+        lang.pick(
+            &format!("显示前 {shown} 项，共 {total} 项"),
+            &format!("first {shown} of {total}"),
+        )
+        .to_string()
+    } else {
+        lang.pick(&format!("{shown} 项结果"), &format!("{shown} results"))
+            .to_string()
+    }
+}
 
 #[derive(Default)]
 pub struct BrowserScreen {
@@ -28,6 +50,8 @@ pub struct BrowserScreen {
     query: String,
     searched: String,
     hits: Vec<Hit>,
+    /// How many items matched (counted up to [`COUNT_CAP`]).
+    matched: usize,
     highlight: usize,
     scroll_to_highlight: bool,
     /// Put the cursor in the search box once, when the screen first shows.
@@ -56,6 +80,10 @@ impl BrowserScreen {
         self.hits = match &self.index {
             Some(index) => index.search(&self.query, RESULT_LIMIT),
             None => Vec::new(),
+        };
+        self.matched = match &self.index {
+            Some(index) if self.hits.len() == RESULT_LIMIT => index.count(&self.query, COUNT_CAP),
+            _ => self.hits.len(),
         };
         self.highlight = 0;
         self.scroll_to_highlight = true;
@@ -131,11 +159,7 @@ impl BrowserScreen {
         });
         self.refresh_hits();
         if self.index.is_some() && !self.query.trim().is_empty() {
-            ui.label(format!(
-                "{} {}",
-                self.hits.len(),
-                tr(lang, "browser.results")
-            ));
+            ui.label(cut_off(self.hits.len(), self.matched, lang));
         }
         ui.add_space(4.0);
         self.table(ui, lang);

@@ -363,7 +363,7 @@ impl PricesAdminScreen {
                             ui.label(&s.imported_by);
                         });
                         row.col(|ui| {
-                            ui.label(&s.imported_at);
+                            ui.label(crate::ui::status::date_time(&s.imported_at));
                         });
                         row.col(|ui| {
                             ui.label(s.item_count.to_string());

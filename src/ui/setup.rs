@@ -77,12 +77,25 @@ impl SetupScreen {
                     160.0,
                 );
                 ui.end_row();
-                ui.label(tr(lang, "setup.key_file"));
+                let l = ui.label(tr(lang, "setup.key_file"));
                 ui.horizontal(|ui| {
-                    match &self.key_file {
-                        Some(p) => ui.monospace(p.display().to_string()),
-                        None => ui.weak(tr(lang, "setup.key_new")),
-                    };
+                    // The path can be typed: a desktop without a file dialog
+                    // service (no portal) opens no window on "choose".
+                    let mut text = self
+                        .key_file
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default();
+                    let r = ui
+                        .add(
+                            egui::TextEdit::singleline(&mut text)
+                                .hint_text(tr(lang, "setup.key_new"))
+                                .desired_width(260.0),
+                        )
+                        .labelled_by(l.id);
+                    if r.changed() {
+                        self.key_file = (!text.trim().is_empty()).then(|| PathBuf::from(&text));
+                    }
                     if ui.button(tr(lang, "setup.key_choose")).clicked() {
                         // A native dialog blocks this frame briefly; nothing
                         // else is running during first-run setup.

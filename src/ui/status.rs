@@ -67,7 +67,11 @@ impl StatusLine {
     }
 
     pub fn ui(&self, ui: &mut egui::Ui, lang: Lang) {
-        ui.horizontal_wrapped(|ui| {
+        // One line: a label is never broken mid-word; what does not fit
+        // on a narrow window is cut at the right edge.
+        ui.horizontal(|ui| {
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+            ui.spacing_mut().item_spacing.x = 5.0;
             let dash = "—".to_string();
             let show = |ui: &mut egui::Ui, key: &str, value: &str| {
                 ui.label(egui::RichText::new(tr(lang, key)).weak());
@@ -121,12 +125,12 @@ impl StatusLine {
             match &self.next_number {
                 Some((number, left)) => {
                     show(ui, "status.next_number", number);
-                    let text = left.to_string();
-                    ui.label(egui::RichText::new(tr(lang, "status.left")).weak());
+                    // "剩余 5000" kept short so the bar fits 1024 px.
+                    let text = format!("{} {left}", tr(lang, "status.left"));
                     if *left <= 20 {
                         ui.colored_label(super::widgets::RED, text);
                     } else {
-                        ui.strong(text);
+                        ui.label(text);
                     }
                     ui.separator();
                 }
@@ -137,7 +141,12 @@ impl StatusLine {
                 }
             }
             ui.label(egui::RichText::new(tr(lang, "status.last_backup")).weak());
-            let text = self.last_backup.as_ref().unwrap_or(&dash);
+            let text = self
+                .last_backup
+                .as_deref()
+                .map(short_time)
+                .unwrap_or_else(|| dash.clone());
+            let text = &text;
             if self.backup_stale {
                 // Red: no backup yet, or older than the configured age.
                 ui.colored_label(super::widgets::RED, text);
@@ -146,4 +155,20 @@ impl StatusLine {
             }
         });
     }
+}
+
+/// An RFC 3339 time with its date, as people read it: `2026-11-22 09:00`
+/// (never the raw `2026-11-22T09:00:00+08:00`); unreadable text as stored.
+pub fn date_time(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| rfc3339.to_string())
+}
+
+/// An RFC 3339 time as a cashier reads it: `11-22 09:00` (the local time
+/// it was written in); anything unreadable is shown as stored.
+pub fn short_time(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.format("%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| rfc3339.to_string())
 }

@@ -120,7 +120,7 @@ impl UsersScreen {
                                 }
                             });
                             row.col(|ui| {
-                                ui.label(&u.created_at);
+                                ui.label(crate::ui::status::date_time(&u.created_at));
                             });
                         });
                     }

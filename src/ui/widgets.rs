@@ -114,6 +114,20 @@ pub fn notice_banner(ui: &mut egui::Ui, text: &str, close: &str) -> bool {
     dismissed
 }
 
+/// An item's name with its aliases, as lists show it:
+/// 血细胞分析(五分类)（血常规）.
+pub fn named(item: &crate::prices::PriceItem) -> String {
+    if item.aliases.trim().is_empty() {
+        item.name.clone()
+    } else {
+        format!(
+            "{}（{}）",
+            item.name,
+            item.alias_list().collect::<Vec<_>>().join("、")
+        )
+    }
+}
+
 /// The string keys of the columns every price-item table shows, in order
 /// (the cells are drawn by [`item_cells`]).
 pub const ITEM_COLUMNS: [&str; 7] = [
@@ -136,7 +150,10 @@ pub fn item_cells(
     row.col(|ui| {
         ui.monospace(&item.code);
     });
-    for text in [&item.name, &item.spec, &item.unit] {
+    row.col(|ui| {
+        ui.label(named(item));
+    });
+    for text in [&item.spec, &item.unit] {
         row.col(|ui| {
             ui.label(text);
         });
@@ -152,4 +169,93 @@ pub fn item_cells(
     row.col(|ui| {
         ui.label(&item.insurance_class);
     });
+}
+
+/// A library message in the user's words: a leading request path
+/// (`reason：`, `lines[1].qty: `, `payments[0].reference：`) becomes the
+/// label a person knows, or goes when there is none to say.
+pub fn in_plain_words(mut f: Failure) -> Failure {
+    f.zh = plain(&f.zh, "：", Lang::Zh);
+    f.en = plain(&f.en, ": ", Lang::En);
+    f
+}
+
+fn plain(text: &str, sep: &str, lang: Lang) -> String {
+    let Some((head, rest)) = text.split_once(sep) else {
+        return text.to_string();
+    };
+    let is_path = !head.is_empty()
+        && head.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '[' | ']')
+        });
+    if !is_path {
+        return text.to_string();
+    }
+    let line = head
+        .strip_prefix("lines[")
+        .and_then(|r| r.split(']').next())
+        .and_then(|n| n.parse::<usize>().ok());
+    let label = match (head, line) {
+        (h, Some(i)) if h.ends_with(".qty") => {
+            format!(
+                "{}{}{}",
+                lang.pick("第 ", "line "),
+                i + 1,
+                lang.pick(" 行数量", " quantity")
+            )
+        }
+        (_, Some(i)) => format!(
+            "{}{}{}",
+            lang.pick("第 ", "line "),
+            i + 1,
+            lang.pick(" 行", "")
+        ),
+        ("reason", _) => lang.pick("原因", "reason").into(),
+        ("line" | "lines", _) => lang.pick("收费项目", "items").into(),
+        ("qty", _) => lang.pick("数量", "quantity").into(),
+        ("amount", _) => lang.pick("金额", "amount").into(),
+        ("patient.name", _) => lang.pick("患者姓名", "patient name").into(),
+        ("payer.insurance_no", _) => lang.pick("医保号", "insurance no.").into(),
+        (h, _) if h.ends_with(".tendered") => lang.pick("实收现金", "cash tendered").into(),
+        (h, _) if h.ends_with(".reference") => lang.pick("交易参考号", "reference no.").into(),
+        (h, _) if h.starts_with("payments") => lang.pick("付款", "payment").into(),
+        // Another dotted path: said without it; a plain word (a user's
+        // name) is part of the sentence and stays.
+        (h, _) if h.contains(['.', '[']) => return rest.to_string(),
+        _ => return text.to_string(),
+    };
+    format!("{label}{sep}{rest}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    #[test]
+    fn request_paths_become_words() {
+        let f = in_plain_words(Failure::new(
+            ErrorKind::Invalid,
+            "reason：必须填写原因",
+            "lines[1].qty: got 1.5",
+        ));
+        assert_eq!(f.zh, "原因：必须填写原因");
+        assert_eq!(f.en, "line 2 quantity: got 1.5");
+        let f = in_plain_words(Failure::new(
+            ErrorKind::Invalid,
+            "x_y.z：好",
+            "boss: wrong PIN",
+        ));
+        assert_eq!((f.zh.as_str(), f.en.as_str()), ("好", "boss: wrong PIN"));
+        // Ordinary sentences are left alone.
+        let f = in_plain_words(Failure::new(
+            ErrorKind::Invalid,
+            "票据 MZ01：已作废",
+            "Note: fine",
+        ));
+        assert_eq!(
+            (f.zh.as_str(), f.en.as_str()),
+            ("票据 MZ01：已作废", "Note: fine")
+        );
+    }
 }

@@ -36,6 +36,7 @@ pub const COVERAGE: &[(&str, &str)] = &[
     ("journal_map", "triggers"),
     ("journal_receipts", "journals"),
     ("lost_numbers", "lost_numbers"),
+    ("price_aliases", "price_snapshots"),
     ("price_items", "price_snapshots"),
     ("price_snapshots", "price_snapshots"),
     ("receipt_events", "receipts"),

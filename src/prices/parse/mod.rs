@@ -72,6 +72,8 @@ enum Field {
     Category,
     Insurance,
     Barcode,
+    /// 别名/俗称: other names of the item, searched and shown.
+    Aliases,
 }
 
 const REQUIRED: [Field; 5] = [
@@ -100,6 +102,7 @@ impl Field {
             "category" | "类别" | "项目类别" => Field::Category,
             "insurance_class" | "insurance" | "医保类别" | "医保等级" => Field::Insurance,
             "barcode" | "条形码" | "条码" => Field::Barcode,
+            "aliases" | "alias" | "别名" | "俗称" | "别名/俗称" => Field::Aliases,
             _ => return None,
         };
         Some(f)
@@ -116,6 +119,7 @@ impl Field {
             Field::Category => ("category", "类别"),
             Field::Insurance => ("insurance_class", "医保类别"),
             Field::Barcode => ("barcode", "条形码"),
+            Field::Aliases => ("aliases", "别名"),
         }
     }
 }
@@ -570,6 +574,7 @@ mod round_trip {
                     category,
                     insurance_class: ins.into(),
                     barcode: String::new(),
+                    aliases: String::new(),
                     name: name.trim().to_string(),
                     code,
                 }

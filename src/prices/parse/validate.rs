@@ -302,6 +302,7 @@ pub(super) fn validate(
             category,
             insurance_class: text(Field::Insurance).unwrap_or("").to_string(),
             barcode: text(Field::Barcode).unwrap_or("").to_string(),
+            aliases: text(Field::Aliases).unwrap_or("").to_string(),
             name,
         });
         list.rows.push(row);

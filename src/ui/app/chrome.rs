@@ -10,37 +10,111 @@ use eframe::egui;
 
 impl App {
     pub(super) fn top_bar(&self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
-        let lang = self.lang;
+        // One row when the menu fits beside the language switch; else the
+        // menu gets a row of its own, wrapping between entries (never
+        // inside one): no English label is clipped on a 1024 px window.
+        let one_row = self.menu_width(ui) + 260.0 <= ui.available_width();
         ui.horizontal(|ui| {
-            ui.strong(tr(lang, "app.title"));
-            ui.separator();
-            // Locked: nothing to navigate to until the PIN is given again.
-            if let Some(session) = &self.session
-                && self.route != Route::OfferSample
-                && !self.lock.locked()
-            {
-                for (route, key) in Route::menu(session) {
-                    if ui
-                        .selectable_label(self.route == route, tr(lang, key))
-                        .clicked()
-                    {
-                        cmds.push(Command::Go(route));
-                    }
-                }
+            if one_row {
+                self.menu_ui(ui, cmds);
+            } else {
+                ui.strong(tr(self.lang, "app.title"));
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if self.session.is_some() && ui.button(tr(lang, "nav.logout")).clicked() {
-                    cmds.push(Command::Logout);
-                }
-                // The language switch is always on screen, whatever the route.
-                let mut chosen = lang;
-                ui.selectable_value(&mut chosen, Lang::En, "English");
-                ui.selectable_value(&mut chosen, Lang::Zh, "中文");
-                if chosen != lang {
-                    cmds.push(Command::SetLang(chosen));
-                }
+                self.switches_ui(ui, cmds);
             });
         });
+        if !one_row {
+            ui.horizontal_wrapped(|ui| {
+                ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+                self.menu_entries_ui(ui, cmds);
+            });
+        }
+    }
+
+    /// Log out and the language switch, right to left.
+    fn switches_ui(&self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
+        let lang = self.lang;
+        if self.session.is_some() && ui.button(tr(lang, "nav.logout")).clicked() {
+            cmds.push(Command::Logout);
+        }
+        // The language switch is always on screen, whatever the route.
+        let mut chosen = lang;
+        ui.selectable_value(&mut chosen, Lang::En, "English");
+        ui.selectable_value(&mut chosen, Lang::Zh, "中文");
+        if chosen != lang {
+            cmds.push(Command::SetLang(chosen));
+        }
+    }
+
+    /// The width the title and the menu take on one row.
+    fn menu_width(&self, ui: &egui::Ui) -> f32 {
+        let font = egui::TextStyle::Button.resolve(ui.style());
+        let pad = ui.spacing().button_padding.x * 2.0 + ui.spacing().item_spacing.x;
+        let width = |text: &str| {
+            ui.painter()
+                .layout_no_wrap(text.to_string(), font.clone(), egui::Color32::BLACK)
+                .size()
+                .x
+                + pad
+        };
+        let entries = match &self.session {
+            Some(session) if self.route != Route::OfferSample && !self.lock.locked() => {
+                Route::menu(session)
+            }
+            _ => Vec::new(),
+        };
+        width(tr(self.lang, "app.title"))
+            + 16.0
+            + entries
+                .iter()
+                .map(|(_, key)| width(tr(self.lang, key)))
+                .sum::<f32>()
+    }
+
+    fn menu_ui(&self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
+        ui.strong(tr(self.lang, "app.title"));
+        ui.separator();
+        self.menu_entries_ui(ui, cmds);
+    }
+
+    fn menu_entries_ui(&self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
+        let lang = self.lang;
+        // Locked: nothing to navigate to until the PIN is given again.
+        if let Some(session) = &self.session
+            && self.route != Route::OfferSample
+            && !self.lock.locked()
+        {
+            // Ctrl+1…9 go to the menu's entries in order: no screen
+            // needs the mouse to be reached.
+            const DIGITS: [egui::Key; 9] = [
+                egui::Key::Num1,
+                egui::Key::Num2,
+                egui::Key::Num3,
+                egui::Key::Num4,
+                egui::Key::Num5,
+                egui::Key::Num6,
+                egui::Key::Num7,
+                egui::Key::Num8,
+                egui::Key::Num9,
+            ];
+            // The finance screen keeps Ctrl+1…6 for its own tabs.
+            let shortcuts = self.route != Route::Finance;
+            for (n, (route, key)) in Route::menu(session).into_iter().enumerate() {
+                let shortcut = shortcuts
+                    && DIGITS.get(n).is_some_and(|d| {
+                        ui.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, *d))
+                    });
+                if ui
+                    .selectable_label(self.route == route, tr(lang, key))
+                    .on_hover_text(format!("Ctrl+{}", n + 1))
+                    .clicked()
+                    || shortcut
+                {
+                    cmds.push(Command::Go(route));
+                }
+            }
+        }
     }
 
     pub(super) fn offer_sample_ui(&self, ui: &mut egui::Ui, cmds: &mut Vec<Command>) {

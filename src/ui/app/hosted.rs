@@ -5,8 +5,10 @@
 
 use super::super::cashier::{CashierScreen, Feedback};
 use super::super::finance::{FinanceAction, FinanceScreen};
+use super::super::history::{HistoryAction, HistoryScreen};
 use super::super::pharmacy::{PharmacyAction, PharmacyScreen};
 use super::super::screen::ScreenEnv;
+use super::super::settings::{SettingsAction, SettingsScreen};
 use super::{App, Route};
 use crate::clock::Clock;
 use eframe::egui;
@@ -17,6 +19,8 @@ pub struct Screens {
     pub cashier: CashierScreen,
     pub pharmacy: PharmacyScreen,
     pub finance: FinanceScreen,
+    pub history: HistoryScreen,
+    pub settings: SettingsScreen,
 }
 
 impl Screens {
@@ -25,6 +29,8 @@ impl Screens {
             cashier: CashierScreen::new(),
             pharmacy: PharmacyScreen::new(),
             finance: FinanceScreen::with_clock(clock.clone()),
+            history: HistoryScreen::new(),
+            settings: SettingsScreen::new(),
         }
     }
 }
@@ -58,6 +64,16 @@ impl App {
                 let tab = s.finance.tab;
                 s.finance.apply(FinanceAction::Tab(tab), env)
             })),
+            // The cursor goes back to the form's first field.
+            Route::Cashier => Some(Box::new(|s: &mut Screens, _: &mut ScreenEnv<'_>| {
+                s.cashier.focus_first()
+            })),
+            Route::History => Some(Box::new(|s: &mut Screens, env: &mut ScreenEnv<'_>| {
+                s.history.apply(HistoryAction::Entered, env)
+            })),
+            Route::Settings => Some(Box::new(|s: &mut Screens, env: &mut ScreenEnv<'_>| {
+                s.settings.apply(SettingsAction::Load, env)
+            })),
             _ => None,
         };
         if let Some(run) = refresh {
@@ -79,11 +95,21 @@ impl App {
             data_dir: &self.data_dir,
         };
         run(&mut self.screens, &mut env);
-        for f in self.screens.cashier.take_feedback() {
+        let mut feedback = self.screens.cashier.take_feedback();
+        feedback.extend(self.screens.history.take_feedback());
+        feedback.extend(self.screens.settings.take_feedback());
+        for f in feedback {
             match f {
                 Feedback::Clear => self.failure = None,
-                Feedback::Notice(zh, en) => self.notice = Some((zh, en)),
-                Feedback::Failure(f) => self.failure = Some(f),
+                // One message at a time: the newest replaces the last.
+                Feedback::Notice(zh, en) => {
+                    self.failure = None;
+                    self.notice = Some((zh, en));
+                }
+                Feedback::Failure(f) => {
+                    self.notice = None;
+                    self.failure = Some(super::super::widgets::in_plain_words(f));
+                }
             }
         }
         self.checkpoints.wrote(ctx.input(|i| i.time));

@@ -16,11 +16,16 @@ pub enum Route {
     OfferSample,
     Login,
     Cashier,
+    /// Receipt history (收费记录): find, open, void, reprint, refund.
+    History,
     PriceBrowser,
     AdminPrices,
     Users,
     /// Receipt books (number ranges) of this terminal; admin only.
     Ranges,
+    /// Every setting `settings set` changes, with test print and backup;
+    /// admin only.
+    Settings,
     /// Scan, dispense, confirm returns; pharmacists (and admins).
     Pharmacy,
     /// The finance station: journals, exchange desk, deadlines,
@@ -32,8 +37,10 @@ impl Route {
     /// Whether `session` may go to this screen from the menu.
     pub fn allowed(self, session: &Session) -> bool {
         match self {
-            Route::Cashier => session.has(Role::Cashier),
-            Route::AdminPrices | Route::Users | Route::Ranges => session.has(Role::Admin),
+            Route::Cashier | Route::History => session.has(Role::Cashier),
+            Route::AdminPrices | Route::Users | Route::Ranges | Route::Settings => {
+                session.has(Role::Admin)
+            }
             Route::PriceBrowser => !pharmacist_only(session),
             Route::Pharmacy => session.has(Role::Pharmacist) || session.has(Role::Admin),
             Route::Finance => session.has(Role::Finance),
@@ -59,10 +66,12 @@ impl Route {
     pub fn menu(session: &Session) -> Vec<(Route, &'static str)> {
         [
             (Route::Cashier, "nav.cashier"),
+            (Route::History, "nav.history"),
             (Route::PriceBrowser, "nav.browser"),
             (Route::AdminPrices, "nav.admin_prices"),
             (Route::Users, "nav.users"),
             (Route::Ranges, "nav.ranges"),
+            (Route::Settings, "nav.settings"),
             (Route::Pharmacy, "nav.pharmacy"),
             (Route::Finance, "nav.finance"),
         ]

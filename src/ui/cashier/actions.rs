@@ -2,7 +2,7 @@
 //! the workflows; its outcome is left as [`Feedback`] for the shell's
 //! banners and in the screen's own fields (the last receipt, the total).
 
-use super::{CashierScreen, Context, Feedback, LastReceipt};
+use super::{CashierScreen, Context, Feedback, Field, Hint, LastReceipt, Pricing};
 use crate::auth::Session;
 use crate::error::{ErrorKind, Failure};
 use crate::i18n::Lang;
@@ -37,6 +37,8 @@ pub enum CashierAction {
         supervisor: String,
         pin: String,
     },
+    /// F12, confirmed: end this terminal's outage episode.
+    CloseEpisode,
 }
 
 impl CashierScreen {
@@ -45,7 +47,16 @@ impl CashierScreen {
         let terminal = session.terminal().as_str();
         let episode = episodes::current(store.conn(), terminal)?;
         let next = ranges::next_number(store.conn(), terminal)?;
+        // A cashier sees their own receipts; an admin (a supervisor) sees
+        // the whole terminal's.
         self.recent = query::recent(store.conn(), terminal, 12)?;
+        if !session.has(crate::auth::Role::Admin) {
+            let me = session.user().as_str();
+            self.recent.retain(|r| r.cashier == me);
+        }
+        self.recent_highlight = self
+            .recent_highlight
+            .min(self.recent.len().saturating_sub(1));
         self.ctx = Context {
             episode: episode.map(|e| (e.level, e.reason, e.drill, e.opened_at)),
             numbers_left: next.as_ref().map(|n| n.left).unwrap_or(0),
@@ -118,6 +129,27 @@ impl CashierScreen {
                 supervisor,
                 pin,
             } => self.close_shift(env, &cash, &supervisor, &pin),
+            CashierAction::CloseEpisode => {
+                match episodes::close(env.store, env.session, env.clock) {
+                    Ok(e) => {
+                        let minutes = episode_minutes(&e.opened_at, env.clock);
+                        self.notice(
+                            format!(
+                                "应急事件已结束（持续 {} 小时 {:02} 分）",
+                                minutes / 60,
+                                minutes % 60
+                            ),
+                            format!(
+                                "Outage episode ended (lasted {} h {:02} min)",
+                                minutes / 60,
+                                minutes % 60
+                            ),
+                        );
+                        self.ctx.episode = None;
+                    }
+                    Err(e) => self.fail(e),
+                }
+            }
         }
     }
 
@@ -128,11 +160,46 @@ impl CashierScreen {
             self.total = None;
             return;
         }
+        let change = self.just_added.take();
         match crate::receipts::issue::preview(env.store.conn(), env.clock, &lines) {
             Ok(p) => self.total = Some((p.total, p.total_in_words)),
             Err(e) => {
-                self.total = None;
-                self.fail(e);
+                // What was just typed is refused for its item (1.5 of a lab
+                // test): it goes back to the quantity box, never into the
+                // cart with no total.
+                let said = super::request::in_words(e);
+                match change {
+                    Some(Pricing::Added { item }) => {
+                        let line = self.lines.pop();
+                        self.pending = Some(item);
+                        self.qty = line
+                            .map(|l| l.qty.decimal().normalize().to_string())
+                            .unwrap_or_default();
+                        self.focus = Some(Field::Qty);
+                        self.hint = Some(Hint {
+                            zh: said.zh,
+                            en: said.en,
+                        });
+                        self.price(env);
+                    }
+                    Some(Pricing::Changed { line, before }) => {
+                        if let Some(l) = self.lines.get_mut(line) {
+                            self.qty = l.qty.decimal().normalize().to_string();
+                            l.qty = before;
+                            self.editing = Some(line);
+                        }
+                        self.focus = Some(Field::Qty);
+                        self.hint = Some(Hint {
+                            zh: said.zh,
+                            en: said.en,
+                        });
+                        self.price(env);
+                    }
+                    None => {
+                        self.total = None;
+                        self.fail(said.failure);
+                    }
+                }
             }
         }
     }
@@ -152,7 +219,18 @@ impl CashierScreen {
         };
         let draft = match self.draft(env) {
             Ok(d) => d,
-            Err(f) => return self.fail(f),
+            Err(e) => {
+                // Said in the form's words, and the cursor goes back to
+                // the field at fault.
+                let said = super::request::in_words(e);
+                if let Some(field) = said.field {
+                    self.focus = Some(field);
+                }
+                if let Some(line) = said.line {
+                    self.line_cursor = Some(line);
+                }
+                return self.fail(said.failure);
+            }
         };
         let issued = match workflows::issue(
             env.store,
@@ -177,6 +255,7 @@ impl CashierScreen {
             change: r.receipt.change,
             warning: r.warning.clone(),
             printed: None,
+            delivery: None,
         });
         self.printed(issued.pdf);
     }
@@ -188,6 +267,7 @@ impl CashierScreen {
             done => {
                 if let (Some(last), Some(path)) = (&mut self.last, done.path()) {
                     last.printed = Some(path.display().to_string());
+                    last.delivery = Some(super::where_pdf_went(&done));
                 }
             }
         }
@@ -203,7 +283,10 @@ impl CashierScreen {
                 .ok()
                 .flatten();
             if command.is_none() {
-                open_in_viewer(std::path::Path::new(path));
+                let path = path.clone();
+                if let Err((zh, en)) = open_in_viewer(std::path::Path::new(&path)) {
+                    self.fail(Failure::new(ErrorKind::FollowUp, zh, en));
+                }
                 return;
             }
             return self.notice(
@@ -224,14 +307,11 @@ impl CashierScreen {
             Ok(r) => match r.pdf {
                 PdfOutcome::Failed(f) => self.fail(f),
                 pdf => {
-                    let path = pdf
-                        .path()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default();
+                    let (zh, en) = super::where_pdf_went(&pdf);
                     let v = r.receipt;
                     self.notice(
-                        format!("已重打 {}（第 {} 份副本）：{path}", v.number, v.reprints),
-                        format!("Reprinted {} (copy {}): {path}", v.number, v.reprints),
+                        format!("已重打 {}（第 {} 份副本）：{zh}", v.number, v.reprints),
+                        format!("Reprinted {} (copy {}): {en}", v.number, v.reprints),
                     );
                 }
             },
@@ -295,8 +375,9 @@ impl CashierScreen {
     }
 }
 
-/// Opens a saved PDF with the desktop's viewer, without waiting for it.
-fn open_in_viewer(path: &std::path::Path) {
+/// Opens a saved PDF with the desktop's viewer, without waiting for it;
+/// when there is no viewer to run, says what to do instead.
+fn open_in_viewer(path: &std::path::Path) -> Result<(), (String, String)> {
     let opener = if cfg!(target_os = "windows") {
         "explorer"
     } else if cfg!(target_os = "macos") {
@@ -304,13 +385,46 @@ fn open_in_viewer(path: &std::path::Path) {
     } else {
         "xdg-open"
     };
+    let missing = || {
+        (
+            format!(
+                "本机没有可打开 PDF 的程序。票据已保存在 {}：请管理员在“设置”中填写打印命令，或将文件复制到可打印的电脑",
+                path.display()
+            ),
+            format!(
+                "No PDF viewer on this machine. The receipt is saved at {}: an admin sets a print command on the Settings screen, or copy the file to a computer that prints",
+                path.display()
+            ),
+        )
+    };
+    if !cfg!(target_os = "windows") && !on_path(opener) {
+        return Err(missing());
+    }
     match std::process::Command::new(opener).arg(path).spawn() {
         // Reaped on a thread of its own so no zombie is left behind.
         Ok(mut child) => {
             std::thread::spawn(move || child.wait());
+            Ok(())
         }
-        Err(e) => tracing::warn!(%e, "cannot open {}", path.display()),
+        Err(e) => {
+            tracing::warn!(%e, "cannot open {}", path.display());
+            Err(missing())
+        }
     }
+}
+
+/// Whether a program of this name is on the PATH.
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+        .unwrap_or(false)
+}
+
+/// Whole minutes since an episode opened (its RFC 3339 time).
+pub(crate) fn episode_minutes(opened_at: &str, clock: &dyn crate::clock::Clock) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(opened_at)
+        .map(|t| (clock.now() - t).num_minutes().max(0))
+        .unwrap_or(0)
 }
 
 /// The drill check box as the library's choice.

@@ -19,34 +19,43 @@ impl CashierScreen {
     ) {
         ui.colored_label(RED, tr(lang, "cashier.no_episode"));
         ui.add_space(6.0);
+        let mut enter = false;
         egui::Grid::new("episode_form")
             .num_columns(2)
             .spacing([12.0, 8.0])
             .show(ui, |ui| {
-                let l = ui.label(tr(lang, "cashier.episode.level"));
-                egui::ComboBox::from_id_salt("episode_level")
-                    .selected_text(self.episode_level.clone())
-                    .show_ui(ui, |ui| {
-                        for level in ["I", "II", "III", "IV"] {
-                            ui.selectable_value(&mut self.episode_level, level.to_string(), level);
-                        }
-                    })
-                    .response
-                    .labelled_by(l.id);
+                ui.label(tr(lang, "cashier.episode.level"));
+                // Radio-like buttons: Tab reaches them, Space picks one.
+                ui.horizontal(|ui| {
+                    for level in ["I", "II", "III", "IV"] {
+                        ui.selectable_value(&mut self.episode_level, level.to_string(), level);
+                    }
+                });
                 ui.end_row();
-                super::super::widgets::labelled_text(
-                    ui,
-                    tr(lang, "cashier.episode.reason"),
-                    &mut self.episode_reason,
-                    false,
-                    320.0,
-                );
+                let l = ui.label(tr(lang, "cashier.episode.reason"));
+                let id = egui::Id::unique("episode_reason");
+                let r = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.episode_reason)
+                            .id(id)
+                            .desired_width(320.0),
+                    )
+                    .labelled_by(l.id);
+                // The screen's first cursor goes to the reason.
+                if self.focus.take().is_some() {
+                    r.request_focus();
+                }
+                enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 ui.end_row();
                 ui.label("");
                 ui.checkbox(&mut self.episode_drill, tr(lang, "cashier.episode.drill"));
                 ui.end_row();
             });
-        if ui.button(tr(lang, "cashier.episode.open")).clicked() {
+        ui.weak(lang.pick(
+            "Tab 在级别、原因、演练之间移动，空格选择；在原因中按 Enter 声明。",
+            "Tab moves between level, reason and drill, Space picks; Enter in the reason declares.",
+        ));
+        if ui.button(tr(lang, "cashier.episode.open")).clicked() || enter {
             acts.push(CashierAction::OpenEpisode {
                 level: self.episode_level.clone(),
                 reason: self.episode_reason.trim().to_string(),
@@ -147,8 +156,6 @@ impl CashierScreen {
         } else {
             self.items_ui(ui, lang, acts);
         }
-        ui.separator();
-        self.payment_ui(ui, lang, acts);
     }
 
     pub(super) fn items_ui(
@@ -158,19 +165,8 @@ impl CashierScreen {
         acts: &mut Vec<CashierAction>,
     ) {
         let search_focused = ui.memory(|m| m.has_focus(Field::Search.id()));
-        if search_focused && !self.hits.is_empty() {
-            let (down, up) = ui.input_mut(|i| {
-                (
-                    i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowDown),
-                    i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowUp),
-                )
-            });
-            if down && self.highlight + 1 < self.hits.len() {
-                self.highlight += 1;
-            }
-            if up && self.highlight > 0 {
-                self.highlight -= 1;
-            }
+        if search_focused {
+            self.search_keys(ui, acts);
         }
         ui.horizontal(|ui| {
             let l = ui.label(tr(lang, "cashier.search"));
@@ -179,26 +175,55 @@ impl CashierScreen {
                     egui::TextEdit::singleline(&mut self.query)
                         .id(Field::Search.id())
                         .hint_text(tr(lang, "browser.search_hint"))
-                        .desired_width(220.0),
+                        .desired_width(200.0),
                 )
                 .labelled_by(l.id);
             if r.changed() {
                 self.last = None;
+                self.line_cursor = None;
             }
             self.refresh_hits();
             if r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                 if let Some(hit) = self.hits.get(self.highlight) {
                     self.pending = Some(hit.index);
+                    self.editing = None;
+                    self.qty.clear();
+                    self.focus = Some(Field::Qty);
+                } else if let Some(i) = self.line_cursor.filter(|i| *i < self.lines.len()) {
+                    // Enter on a picked line: change its quantity.
+                    self.editing = Some(i);
+                    self.pending = None;
                     self.qty.clear();
                     self.focus = Some(Field::Qty);
                 } else {
                     self.focus = Some(Field::Search);
                 }
             }
+            // Typing on past the quantity: a letter (not a digit or a
+            // point) puts the waiting item in the cart with the quantity
+            // typed (1 when none) and starts the next search with it.
+            if self.pending.is_some() && ui.memory(|m| m.has_focus(Field::Qty.id())) {
+                let next = ui.input_mut(|i| {
+                    let at = i.events.iter().position(|e| {
+                        matches!(e, egui::Event::Text(t)
+                            if t.chars().next().is_some_and(|c| !c.is_ascii_digit() && c != '.'))
+                    })?;
+                    match i.events.remove(at) {
+                        egui::Event::Text(t) => Some(t),
+                        _ => None,
+                    }
+                });
+                if let Some(text) = next {
+                    self.add_pending(acts);
+                    if self.pending.is_none() {
+                        self.query = text;
+                    }
+                }
+            }
             let l = ui.label(tr(lang, "cashier.qty"));
             let q = ui
                 .add_enabled(
-                    self.pending.is_some(),
+                    self.pending.is_some() || self.editing.is_some(),
                     egui::TextEdit::singleline(&mut self.qty)
                         .id(Field::Qty.id())
                         .hint_text("1")
@@ -207,6 +232,15 @@ impl CashierScreen {
                 .labelled_by(l.id);
             if q.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                 self.add_pending(acts);
+            }
+            if q.has_focus()
+                && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
+            {
+                // Esc leaves the quantity: the item is not added.
+                self.pending = None;
+                self.editing = None;
+                self.qty.clear();
+                self.focus = Some(Field::Search);
             }
         });
         if let Some(pending) = self.pending
@@ -218,10 +252,23 @@ impl CashierScreen {
                 format!(
                     "{}  {}  {}  {}/{}",
                     item.code,
-                    item.name,
+                    crate::ui::widgets::named(item),
                     item.spec,
                     item.unit_price.as_text(),
                     item.unit
+                ),
+            );
+        } else if let Some(i) = self.editing
+            && let Some(line) = self.lines.get(i)
+        {
+            ui.colored_label(
+                GREEN,
+                format!(
+                    "{} {}：{}  {}",
+                    lang.pick("修改第", "Changing line"),
+                    i + 1,
+                    line.name,
+                    lang.pick("输入新数量后按 Enter", "type the new quantity, then Enter")
                 ),
             );
         } else if !self.query.trim().is_empty() {
@@ -230,34 +277,98 @@ impl CashierScreen {
         self.lines_ui(ui, lang, acts);
     }
 
-    pub(super) fn add_pending(&mut self, acts: &mut Vec<CashierAction>) {
-        let (Some(pending), Some(index)) = (self.pending, &self.index) else {
+    /// Keys in the search box: ↑/↓ walk the offered items while there are
+    /// any, else the cart's lines; Delete removes the picked line.
+    fn search_keys(&mut self, ui: &mut egui::Ui, acts: &mut Vec<CashierAction>) {
+        let (down, up, delete) = ui.input_mut(|i| {
+            (
+                i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowDown),
+                i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowUp),
+                self.query.is_empty() && i.consume_key(egui::Modifiers::NONE, egui::Key::Delete),
+            )
+        });
+        if !self.hits.is_empty() {
+            if down && self.highlight + 1 < self.hits.len() {
+                self.highlight += 1;
+            }
+            if up && self.highlight > 0 {
+                self.highlight -= 1;
+            }
             return;
-        };
-        let raw = if self.qty.trim().is_empty() {
-            "1"
-        } else {
-            self.qty.trim()
+        }
+        if self.lines.is_empty() {
+            self.line_cursor = None;
+            return;
+        }
+        let last = self.lines.len() - 1;
+        if up {
+            self.line_cursor = Some(match self.line_cursor {
+                None => last,
+                Some(i) => i.saturating_sub(1),
+            });
+        }
+        if down {
+            self.line_cursor = match self.line_cursor {
+                Some(i) if i < last => Some(i + 1),
+                // Past the last line: back to typing a new item.
+                _ => None,
+            };
+        }
+        if delete && let Some(i) = self.line_cursor.filter(|i| *i <= last) {
+            self.lines.remove(i);
+            self.line_cursor = if self.lines.is_empty() {
+                None
+            } else {
+                Some(i.min(self.lines.len() - 1))
+            };
+            acts.push(CashierAction::Total);
+        }
+    }
+
+    pub(super) fn add_pending(&mut self, acts: &mut Vec<CashierAction>) {
+        // Empty: 1 for a new item, unchanged for a line being edited.
+        let kept = self
+            .editing
+            .and_then(|i| self.lines.get(i))
+            .map(|l| l.qty.decimal().normalize().to_string());
+        let raw = match (self.qty.trim(), &kept) {
+            ("", Some(k)) => k.as_str(),
+            ("", None) => "1",
+            (typed, _) => typed,
         };
         let qty = match Quantity::parse(raw) {
             Ok(q) => q,
             Err(_) => {
-                self.hint = Some("cashier.hint.qty");
+                self.hint = Some(super::Hint::key("cashier.hint.qty"));
                 self.focus = Some(Field::Qty);
                 return;
             }
         };
-        let item = index.item(pending);
-        self.lines.push(CartLine {
-            code: item.code.clone(),
-            name: item.name.clone(),
-            spec: item.spec.clone(),
-            unit: item.unit.clone(),
-            unit_price: item.unit_price,
-            qty,
-        });
+        if let Some(i) = self.editing
+            && i < self.lines.len()
+        {
+            let before = self.lines[i].qty;
+            self.lines[i].qty = qty;
+            self.just_added = Some(super::Pricing::Changed { line: i, before });
+        } else {
+            let (Some(pending), Some(index)) = (self.pending, &self.index) else {
+                return;
+            };
+            let item = index.item(pending);
+            self.lines.push(CartLine {
+                code: item.code.clone(),
+                name: item.name.clone(),
+                spec: item.spec.clone(),
+                unit: item.unit.clone(),
+                unit_price: item.unit_price,
+                qty,
+            });
+            self.just_added = Some(super::Pricing::Added { item: pending });
+        }
         self.hint = None;
         self.pending = None;
+        self.editing = None;
+        self.line_cursor = None;
         self.qty.clear();
         self.query.clear();
         self.focus = Some(Field::Search);
@@ -274,12 +385,19 @@ impl CashierScreen {
             return;
         }
         ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+        if self.matched > self.hits.len() {
+            ui.weak(crate::ui::browser::cut_off(
+                self.hits.len(),
+                self.matched,
+                lang,
+            ));
+        }
         for (i, hit) in self.hits.iter().enumerate() {
             let item = index.item(hit.index);
             let text = format!(
                 "{}  {}  {}  {}/{}",
                 item.code,
-                item.name,
+                crate::ui::widgets::named(item),
                 item.spec,
                 item.unit_price.as_text(),
                 item.unit
@@ -308,17 +426,28 @@ impl CashierScreen {
     ) {
         let mut remove = None;
         ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
-        TableBuilder::new(ui)
+        // The lines scroll inside what the form leaves; the newest (or the
+        // picked) line is kept in view.
+        let height = (ui.available_height() - 24.0).max(60.0);
+        let mut table = TableBuilder::new(ui)
             .id_salt("cashier_lines")
             .striped(true)
-            .max_scroll_height(200.0)
-            .column(Column::exact(24.0))
-            .column(Column::initial(150.0).clip(true))
-            .column(Column::initial(100.0).clip(true))
-            .column(Column::initial(64.0))
-            .column(Column::initial(48.0))
+            .auto_shrink([false, true])
+            .max_scroll_height(height);
+        let now = (self.lines.len(), self.line_cursor);
+        if std::mem::replace(&mut self.drawn, now) != now
+            && let Some(row) = self.line_cursor.or(self.lines.len().checked_sub(1))
+        {
+            table = table.scroll_to_row(row, None);
+        }
+        table
+            .column(Column::exact(36.0))
+            .column(Column::remainder().at_least(120.0).clip(true))
+            .column(Column::initial(90.0).clip(true))
             .column(Column::initial(70.0))
-            .column(Column::exact(48.0))
+            .column(Column::initial(60.0))
+            .column(Column::initial(80.0))
+            .column(Column::exact(76.0))
             .header(20.0, |mut h| {
                 for key in [
                     "col.row",
@@ -337,6 +466,7 @@ impl CashierScreen {
             .body(|mut body| {
                 for (i, line) in self.lines.iter().enumerate() {
                     body.row(20.0, |mut row| {
+                        row.set_selected(self.line_cursor == Some(i));
                         row.col(|ui| {
                             ui.label((i + 1).to_string());
                         });
@@ -373,6 +503,7 @@ impl CashierScreen {
             });
         if let Some(i) = remove {
             self.lines.remove(i);
+            self.line_cursor = None;
             acts.push(CashierAction::Total);
         }
     }
@@ -418,6 +549,12 @@ impl CashierScreen {
                     )
                     .labelled_by(l.id);
                 if r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                    // Enter alone: the exact amount due, no change.
+                    if self.tendered.trim().is_empty()
+                        && let Some(due) = self.amount_due()
+                    {
+                        self.tendered = due.to_string();
+                    }
                     self.settle(acts);
                 }
                 if let Some(change) = self.change_due() {
@@ -431,13 +568,13 @@ impl CashierScreen {
                     );
                 }
             } else {
-                super::super::widgets::labelled_text(
-                    ui,
-                    tr(lang, "cashier.reference"),
-                    &mut self.reference,
-                    false,
-                    160.0,
-                );
+                let l = ui.label(tr(lang, "cashier.reference"));
+                ui.add(
+                    egui::TextEdit::singleline(&mut self.reference)
+                        .id(Field::Reference.id())
+                        .desired_width(160.0),
+                )
+                .labelled_by(l.id);
             }
         });
         ui.horizontal(|ui| {
@@ -492,9 +629,10 @@ pub(super) fn last_ui(ui: &mut egui::Ui, lang: Lang, last: &LastReceipt) {
                         .strong(),
                     );
                 }
-                match &last.printed {
-                    Some(p) => ui.weak(format!("{} {p}", tr(lang, "cashier.printed"))),
-                    None => ui.colored_label(AMBER, tr(lang, "cashier.not_printed")),
+                match (&last.delivery, &last.printed) {
+                    (Some((zh, en)), _) => ui.weak(lang.pick(zh, en)),
+                    (None, Some(p)) => ui.weak(format!("{} {p}", tr(lang, "cashier.printed"))),
+                    (None, None) => ui.colored_label(AMBER, tr(lang, "cashier.not_printed")),
                 };
             });
             if let Some(w) = &last.warning {

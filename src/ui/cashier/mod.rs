@@ -95,6 +95,27 @@ pub enum Field {
     Qty,
     Tendered,
     Deposit,
+    Reference,
+}
+
+/// A note on the screen itself, in both languages (the shown one is
+/// picked when drawing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hint {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Hint {
+    fn key(key: &str) -> Hint {
+        Hint {
+            zh: tr(Lang::Zh, key).to_string(),
+            en: tr(Lang::En, key).to_string(),
+        }
+    }
+    fn text(&self, lang: Lang) -> &str {
+        lang.pick(&self.zh, &self.en)
+    }
 }
 
 impl Field {
@@ -121,6 +142,35 @@ pub struct LastReceipt {
     pub warning: Option<String>,
     /// Where its PDF went, once printed.
     pub printed: Option<String>,
+    /// What became of it, in both languages: sent to the printer, or only
+    /// saved (no print command).
+    pub delivery: Option<(String, String)>,
+}
+
+/// What became of a PDF, as the cashier is told it: handed to the print
+/// command, or saved (and where) because none is set — never "printed"
+/// when it was not.
+pub fn where_pdf_went(pdf: &crate::workflows::PdfOutcome) -> (String, String) {
+    use crate::print::Delivery;
+    use crate::workflows::PdfOutcome;
+    match pdf {
+        PdfOutcome::Done {
+            delivery: Some(Delivery::Sent { path, .. }),
+            ..
+        } => (
+            format!("已送打印机（{}）", path.display()),
+            format!("sent to the printer ({})", path.display()),
+        ),
+        PdfOutcome::Done { saved, .. } => (
+            format!("PDF 已保存，未打印（未设置打印命令）：{}", saved.display()),
+            format!(
+                "PDF saved, not printed (no print command set): {}",
+                saved.display()
+            ),
+        ),
+        PdfOutcome::Skipped => ("未生成 PDF".into(), "no PDF made".into()),
+        PdfOutcome::Failed(f) => (f.zh.clone(), f.en.clone()),
+    }
 }
 
 #[derive(Default)]
@@ -140,6 +190,8 @@ pub struct CashierScreen {
     query: String,
     searched: String,
     hits: Vec<Hit>,
+    /// How many items matched the query (counted when the list is cut).
+    matched: usize,
     highlight: usize,
     /// The item chosen from the search, waiting for its quantity.
     pending: Option<usize>,
@@ -157,13 +209,33 @@ pub struct CashierScreen {
     /// Where the cursor goes on the next frame.
     focus: Option<Field>,
     /// A note on the screen itself (e.g. "type the cash tendered").
-    hint: Option<&'static str>,
+    hint: Option<Hint>,
     /// Episode form, when none is open.
     episode_level: String,
     episode_reason: String,
     episode_drill: bool,
     /// What the last actions left for the shell's banners.
     feedback: Vec<Feedback>,
+    /// The cart line the arrow keys picked (search box empty): Delete
+    /// removes it, Enter changes its quantity.
+    line_cursor: Option<usize>,
+    /// The cart line whose quantity is being changed in the quantity box.
+    editing: Option<usize>,
+    /// The line just put in the cart, until the library priced it: a
+    /// quantity refused for its item goes back to the quantity box.
+    just_added: Option<Pricing>,
+    /// The lines and cursor as last drawn: the table scrolls only when
+    /// they change.
+    drawn: (usize, Option<usize>),
+}
+
+/// What the last cart change was, kept until the library has priced it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Pricing {
+    /// A line of this item (index in the search index) was appended.
+    Added { item: usize },
+    /// Line `line`'s quantity was changed from `before`.
+    Changed { line: usize, before: Quantity },
 }
 
 impl CashierScreen {
@@ -178,23 +250,29 @@ impl CashierScreen {
     /// Starts the next receipt (F2, and after each settle). The last
     /// receipt stays on screen until something is typed.
     pub fn new_receipt(&mut self) {
+        // The kind, the payer and the payment method start over: the next
+        // patient is an outpatient paying themself until said otherwise.
         let keep = (
             self.index.take(),
             std::mem::take(&mut self.ctx),
             std::mem::take(&mut self.recent),
             self.last.take(),
-            self.kind,
             std::mem::take(&mut self.feedback),
         );
         *self = CashierScreen::new();
-        (
-            self.index,
-            self.ctx,
-            self.recent,
-            self.last,
-            self.kind,
-            self.feedback,
-        ) = keep;
+        (self.index, self.ctx, self.recent, self.last, self.feedback) = keep;
+    }
+
+    /// The screen came into view: the cursor to the patient's name (or to
+    /// the episode's reason when none is open).
+    pub fn focus_first(&mut self) {
+        if self.dialog.is_none() {
+            self.focus = Some(if self.pending.is_some() {
+                Field::Qty
+            } else {
+                Field::Patient
+            });
+        }
     }
 
     /// The search index the cashier prices from (the list in force).
@@ -244,14 +322,27 @@ impl CashierScreen {
             Some(index) => index.search(&self.query, OFFERED),
             None => Vec::new(),
         };
+        self.matched = match &self.index {
+            Some(index) if self.hits.len() == OFFERED => {
+                index.count(&self.query, crate::ui::browser::COUNT_CAP)
+            }
+            _ => self.hits.len(),
+        };
         self.highlight = 0;
     }
 
     /// F4: settle, or first ask for the cash tendered.
     fn settle(&mut self, acts: &mut Vec<CashierAction>) {
+        // An item waiting for its quantity goes into the cart first.
+        if self.pending.is_some() || self.editing.is_some() {
+            self.add_pending(acts);
+        }
         if self.method == Method::Cash && self.tendered.trim().is_empty() {
             self.focus = Some(Field::Tendered);
-            self.hint = Some("cashier.hint.tendered");
+            self.hint = Some(Hint {
+                zh: "请输入实收现金后按 Enter 结算；直接按 Enter 即按应收金额收取（无找零）".into(),
+                en: "Type the cash tendered, then Enter to settle; Enter alone takes the exact amount due (no change)".into(),
+            });
             return;
         }
         self.hint = None;
@@ -295,12 +386,51 @@ impl CashierScreen {
         if pressed(ui, egui::Key::F10) {
             self.dialog = Some(SupervisorDialog::new(Purpose::ShiftClose));
         }
+        if pressed(ui, egui::Key::F12) && self.ctx.episode.is_some() {
+            self.dialog = Some(SupervisorDialog::new(Purpose::CloseEpisode));
+        }
+        self.choice_keys(ui);
         // Page Up / Page Down walk the recent receipts (for F8 / F9).
         if pressed(ui, egui::Key::PageDown) && self.recent_highlight + 1 < self.recent.len() {
             self.recent_highlight += 1;
         }
         if pressed(ui, egui::Key::PageUp) && self.recent_highlight > 0 {
             self.recent_highlight -= 1;
+        }
+    }
+
+    /// Alt+1/2/3 (or Alt+O/R/D) pick the receipt kind, Alt+C/B/Q the
+    /// payment method (cash, bank card, QR), wherever the cursor is.
+    fn choice_keys(&mut self, ui: &mut egui::Ui) {
+        use egui::Key::*;
+        let alt = |ui: &mut egui::Ui, keys: &[egui::Key]| {
+            ui.input_mut(|i| keys.iter().any(|k| i.consume_key(egui::Modifiers::ALT, *k)))
+        };
+        for (keys, kind) in [
+            (&[Num1, O][..], ReceiptKind::Outpatient),
+            (&[Num2, R][..], ReceiptKind::Registration),
+            (&[Num3, D][..], ReceiptKind::Deposit),
+        ] {
+            if alt(ui, keys) && self.kind != kind {
+                self.kind = kind;
+                self.focus = Some(match kind {
+                    ReceiptKind::Deposit => Field::Deposit,
+                    _ => Field::Search,
+                });
+            }
+        }
+        for (keys, method) in [
+            (&[C][..], Method::Cash),
+            (&[B][..], Method::Card),
+            (&[Q][..], Method::Mobile),
+        ] {
+            if alt(ui, keys) {
+                self.method = method;
+                self.focus = Some(match method {
+                    Method::Cash => Field::Tendered,
+                    _ => Field::Reference,
+                });
+            }
         }
     }
 
@@ -312,19 +442,41 @@ impl CashierScreen {
             self.episode_ui(ui, lang, &mut acts);
             return acts;
         }
-        ui.horizontal_wrapped(|ui| {
-            ui.weak(tr(lang, "cashier.keys"));
-        });
-        if let Some(hint) = self.hint {
-            ui.colored_label(AMBER, tr(lang, hint));
+        // One line of keys, cut rather than wrapped: the form below keeps
+        // its place whatever the window's width.
+        ui.add(egui::Label::new(egui::RichText::new(tr(lang, "cashier.keys")).weak()).truncate());
+        ui.add(
+            egui::Label::new(
+                egui::RichText::new(lang.pick(
+                    "Alt+1/2/3 票据类型  Alt+C/B/Q 现金/银行卡/扫码  Up/Down 选行 Del 删除 Enter 改数量  F12 结束应急事件  Ctrl+2 收费记录  Esc 关闭提示",
+                    "Alt+1/2/3 kind  Alt+C/B/Q cash/card/QR  Up/Down pick a line, Del removes, Enter changes its qty  F12 end the episode  Ctrl+2 receipt history  Esc closes a message",
+                ))
+                .weak(),
+            )
+            .truncate(),
+        );
+        if let Some(hint) = &self.hint {
+            ui.colored_label(AMBER, hint.text(lang));
         }
         if let Some(last) = &self.last {
             form::last_ui(ui, lang, last);
         }
-        ui.separator();
-        ui.columns(2, |cols| {
-            self.form_ui(&mut cols[0], lang, &mut acts);
-            self.recent_ui(&mut cols[1], lang);
+        // The payment is pinned to the bottom and the recent receipts to
+        // the right; the items take what is left and scroll inside it, so
+        // the total, the change and the settle button never leave the
+        // window however many lines or banners there are.
+        egui::Panel::bottom("cashier_payment")
+            .resizable(false)
+            .show(ui, |ui| {
+                ui.add_space(4.0);
+                self.payment_ui(ui, lang, &mut acts);
+            });
+        egui::Panel::right("cashier_recent")
+            .resizable(false)
+            .exact_size((ui.available_width() * 0.3).clamp(220.0, 420.0))
+            .show(ui, |ui| self.recent_ui(ui, lang));
+        egui::CentralPanel::default().show(ui, |ui| {
+            self.form_ui(ui, lang, &mut acts);
         });
         if let Some(dialog) = &mut self.dialog {
             let outcome = dialog.ui(ui, lang);
@@ -338,6 +490,21 @@ impl CashierScreen {
         }
         if let Some(field) = self.focus.take() {
             ui.memory_mut(|m| m.request_focus(field.id()));
+            // The text cursor at the end of what is already there.
+            let text = match field {
+                Field::Search => Some(self.query.chars().count()),
+                Field::Qty => Some(self.qty.chars().count()),
+                _ => None,
+            };
+            if let Some(n) = text {
+                let mut state =
+                    egui::TextEdit::load_state(ui.ctx(), field.id()).unwrap_or_default();
+                let end = egui::text::CCursor::new(n);
+                state
+                    .cursor
+                    .set_char_range(Some(egui::text::CCursorRange::one(end)));
+                state.store(ui.ctx(), field.id());
+            }
         }
         acts
     }

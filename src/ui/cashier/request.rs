@@ -4,10 +4,12 @@
 //! quantities, payments) and every figure (line amounts, total, change) is
 //! the library's; this only shapes the text.
 
+use super::Field;
 use super::{CashierScreen, Method, ReceiptKind};
 use crate::domain::PayerType;
 use crate::error::Failure;
 use crate::money::Money;
+use crate::receipts::ReceiptError;
 use crate::receipts::issue::{
     IssueDraft, IssueRequest, LineRequest, NumText, PatientRequest, PayerRequest, PaymentRequest,
 };
@@ -23,12 +25,8 @@ impl CashierScreen {
     pub(super) fn draft(
         &self,
         env: &crate::ui::screen::ScreenEnv<'_>,
-    ) -> Result<IssueDraft, Failure> {
-        Ok(IssueDraft::build(
-            env.store.conn(),
-            env.clock,
-            &self.request(),
-        )?)
+    ) -> Result<IssueDraft, ReceiptError> {
+        IssueDraft::build(env.store.conn(), env.clock, &self.request())
     }
 
     /// The request to issue, from what was typed; the library checks it.
@@ -106,5 +104,94 @@ impl CashierScreen {
         let tendered = Money::parse(self.tendered.trim()).ok()?;
         let due = self.amount_due()?;
         Some(Money::change(tendered, due))
+    }
+}
+
+/// A refusal of the library said in the form's words: the request's field
+/// path (`lines[1].qty`, `payments[0].reference`) becomes the label the
+/// cashier sees, and names the field the cursor goes back to.
+pub(super) struct Said {
+    pub failure: Failure,
+    pub zh: String,
+    pub en: String,
+    pub field: Option<Field>,
+    /// The cart line at fault (0-based).
+    pub line: Option<usize>,
+}
+
+pub(super) fn in_words(e: ReceiptError) -> Said {
+    let ReceiptError::Invalid { field, zh, en } = &e else {
+        let failure = Failure::from(e);
+        return Said {
+            zh: failure.zh.clone(),
+            en: failure.en.clone(),
+            failure,
+            field: None,
+            line: None,
+        };
+    };
+    let line = field
+        .strip_prefix("lines[")
+        .and_then(|r| r.split(']').next())
+        .and_then(|n| n.parse::<usize>().ok());
+    let (label_zh, label_en, focus): (String, String, Option<Field>) = match (field.as_str(), line)
+    {
+        (f, Some(i)) if f.ends_with(".qty") => (
+            format!("第 {} 行数量", i + 1),
+            format!("Line {} quantity", i + 1),
+            Some(Field::Search),
+        ),
+        (_, Some(i)) => (
+            format!("第 {} 行", i + 1),
+            format!("Line {}", i + 1),
+            Some(Field::Search),
+        ),
+        ("lines", _) => ("收费项目".into(), "Items".into(), Some(Field::Search)),
+        ("patient.name", _) => (
+            "患者姓名".into(),
+            "Patient name".into(),
+            Some(Field::Patient),
+        ),
+        ("patient.sex", _) => ("性别".into(), "Sex".into(), None),
+        ("patient.age", _) => ("年龄".into(), "Age".into(), None),
+        ("patient.outpatient_no", _) => ("门诊号".into(), "Outpatient no.".into(), None),
+        ("payer.insurance_no", _) => ("医保号".into(), "Insurance no.".into(), None),
+        ("department", _) => ("科室".into(), "Department".into(), None),
+        ("doctor", _) => ("医生".into(), "Doctor".into(), None),
+        ("amount", _) => (
+            "预交金额".into(),
+            "Deposit amount".into(),
+            Some(Field::Deposit),
+        ),
+        (f, _) if f.ends_with(".tendered") => (
+            "实收现金".into(),
+            "Cash tendered".into(),
+            Some(Field::Tendered),
+        ),
+        (f, _) if f.ends_with(".reference") => (
+            "交易参考号".into(),
+            "Reference no.".into(),
+            Some(Field::Reference),
+        ),
+        (f, _) if f.starts_with("payments") => ("付款".into(), "Payment".into(), None),
+        _ => (String::new(), String::new(), None),
+    };
+    let join = |label: &str, text: &str, sep: &str| {
+        if label.is_empty() {
+            text.to_string()
+        } else {
+            format!("{label}{sep}{text}")
+        }
+    };
+    let (zh, en) = (join(&label_zh, zh, "："), join(&label_en, en, ": "));
+    let mut failure = Failure::from(e);
+    failure.zh = zh.clone();
+    failure.en = en.clone();
+    Said {
+        failure,
+        zh,
+        en,
+        field: focus,
+        line,
     }
 }

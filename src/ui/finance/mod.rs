@@ -402,7 +402,7 @@ impl FinanceScreen {
                             if ui.selectable_label(sel, &f.number).clicked() {
                                 self.selected = Some(f.number.clone());
                             }
-                            ui.label(&f.issued_at);
+                            ui.label(crate::ui::status::date_time(&f.issued_at));
                             ui.label(&f.patient);
                             ui.label(f.total.to_string());
                             match &f.refused {

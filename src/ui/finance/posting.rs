@@ -393,7 +393,7 @@ fn history_ui(ui: &mut egui::Ui, lang: Lang, rows: &[BatchRow]) {
                     }
                     ui.end_row();
                     for r in rows {
-                        ui.label(&r.started_at);
+                        ui.label(crate::ui::status::date_time(&r.started_at));
                         ui.label(&r.channel);
                         ui.label(&r.target);
                         ui.label(&r.user);

@@ -310,7 +310,7 @@ fn episode_text(e: &EpisodeRow, lang: Lang) -> String {
         e.id,
         e.terminal,
         e.level,
-        e.opened_at.get(..16).unwrap_or(&e.opened_at),
+        crate::ui::status::date_time(&e.opened_at),
         if e.drill {
             lang.pick(" 演练", " drill")
         } else {
