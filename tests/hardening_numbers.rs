@@ -135,6 +135,18 @@ fn deleting_the_newest_receipts_behind_the_programs_back_does_not_free_their_num
         out.contains("MZ01-00000002–MZ01-00000003") && out.contains("not in the database"),
         "{out}"
     );
+    // The failed verify stops issuing until an admin acknowledges it.
+    let (code, _, _) = env.issue("admin", &simple());
+    assert_eq!(code, 4, "issuing is held after a failed verify");
+    env.ok(
+        "admin",
+        &[
+            "verify",
+            "acknowledge",
+            "--reason",
+            "receipts deleted; investigated",
+        ],
+    );
     assert_eq!(issue_ok(&env), "MZ01-00000004");
     let (code, out, _) = env.run("admin", &["verify"]);
     assert_eq!(code, 4);
