@@ -1146,6 +1146,42 @@ fn marks_of(conn: &Connection, origin: &str) -> Result<HashMap<String, i64>, Fin
         .unwrap_or_default())
 }
 
+/// A line read ahead, with its row already parsed when it is a whole row
+/// line (`None`: not tried).
+type Ahead = (Vec<u8>, Option<Option<(String, Vec<Value>)>>);
+
+/// Lines of the journal after its header, in batches, each row parsed
+/// (the import's other thread). Stops when the importer stops listening.
+fn read_ahead(
+    mut reader: BufReader<std::fs::File>,
+    out: std::sync::mpsc::SyncSender<std::io::Result<Vec<Ahead>>>,
+) {
+    const BATCH: usize = 256;
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        let mut line = Vec::with_capacity(512);
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {
+                let parsed = (line.last() == Some(&b'\n') && line.first() == Some(&b'['))
+                    .then(|| parse_row(&line));
+                batch.push((line, parsed));
+                if batch.len() == BATCH {
+                    if out.send(Ok(std::mem::take(&mut batch))).is_err() {
+                        return;
+                    }
+                    batch.reserve(BATCH);
+                }
+            }
+            Err(e) => {
+                let _ = out.send(Err(e));
+                return;
+            }
+        }
+    }
+    let _ = out.send(Ok(batch));
+}
+
 /// Imports one journal. Nothing is written unless the whole file is read,
 /// its signature checks and every row fits.
 pub fn import(
@@ -1263,57 +1299,64 @@ pub fn import(
     };
     let mut trailer: Option<Trailer> = None;
     let mut rows: BTreeMap<String, u64> = BTreeMap::new();
-    loop {
-        line.clear();
-        let n = reader.read_until(b'\n', &mut line).map_err(io_err(path))?;
-        if n == 0 {
-            break;
-        }
-        read += n as u64;
-        if read % (1 << 22) < n as u64 {
-            progress(read, size);
-        }
-        whole.update(&line);
-        if trailer.is_some() {
-            deferred.get_or_insert_with(|| altered(path, "data after the end record"));
-            continue;
-        }
-        if line.starts_with(b"{\"end\"") {
-            match serde_json::from_slice::<Trailer>(&line) {
-                Ok(t) if line.last() == Some(&b'\n') => trailer = Some(t),
-                _ => {
-                    deferred.get_or_insert_with(|| altered(path, "the end record is not readable"));
+    // A reader thread reads ahead and parses the rows (bounded: a few
+    // batches in flight); this thread hashes, checks and inserts.
+    let (ahead_tx, ahead_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<Ahead>>>(4);
+    std::thread::scope(|scope| -> Result<(), FinanceError> {
+        scope.spawn(move || read_ahead(reader, ahead_tx));
+        'lines: for batch in ahead_rx {
+            for (line, parsed) in batch.map_err(io_err(path))? {
+                let n = line.len() as u64;
+                read += n;
+                if read % (1 << 22) < n {
+                    progress(read, size);
                 }
-            }
-            continue;
-        }
-        body.update(&line);
-        if line.last() != Some(&b'\n') {
-            // The last line was cut short.
-            break;
-        }
-        if deferred.is_some() || foreign {
-            continue;
-        }
-        let result = match parse_row(&line) {
-            Some((table, vals)) => {
-                match rows.get_mut(&table) {
-                    Some(n) => *n += 1,
-                    None => {
-                        rows.insert(table.clone(), 1);
+                whole.update(&line);
+                if trailer.is_some() {
+                    deferred.get_or_insert_with(|| altered(path, "data after the end record"));
+                    continue;
+                }
+                if line.starts_with(b"{\"end\"") {
+                    match serde_json::from_slice::<Trailer>(&line) {
+                        Ok(t) if line.last() == Some(&b'\n') => trailer = Some(t),
+                        _ => {
+                            deferred.get_or_insert_with(|| {
+                                altered(path, "the end record is not readable")
+                            });
+                        }
                     }
+                    continue;
                 }
-                imp.row(path, &table, vals)
+                body.update(&line);
+                if line.last() != Some(&b'\n') {
+                    // The last line was cut short.
+                    break 'lines;
+                }
+                if deferred.is_some() || foreign {
+                    continue;
+                }
+                let result = match parsed.unwrap_or_else(|| parse_row(&line)) {
+                    Some((table, vals)) => {
+                        match rows.get_mut(&table) {
+                            Some(n) => *n += 1,
+                            None => {
+                                rows.insert(table.clone(), 1);
+                            }
+                        }
+                        imp.row(path, &table, vals)
+                    }
+                    None => Err(altered(
+                        path,
+                        "a row is not readable (a table name, then nulls, integers and strings)",
+                    )),
+                };
+                if let Err(e) = result {
+                    deferred = Some(e);
+                }
             }
-            None => Err(altered(
-                path,
-                "a row is not readable (a table name, then nulls, integers and strings)",
-            )),
-        };
-        if let Err(e) = result {
-            deferred = Some(e);
         }
-    }
+        Ok(())
+    })?;
     if deferred.is_none()
         && !foreign
         && let Err(e) = imp.finish_pending()

@@ -320,6 +320,14 @@ pub struct Report {
     pub conflicts: Vec<Item>,
 }
 
+/// A recorded event's details (fields in the order a JSON map sorts them).
+#[derive(serde::Serialize)]
+struct Details<'a> {
+    his_invoice: &'a str,
+    his_posted_at: &'a str,
+    source: &'a str,
+}
+
 struct Ours {
     id: i64,
     /// What the HIS should hold: the net total, 0 for voided and drill.
@@ -482,7 +490,15 @@ pub fn reconcile(
                 report.conflicts.push(c);
             }
             None => {
-                let id = exchange::insert_record(
+                // The same text `serde_json::json!` writes (keys sorted),
+                // without building a map per row.
+                let details = serde_json::to_string(&Details {
+                    his_invoice: &r.invoice,
+                    his_posted_at: &r.posted_at,
+                    source: "reconcile",
+                })
+                .unwrap_or_default();
+                let id = exchange::insert_record_details(
                     &tx,
                     o.id,
                     &r.receipt,
@@ -490,7 +506,7 @@ pub fn reconcile(
                     &r.invoice,
                     &at,
                     session.user().as_str(),
-                    serde_json::json!({ "his_posted_at": r.posted_at, "source": "reconcile" }),
+                    &details,
                 )?;
                 first_event.get_or_insert(id);
                 last_event = Some(id);
