@@ -317,3 +317,120 @@ fn the_cli_exports_and_refuses_an_altered_file_with_exit_4() {
     assert_eq!(code, 0);
     assert!(out.exists());
 }
+
+/// Rewrites a journal's body with `edit` (header and rows; the end record
+/// is made anew) and signs it again with the hospital key, as the program
+/// would have: what is tested is the layout, not the signature.
+fn resign(
+    key: &downtime_billing::keys::SigningKey,
+    good: &std::path::Path,
+    out: &std::path::Path,
+    edit: impl FnOnce(&mut Vec<String>),
+) {
+    use sha2::{Digest, Sha256};
+    let text = std::fs::read_to_string(good).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let end: serde_json::Value = serde_json::from_str(&lines.pop().unwrap()).unwrap();
+    let rows: std::collections::BTreeMap<String, u64> =
+        serde_json::from_value(end["end"]["rows"].clone()).unwrap();
+    edit(&mut lines);
+    let body = lines.join("\n") + "\n";
+    let digest = Sha256::digest(body.as_bytes());
+    let mut msg = b"downtime-billing journal v1\n".to_vec();
+    msg.extend_from_slice(&digest);
+    msg.extend_from_slice(serde_json::to_string(&rows).unwrap().as_bytes());
+    let end = serde_json::json!({"end": {
+        "rows": rows,
+        "sha256": hex::encode(digest),
+        "hmac": hex::encode(key.sign(&msg)),
+    }});
+    std::fs::write(out, format!("{body}{end}\n")).unwrap();
+}
+
+fn table_of(line: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(line)
+        .ok()
+        .and_then(|v| v.get(0)?.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// A journal written before the `by_receipt` layout (receipts, then all
+/// lines, then all payments, no `layout` in the header) still imports, and
+/// its receipts' digests (read back at the end of the import) satisfy
+/// `verify`. Catches: the read-back pass skipped or run for the wrong rows
+/// (`verify` then names the receipts), or the old order refused.
+#[test]
+fn a_journal_in_the_earlier_table_by_table_layout_still_imports_and_verifies() {
+    let (h, mut cw) = Hospital::new();
+    let mut t = h.terminal("MZ01", "MZ01");
+    t.ready(1, 100, "2026-11-02T09:00:00+08:00", false);
+    let a = t.issue(T1, &[(DRUG, "1"), (DRUG2, "2")], false, "张三");
+    t.issue(T2, &[(DRUG, "2")], true, "李四");
+    t.void(T3, &a);
+    let f = t.export(&h.path("new.journal"));
+    let old = h.path("old.journal");
+    let key = cw.key.clone();
+    resign(&key, &f, &old, |lines| {
+        let mut header: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+        assert_eq!(header["layout"], "by_receipt", "new journals say so");
+        header.as_object_mut().unwrap().remove("layout");
+        lines[0] = header.to_string();
+        let block: Vec<usize> = (1..lines.len())
+            .filter(|&i| {
+                matches!(
+                    table_of(&lines[i]).as_str(),
+                    "receipts" | "receipt_lines" | "receipt_payments"
+                )
+            })
+            .collect();
+        let mut grouped: Vec<String> = Vec::new();
+        for t in ["receipts", "receipt_lines", "receipt_payments"] {
+            grouped.extend(
+                block
+                    .iter()
+                    .map(|&i| lines[i].clone())
+                    .filter(|l| table_of(l) == t),
+            );
+        }
+        for (&i, l) in block.iter().zip(grouped) {
+            lines[i] = l;
+        }
+    });
+    let o = import(&mut cw, &old).unwrap();
+    assert_eq!(o.receipts_added, 2);
+    assert_eq!(o.added.get("receipt_lines"), Some(&3));
+    assert_eq!(o.added.get("receipt_events"), Some(&1));
+    verify_ok(&cw);
+    assert!(import(&mut cw, &f).unwrap().already_imported);
+}
+
+/// In a `by_receipt` journal a line that is not right after its receipt
+/// (its digest could not be taken while inserting) refuses the file as
+/// altered, even when signed, and nothing is imported. Catches: the
+/// placement check dropped (the import would then succeed with a receipt
+/// digest missing a line).
+#[test]
+fn a_line_out_of_its_receipts_place_is_refused() {
+    let (h, mut cw, f) = small_journal();
+    let bad = h.path("moved.journal");
+    let key = cw.key.clone();
+    resign(&key, &f, &bad, |lines| {
+        let first = (0..lines.len())
+            .find(|&i| table_of(&lines[i]) == "receipts")
+            .unwrap();
+        assert_eq!(table_of(&lines[first + 1]), "receipt_lines");
+        // The first receipt's first line moved after the second receipt.
+        let second = (first + 1..lines.len())
+            .find(|&i| table_of(&lines[i]) == "receipts")
+            .unwrap();
+        let moved = lines.remove(first + 1);
+        lines.insert(second, moved);
+    });
+    let before = cw.counts();
+    let e = import(&mut cw, &bad).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Verification, "{}", e.en);
+    assert!(e.en.contains("not right after its receipt"), "{}", e.en);
+    assert_eq!(cw.counts(), before);
+    assert_eq!(import(&mut cw, &f).unwrap().receipts_added, 2);
+    verify_ok(&cw);
+}

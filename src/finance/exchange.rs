@@ -105,10 +105,35 @@ pub(crate) fn insert_record(
     if let (Some(d), serde_json::Value::Object(x)) = (details.as_object_mut(), extra) {
         d.extend(x);
     }
+    insert_record_details(
+        tx,
+        receipt_id,
+        number,
+        kind,
+        invoice,
+        at,
+        user,
+        &details.to_string(),
+    )
+}
+
+/// [`insert_record`] with the event's details already as JSON text (which
+/// must hold `his_invoice`): reconciliation writes one per matched row.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn insert_record_details(
+    tx: &Connection,
+    receipt_id: i64,
+    number: &str,
+    kind: &str,
+    invoice: &str,
+    at: &str,
+    user: &str,
+    details: &str,
+) -> Result<i64, FinanceError> {
     tx.prepare_cached(
         "INSERT INTO receipt_events(receipt_id, kind, at, user, details) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![receipt_id, kind, at, user, details.to_string()])?;
+    .execute(params![receipt_id, kind, at, user, details])?;
     let id = tx.last_insert_rowid();
     tx.prepare_cached(
         "INSERT INTO his_invoices(invoice, receipt_number, kind, event_id) VALUES (?1, ?2, ?3, ?4)",

@@ -206,7 +206,16 @@ pub struct Header {
     pub exported_at: String,
     pub exported_by: String,
     pub columns: BTreeMap<String, Vec<String>>,
+    /// `by_receipt`: each receipt's row is followed by its lines, then its
+    /// payments. Absent in journals written before: receipts, lines and
+    /// payments then come one table after another (still read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
 }
+
+/// The header's `layout` of journals whose receipts carry their lines and
+/// payments right after them.
+pub const LAYOUT_BY_RECEIPT: &str = "by_receipt";
 
 /// The last line of a journal.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -305,6 +314,102 @@ fn push_value(out: &mut Vec<u8>, v: ValueRef<'_>) -> Result<(), FinanceError> {
     Ok(())
 }
 
+/// Formats one row of `table` as a journal line (`["table",v1,…]\n`).
+fn row_line(line: &mut Vec<u8>, table: &str, r: &rusqlite::Row<'_>) -> Result<(), FinanceError> {
+    let n = columns(table).map_or(0, <[&str]>::len);
+    line.clear();
+    line.extend_from_slice(b"[\"");
+    line.extend_from_slice(table.as_bytes());
+    line.push(b'"');
+    for i in 0..n {
+        line.push(b',');
+        push_value(line, r.get_ref(i)?)?;
+    }
+    line.extend_from_slice(b"]\n");
+    Ok(())
+}
+
+/// The next row of an ordered cursor over lines or payments, formatted,
+/// with the receipt id it belongs to.
+fn next_child(
+    rows: &mut rusqlite::Rows<'_>,
+    table: &str,
+) -> Result<Option<(i64, Vec<u8>)>, FinanceError> {
+    let Some(r) = rows.next()? else {
+        return Ok(None);
+    };
+    let mut line = Vec::with_capacity(256);
+    row_line(&mut line, table, r)?;
+    Ok(Some((r.get(0)?, line)))
+}
+
+/// Writes the lookahead row and those after it while they belong to a
+/// receipt id at or below `upto`; returns how many.
+fn children(
+    upto: i64,
+    next: &mut Option<(i64, Vec<u8>)>,
+    rows: &mut rusqlite::Rows<'_>,
+    table: &str,
+    emit: &mut dyn FnMut(&[u8]) -> Result<(), FinanceError>,
+) -> Result<u64, FinanceError> {
+    let mut n = 0;
+    while let Some((rid, l)) = next.take() {
+        if rid > upto {
+            *next = Some((rid, l));
+            break;
+        }
+        emit(&l)?;
+        n += 1;
+        *next = next_child(rows, table)?;
+    }
+    Ok(n)
+}
+
+/// Writes every receipt followed by its lines and then its payments (the
+/// `by_receipt` layout: an importer hashes each receipt as it inserts it),
+/// merging three cursors each in its table's key order. Returns the row
+/// counts of the three tables.
+fn export_receipts(
+    tx: &Connection,
+    emit: &mut dyn FnMut(&[u8]) -> Result<(), FinanceError>,
+) -> Result<[(&'static str, u64); 3], FinanceError> {
+    let select = |table: &str, order: &str| {
+        format!(
+            "SELECT {} FROM {table} ORDER BY {order}",
+            columns(table).unwrap_or_default().join(", ")
+        )
+    };
+    let mut rs = tx.prepare(&select("receipts", "id"))?;
+    let mut ls = tx.prepare(&select("receipt_lines", "receipt_id, line_no"))?;
+    let mut ps = tx.prepare(&select("receipt_payments", "receipt_id, pay_no"))?;
+    let mut receipts = rs.query([])?;
+    let mut lines = ls.query([])?;
+    let mut pays = ps.query([])?;
+    let mut next_line = next_child(&mut lines, "receipt_lines")?;
+    let mut next_pay = next_child(&mut pays, "receipt_payments")?;
+    let (mut nr, mut nl, mut np) = (0u64, 0u64, 0u64);
+    let mut line = Vec::with_capacity(4096);
+    while let Some(r) = receipts.next()? {
+        let id: i64 = r.get(0)?;
+        row_line(&mut line, "receipts", r)?;
+        // Orphans (none: the foreign keys see to that) would still be
+        // written, before the next receipt.
+        nl += children(id - 1, &mut next_line, &mut lines, "receipt_lines", emit)?;
+        np += children(id - 1, &mut next_pay, &mut pays, "receipt_payments", emit)?;
+        emit(&line)?;
+        nr += 1;
+        nl += children(id, &mut next_line, &mut lines, "receipt_lines", emit)?;
+        np += children(id, &mut next_pay, &mut pays, "receipt_payments", emit)?;
+    }
+    nl += children(i64::MAX, &mut next_line, &mut lines, "receipt_lines", emit)?;
+    np += children(i64::MAX, &mut next_pay, &mut pays, "receipt_payments", emit)?;
+    Ok([
+        ("receipts", nr),
+        ("receipt_lines", nl),
+        ("receipt_payments", np),
+    ])
+}
+
 /// Writes the terminal's journal to `out` (through a temporary file renamed
 /// into place once complete and synced). Any user of the terminal may
 /// export; the export is audited.
@@ -335,6 +440,7 @@ pub fn export(
                 .iter()
                 .map(|(t, c)| (t.to_string(), c.iter().map(|s| s.to_string()).collect()))
                 .collect(),
+            layout: Some(LAYOUT_BY_RECEIPT.into()),
         };
         let file = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
         let mut w = BufWriter::with_capacity(1 << 20, file);
@@ -346,29 +452,35 @@ pub fn export(
         line.push(b'\n');
         body.update(&line);
         w.write_all(&line).map_err(io_err(&tmp))?;
-        let mut rows = BTreeMap::new();
+        let mut rows: BTreeMap<String, u64> = BTreeMap::new();
+        let mut emit = |line: &[u8]| -> Result<(), FinanceError> {
+            body.update(line);
+            w.write_all(line).map_err(io_err(&tmp))
+        };
         for (table, cols) in TABLES {
-            let order = match *table {
-                "receipt_lines" => "receipt_id, line_no",
-                "receipt_payments" => "receipt_id, pay_no",
-                _ => cols[0],
-            };
-            let sql = format!("SELECT {} FROM {table} ORDER BY {order}", cols.join(", "));
+            match *table {
+                // Written with their receipt (below).
+                "receipt_lines" | "receipt_payments" => continue,
+                "receipts" => {
+                    let counts = export_receipts(&tx, &mut emit)?;
+                    for (t, n) in counts {
+                        rows.insert(t.to_string(), n);
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            let sql = format!(
+                "SELECT {} FROM {table} ORDER BY {}",
+                cols.join(", "),
+                cols[0]
+            );
             let mut st = tx.prepare(&sql)?;
             let mut q = st.query([])?;
             let mut n = 0u64;
-            let name = serde_json::to_string(table).unwrap_or_default();
             while let Some(r) = q.next()? {
-                line.clear();
-                line.push(b'[');
-                line.extend_from_slice(name.as_bytes());
-                for i in 0..cols.len() {
-                    line.push(b',');
-                    push_value(&mut line, r.get_ref(i)?)?;
-                }
-                line.extend_from_slice(b"]\n");
-                body.update(&line);
-                w.write_all(&line).map_err(io_err(&tmp))?;
+                row_line(&mut line, table, r)?;
+                emit(&line)?;
                 n += 1;
             }
             rows.insert(table.to_string(), n);
@@ -509,6 +621,35 @@ struct Importer<'a> {
     /// Source → local ids of the small tables (episodes, ranges), looked
     /// up for every receipt: held in memory (a terminal has a handful).
     small_map: HashMap<(&'static str, i64), Option<i64>>,
+    /// The id the import's `journal_imports` row will get (the write
+    /// transaction holds the table): provenance rows are written with it
+    /// as the records stream in.
+    import_id: i64,
+    /// The journal's receipts carry their lines and payments right after
+    /// them (`by_receipt`): each receipt's digest is computed as it is
+    /// inserted. Otherwise the digests are read back once at the end.
+    streamed: bool,
+    /// The receipt being hashed: its lines and payments are still to come.
+    pending: Option<Pending>,
+}
+
+/// A receipt inserted whose digest is not finished (lines, payments next).
+struct Pending {
+    local: i64,
+    number: String,
+    hash: Sha256,
+    /// 0: its row, 1: lines, 2: payments fed so far.
+    phase: u8,
+}
+
+/// Feeds one row as stored here (its local id, then the other values) into
+/// a digest, as `receipts::integrity` hashes stored rows.
+fn feed_row(h: &mut Sha256, first: i64, rest: &[Value]) {
+    h.update(b"row");
+    crate::receipts::integrity::feed(h, ValueRef::Integer(first));
+    for v in rest {
+        crate::receipts::integrity::feed(h, ValueRef::from(v));
+    }
 }
 
 fn altered(path: &Path, detail: impl Into<String>) -> FinanceError {
@@ -627,6 +768,10 @@ impl Importer<'_> {
     }
 
     fn insert(&mut self, table: &str, cols: &[&str], vals: &[Value]) -> Result<i64, FinanceError> {
+        Ok(self.insert_raw(table, cols, vals)?)
+    }
+
+    fn insert_raw(&mut self, table: &str, cols: &[&str], vals: &[Value]) -> rusqlite::Result<i64> {
         if !self.sql.contains_key(table) {
             let sql = format!(
                 "INSERT INTO {table}({}) VALUES ({})",
@@ -643,6 +788,37 @@ impl Importer<'_> {
             .prepare_cached(sql)?
             .execute(rusqlite::params_from_iter(vals.iter()))?;
         Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Finishes the pending receipt's digest and records it.
+    fn finish_pending(&mut self) -> Result<(), FinanceError> {
+        if let Some(p) = self.pending.take() {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO journal_receipts(number, import_id, content_sha256)
+                     VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![
+                    p.number,
+                    self.import_id,
+                    hex::encode(p.hash.finalize())
+                ])?;
+        }
+        Ok(())
+    }
+
+    /// Feeds a line (phase 1) or payment (phase 2) of local receipt `local`
+    /// into the pending digest; false when it is not the pending receipt's
+    /// or comes out of order (not a `by_receipt` journal this program wrote).
+    fn feed_child(&mut self, local: i64, phase: u8, vals: &[Value]) -> bool {
+        match &mut self.pending {
+            Some(p) if p.local == local && p.phase <= phase => {
+                p.phase = phase;
+                feed_row(&mut p.hash, local, &vals[1..]);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// The local id of a source receipt (None: collided, not imported).
@@ -665,6 +841,9 @@ impl Importer<'_> {
             return Err(altered(path, format!("a {table} row has the wrong width")));
         }
         let bad = |what: &str| altered(path, format!("a {table} row has a bad {what}"));
+        if !matches!(table, "receipt_lines" | "receipt_payments") {
+            self.finish_pending()?;
+        }
         match table {
             "episodes" | "receipt_ranges" => {
                 let src = int(&vals[0]).ok_or_else(|| bad("id"))?;
@@ -701,20 +880,49 @@ impl Importer<'_> {
                 self.bump(table, src);
                 let number = text(&vals[1]).ok_or_else(|| bad("number"))?.to_string();
                 let terminal = text(&vals[2]).ok_or_else(|| bad("terminal"))?.to_string();
-                let exists: bool = self
-                    .tx
-                    .prepare_cached("SELECT 1 FROM receipts WHERE number = ?1")?
-                    .exists([&number])?;
-                let temp_clash = match int(&vals[13]) {
-                    Some(t) => self
-                        .tx
-                        .prepare_cached(
-                            "SELECT 1 FROM receipts WHERE terminal = ?1 AND temp_seq = ?2",
-                        )?
-                        .exists(params![terminal, t])?,
-                    None => false,
+                let range = int(&vals[4]).ok_or_else(|| bad("range"))?;
+                let episode = int(&vals[5]).ok_or_else(|| bad("episode"))?;
+                vals[4] = Value::Integer(
+                    self.map_get("receipt_ranges", range)?
+                        .flatten()
+                        .ok_or_else(|| bad("range reference"))?,
+                );
+                vals[5] = Value::Integer(
+                    self.map_get("episodes", episode)?
+                        .flatten()
+                        .ok_or_else(|| bad("episode reference"))?,
+                );
+                // Inserted straight away; a number (or temporary patient
+                // number) already held here fails its UNIQUE constraint,
+                // which leaves the transaction as it was: a collision.
+                let local = match self.insert_raw(table, &cols[1..], &vals[1..]) {
+                    Ok(local) => Some(local),
+                    Err(rusqlite::Error::SqliteFailure(e, _))
+                        if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+                    {
+                        None
+                    }
+                    Err(e) => return Err(e.into()),
                 };
-                if exists || temp_clash {
+                if let Some(local) = local {
+                    self.map_put(table, src, Some(local))?;
+                    self.cached_receipt = Some((src, Some(local)));
+                    self.added(table);
+                    if self.streamed {
+                        let mut hash = Sha256::new();
+                        feed_row(&mut hash, local, &vals[1..]);
+                        self.pending = Some(Pending {
+                            local,
+                            number,
+                            hash,
+                            phase: 0,
+                        });
+                    }
+                } else {
+                    let exists: bool = self
+                        .tx
+                        .prepare_cached("SELECT 1 FROM receipts WHERE number = ?1")?
+                        .exists([&number])?;
                     self.collisions.push(Collision {
                         kind: "number".into(),
                         detail: if exists {
@@ -729,23 +937,8 @@ impl Importer<'_> {
                         record: number,
                     });
                     self.map_put(table, src, None)?;
-                    return Ok(());
+                    self.cached_receipt = Some((src, None));
                 }
-                let range = int(&vals[4]).ok_or_else(|| bad("range"))?;
-                let episode = int(&vals[5]).ok_or_else(|| bad("episode"))?;
-                vals[4] = Value::Integer(
-                    self.map_get("receipt_ranges", range)?
-                        .flatten()
-                        .ok_or_else(|| bad("range reference"))?,
-                );
-                vals[5] = Value::Integer(
-                    self.map_get("episodes", episode)?
-                        .flatten()
-                        .ok_or_else(|| bad("episode reference"))?,
-                );
-                let local = self.insert(table, &cols[1..], &vals[1..])?;
-                self.map_put(table, src, Some(local))?;
-                self.added(table);
             }
             "receipt_lines" | "receipt_payments" => {
                 let src = int(&vals[0]).ok_or_else(|| bad("receipt id"))?;
@@ -760,6 +953,13 @@ impl Importer<'_> {
                 vals[0] = Value::Integer(local);
                 self.insert(table, cols, &vals)?;
                 self.added(table);
+                let phase = if table == "receipt_lines" { 1 } else { 2 };
+                if self.streamed && !self.feed_child(local, phase, &vals) {
+                    return Err(altered(
+                        path,
+                        format!("a {table} row is not right after its receipt"),
+                    ));
+                }
             }
             "receipt_events" => {
                 let src = int(&vals[0]).ok_or_else(|| bad("id"))?;
@@ -775,6 +975,17 @@ impl Importer<'_> {
                 let id = self.insert(table, &cols[1..], &vals[1..])?;
                 self.map_put(table, src, Some(id))?;
                 self.added(table);
+                // A cashier event's digest, as `verify` will recompute it.
+                if matches!(text(&vals[2]), Some("void" | "reprint" | "refund")) {
+                    let mut h = Sha256::new();
+                    feed_row(&mut h, id, &vals[1..]);
+                    self.tx
+                        .prepare_cached(
+                            "INSERT INTO journal_events(event_id, import_id, event_sha256)
+                             VALUES (?1, ?2, ?3)",
+                        )?
+                        .execute(params![id, self.import_id, hex::encode(h.finalize())])?;
+                }
             }
             "shift_closes" => {
                 let src = int(&vals[0]).ok_or_else(|| bad("id"))?;
@@ -935,6 +1146,42 @@ fn marks_of(conn: &Connection, origin: &str) -> Result<HashMap<String, i64>, Fin
         .unwrap_or_default())
 }
 
+/// A line read ahead, with its row already parsed when it is a whole row
+/// line (`None`: not tried).
+type Ahead = (Vec<u8>, Option<Option<(String, Vec<Value>)>>);
+
+/// Lines of the journal after its header, in batches, each row parsed
+/// (the import's other thread). Stops when the importer stops listening.
+fn read_ahead(
+    mut reader: BufReader<std::fs::File>,
+    out: std::sync::mpsc::SyncSender<std::io::Result<Vec<Ahead>>>,
+) {
+    const BATCH: usize = 256;
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        let mut line = Vec::with_capacity(512);
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {
+                let parsed = (line.last() == Some(&b'\n') && line.first() == Some(&b'['))
+                    .then(|| parse_row(&line));
+                batch.push((line, parsed));
+                if batch.len() == BATCH {
+                    if out.send(Ok(std::mem::take(&mut batch))).is_err() {
+                        return;
+                    }
+                    batch.reserve(BATCH);
+                }
+            }
+            Err(e) => {
+                let _ = out.send(Err(e));
+                return;
+            }
+        }
+    }
+    let _ = out.send(Ok(batch));
+}
+
 /// Imports one journal. Nothing is written unless the whole file is read,
 /// its signature checks and every row fits.
 pub fn import(
@@ -1022,10 +1269,18 @@ pub fn import(
         tx.query_row("SELECT COALESCE(MAX(id), 0) FROM receipts", [], |r| {
             r.get(0)
         })?;
-    let events_before: i64 =
-        tx.query_row("SELECT COALESCE(MAX(id), 0) FROM receipt_events", [], |r| {
-            r.get(0)
-        })?;
+    // The import's own id, taken now (this transaction holds the table):
+    // digests are recorded under it as the records stream in, before its
+    // row exists, so foreign keys are checked at commit.
+    let import_id: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(id), 0) + 1 FROM journal_imports",
+        [],
+        |r| r.get(0),
+    )?;
+    tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+    let streamed = header
+        .as_ref()
+        .is_some_and(|h| h.layout.as_deref() == Some(LAYOUT_BY_RECEIPT));
     let mut imp = Importer {
         tx: &tx,
         origin: origin.clone(),
@@ -1038,59 +1293,75 @@ pub fn import(
         audit_prev: None,
         sql: HashMap::new(),
         small_map: HashMap::new(),
+        import_id,
+        streamed,
+        pending: None,
     };
     let mut trailer: Option<Trailer> = None;
     let mut rows: BTreeMap<String, u64> = BTreeMap::new();
-    loop {
-        line.clear();
-        let n = reader.read_until(b'\n', &mut line).map_err(io_err(path))?;
-        if n == 0 {
-            break;
-        }
-        read += n as u64;
-        if read % (1 << 22) < n as u64 {
-            progress(read, size);
-        }
-        whole.update(&line);
-        if trailer.is_some() {
-            deferred.get_or_insert_with(|| altered(path, "data after the end record"));
-            continue;
-        }
-        if line.starts_with(b"{\"end\"") {
-            match serde_json::from_slice::<Trailer>(&line) {
-                Ok(t) if line.last() == Some(&b'\n') => trailer = Some(t),
-                _ => {
-                    deferred.get_or_insert_with(|| altered(path, "the end record is not readable"));
+    // A reader thread reads ahead and parses the rows (bounded: a few
+    // batches in flight); this thread hashes, checks and inserts.
+    let (ahead_tx, ahead_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<Ahead>>>(4);
+    std::thread::scope(|scope| -> Result<(), FinanceError> {
+        scope.spawn(move || read_ahead(reader, ahead_tx));
+        'lines: for batch in ahead_rx {
+            for (line, parsed) in batch.map_err(io_err(path))? {
+                let n = line.len() as u64;
+                read += n;
+                if read % (1 << 22) < n {
+                    progress(read, size);
                 }
-            }
-            continue;
-        }
-        body.update(&line);
-        if line.last() != Some(&b'\n') {
-            // The last line was cut short.
-            break;
-        }
-        if deferred.is_some() || foreign {
-            continue;
-        }
-        let result = match parse_row(&line) {
-            Some((table, vals)) => {
-                match rows.get_mut(&table) {
-                    Some(n) => *n += 1,
-                    None => {
-                        rows.insert(table.clone(), 1);
+                whole.update(&line);
+                if trailer.is_some() {
+                    deferred.get_or_insert_with(|| altered(path, "data after the end record"));
+                    continue;
+                }
+                if line.starts_with(b"{\"end\"") {
+                    match serde_json::from_slice::<Trailer>(&line) {
+                        Ok(t) if line.last() == Some(&b'\n') => trailer = Some(t),
+                        _ => {
+                            deferred.get_or_insert_with(|| {
+                                altered(path, "the end record is not readable")
+                            });
+                        }
                     }
+                    continue;
                 }
-                imp.row(path, &table, vals)
+                body.update(&line);
+                if line.last() != Some(&b'\n') {
+                    // The last line was cut short.
+                    break 'lines;
+                }
+                if deferred.is_some() || foreign {
+                    continue;
+                }
+                let result = match parsed.unwrap_or_else(|| parse_row(&line)) {
+                    Some((table, vals)) => {
+                        match rows.get_mut(&table) {
+                            Some(n) => *n += 1,
+                            None => {
+                                rows.insert(table.clone(), 1);
+                            }
+                        }
+                        imp.row(path, &table, vals)
+                    }
+                    None => Err(altered(
+                        path,
+                        "a row is not readable (a table name, then nulls, integers and strings)",
+                    )),
+                };
+                if let Err(e) = result {
+                    deferred = Some(e);
+                }
             }
-            None => Err(altered(
-                path,
-                "a row is not readable (a table name, then nulls, integers and strings)",
-            )),
-        };
-        if let Err(e) = result {
-            deferred = Some(e);
         }
+        Ok(())
+    })?;
+    if deferred.is_none()
+        && !foreign
+        && let Err(e) = imp.finish_pending()
+    {
+        deferred = Some(e);
     }
     progress(read, size);
     let Some(trailer) = trailer else {
@@ -1129,17 +1400,17 @@ pub fn import(
         new_marks,
         added,
         collisions,
+        streamed,
         ..
     } = imp;
     let receipts_added = added.get("receipts").copied().unwrap_or(0);
     let changed = !added.is_empty() || !collisions.is_empty();
-    let mut import_id = None;
     if changed {
         let file_sha = hex::encode(whole.finalize());
         tx.execute(
-            "INSERT INTO journal_imports(origin, terminal, hospital, file_name, file_sha256,
+            "INSERT INTO journal_imports(id, origin, terminal, hospital, file_name, file_sha256,
                                          exported_at, imported_at, imported_by, marks, added)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 origin,
                 terminal,
@@ -1151,11 +1422,13 @@ pub fn import(
                 session.user().as_str(),
                 serde_json::to_string(&new_marks).unwrap_or_default(),
                 serde_json::to_string(&added).unwrap_or_default(),
+                import_id,
             ],
         )?;
-        let id = tx.last_insert_rowid();
-        import_id = Some(id);
-        record_digests(&tx, id, receipts_before, events_before)?;
+        let id = import_id;
+        if !streamed {
+            record_digests(&tx, id, receipts_before)?;
+        }
         for c in &collisions {
             tx.execute(
                 "INSERT INTO journal_collisions(import_id, kind, record, detail) VALUES (?1, ?2, ?3, ?4)",
@@ -1188,7 +1461,7 @@ pub fn import(
         origin,
         exported_at: header.exported_at,
         already_imported: !changed,
-        import_id,
+        import_id: changed.then_some(import_id),
         added,
         receipts_added,
         collisions,
@@ -1196,13 +1469,14 @@ pub fn import(
     })
 }
 
-/// Records the content digest of every receipt and cashier event this
-/// import added, as stored here: what `verify` checks them against.
+/// Records the content digest of every receipt this import added, as
+/// stored here: what `verify` checks them against. Only for journals whose
+/// lines and payments come after all receipts (written before the
+/// `by_receipt` layout); otherwise the digests were taken while inserting.
 fn record_digests(
     tx: &Connection,
     import_id: i64,
     receipts_before: i64,
-    events_before: i64,
 ) -> Result<(), FinanceError> {
     // The digest `receipts::integrity::receipt_digest` computes receipt by
     // receipt, here in one ordered pass over the three tables.
@@ -1273,21 +1547,6 @@ fn record_digests(
             };
         }
         ins.execute(params![number, import_id, hex::encode(h.finalize())])?;
-    }
-    let ids: Vec<i64> = {
-        let mut st = tx.prepare(
-            "SELECT id FROM receipt_events WHERE id > ?1
-               AND kind IN ('void', 'reprint', 'refund') ORDER BY id",
-        )?;
-        st.query_map([events_before], |r| r.get(0))?
-            .collect::<Result<_, _>>()?
-    };
-    let mut ins = tx.prepare(
-        "INSERT INTO journal_events(event_id, import_id, event_sha256) VALUES (?1, ?2, ?3)",
-    )?;
-    for id in ids {
-        let d = crate::receipts::integrity::event_digest(tx, id)?;
-        ins.execute(params![id, import_id, d])?;
     }
     Ok(())
 }

@@ -50,9 +50,10 @@ struct Problem {
 }
 
 fn valid_time(s: &str) -> bool {
-    chrono::DateTime::parse_from_rfc3339(s).is_ok()
+    // The date alone is the common case: tried first.
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+        || chrono::DateTime::parse_from_rfc3339(s).is_ok()
         || chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").is_ok()
-        || chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
 }
 
 /// Reads and checks the whole file; any problem refuses it, naming the
@@ -319,6 +320,14 @@ pub struct Report {
     pub conflicts: Vec<Item>,
 }
 
+/// A recorded event's details (fields in the order a JSON map sorts them).
+#[derive(serde::Serialize)]
+struct Details<'a> {
+    his_invoice: &'a str,
+    his_posted_at: &'a str,
+    source: &'a str,
+}
+
 struct Ours {
     id: i64,
     /// What the HIS should hold: the net total, 0 for voided and drill.
@@ -329,19 +338,32 @@ struct Ours {
 }
 
 fn ours(conn: &Connection) -> Result<HashMap<String, Ours>, FinanceError> {
-    let mut map = HashMap::new();
+    // Three plain scans joined here (one correlated look-up per receipt
+    // cost twice as much): credit notes summed by original, voided ids.
+    let mut credited: HashMap<String, i64> = HashMap::new();
     let mut st = conn.prepare(
-        "SELECT r.id, r.number, r.drill,
-                r.total_fen + COALESCE((SELECT SUM(c.total_fen) FROM receipts c
-                                         WHERE c.original_number = r.number), 0),
-                EXISTS (SELECT 1 FROM receipt_events e WHERE e.receipt_id = r.id AND e.kind = 'void')
-           FROM receipts r WHERE r.kind != 'credit_note'",
+        "SELECT original_number, SUM(total_fen) FROM receipts
+          WHERE original_number IS NOT NULL GROUP BY original_number",
     )?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
-        let (id, number, drill, net, voided): (i64, String, i64, i64, bool) =
-            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-        let expected = drill == 0 && !voided && net > 0;
+        credited.insert(r.get(0)?, r.get(1)?);
+    }
+    let mut voided: HashSet<i64> = HashSet::new();
+    let mut st = conn.prepare("SELECT receipt_id FROM receipt_events WHERE kind = 'void'")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        voided.insert(r.get(0)?);
+    }
+    let mut map = HashMap::new();
+    let mut st = conn
+        .prepare("SELECT id, number, drill, total_fen FROM receipts WHERE kind != 'credit_note'")?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let (id, number, drill, total): (i64, String, i64, i64) =
+            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+        let net = total + credited.get(&number).copied().unwrap_or(0);
+        let expected = drill == 0 && !voided.contains(&id) && net > 0;
         map.insert(
             number,
             Ours {
@@ -468,7 +490,15 @@ pub fn reconcile(
                 report.conflicts.push(c);
             }
             None => {
-                let id = exchange::insert_record(
+                // The same text `serde_json::json!` writes (keys sorted),
+                // without building a map per row.
+                let details = serde_json::to_string(&Details {
+                    his_invoice: &r.invoice,
+                    his_posted_at: &r.posted_at,
+                    source: "reconcile",
+                })
+                .unwrap_or_default();
+                let id = exchange::insert_record_details(
                     &tx,
                     o.id,
                     &r.receipt,
@@ -476,7 +506,7 @@ pub fn reconcile(
                     &r.invoice,
                     &at,
                     session.user().as_str(),
-                    serde_json::json!({ "his_posted_at": r.posted_at, "source": "reconcile" }),
+                    &details,
                 )?;
                 first_event.get_or_insert(id);
                 last_event = Some(id);
