@@ -12,8 +12,14 @@ fn m(s: &str) -> Money {
 /// expected.
 #[test]
 fn the_cash_variance_is_counted_less_expected_with_its_sign() {
-    assert_eq!(Money::variance(m("1000.00"), m("990.50")).to_string(), "9.50");
-    assert_eq!(Money::variance(m("980.00"), m("990.50")).to_string(), "-10.50");
+    assert_eq!(
+        Money::variance(m("1000.00"), m("990.50")).to_string(),
+        "9.50"
+    );
+    assert_eq!(
+        Money::variance(m("980.00"), m("990.50")).to_string(),
+        "-10.50"
+    );
     assert!(Money::variance(m("990.50"), m("990.50")).is_zero());
     assert!(Money::variance(m("0.00"), m("0.01")).is_negative());
 }
