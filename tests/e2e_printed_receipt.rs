@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Identifiers written on the receipt body, and their masked forms.
-const ID_NO: &str = "330106199001011234";
+const ID_NO: &str = "330102199001011234";
 const PHONE: &str = "13812345678";
 const INSURANCE_NO: &str = "3301000000123456";
 
