@@ -570,8 +570,21 @@ fn sigkill_during_a_backup_leaves_no_half_backup() {
     for cycle in 0..cycles {
         let before = listing(&dir);
         let w = Watched::spawn(as_admin(&env, &["backup", "--out", &dir_s]));
-        let at = begin + (full - begin).mul_f64((rng.next() % 1000) as f64 / 1000.0);
-        std::thread::sleep(at);
+        if cycle % 2 == 0 {
+            // Timed from the start (lands anywhere on a loaded machine).
+            let at = begin + (full - begin).mul_f64((rng.next() % 1000) as f64 / 1000.0);
+            std::thread::sleep(at);
+        } else {
+            // Timed from the copy itself: wait until it shows in the
+            // folder, then kill soon after, so the floor below does not
+            // depend on how long start-up and login took this time.
+            let give_up = std::time::Instant::now() + full * 4;
+            while listing(&dir) == before && std::time::Instant::now() < give_up {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let copy = full.saturating_sub(first_write.unwrap_or(full));
+            std::thread::sleep(copy.mul_f64((rng.next() % 300) as f64 / 1000.0));
+        }
         let writing = listing(&dir) != before;
         let (ended, _, err) = w.kill_status();
         if let Some(st) = ended {
