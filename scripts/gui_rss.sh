@@ -29,7 +29,9 @@ work=$(mktemp -d)
 data=$work/data
 log=$work/log.txt
 pin=739146
-export DOWNTIME_BILLING_NOW=2026-12-05T10:00:00+08:00
+# The real clock (a release build has no pinned clock): the 30k list is
+# imported as the month in force today.
+month=$(date +%Y-%m)
 cleanup() {
     [[ -n ${app:-} ]] && kill "$app" >>"$log" 2>&1 || true
     [[ -n ${xvfb:-} ]] && kill "$xvfb" >>"$log" 2>&1 || true
@@ -40,7 +42,7 @@ trap cleanup EXIT INT TERM
 DOWNTIME_BILLING_NEW_PIN=$pin "$bin" --data-dir "$data" setup \
     --terminal MZ01 --hospital 测试医院 --admin admin >>"$log"
 export DOWNTIME_BILLING_PIN=$pin
-"$bin" --data-dir "$data" --user admin prices import --month 2026-12 "$list" >>"$log"
+"$bin" --data-dir "$data" --user admin prices import --month "$month" "$list" >>"$log"
 "$bin" --data-dir "$data" --user admin range add --terminal MZ01 --from 1 --to 5000 >>"$log"
 "$bin" --data-dir "$data" --user admin episode open --level II --reason "HIS 宕机" >>"$log"
 unset DOWNTIME_BILLING_PIN
