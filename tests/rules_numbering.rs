@@ -147,7 +147,8 @@ fn the_next_number_comes_from_the_lowest_book_with_numbers_left() {
 /// (`stored + 1` → `* 1`), runs outside the terminal's books (`a <= b`
 /// → `>`), the run above the highest book misplaced (`hi > top` →
 /// `>=`/`==`/`<`, `top + 1` → `-`/`*`), wrong counts; `stored_mark`,
-/// `lost_count` and `high_water` answering a constant.
+/// `lost_count` and `high_water` answering a constant, the reason
+/// stored other than `restore` (`LostReason::code`).
 #[test]
 fn numbers_between_what_is_stored_and_the_mark_are_recorded_lost_by_run() {
     let (_h, mut t) = Hospital::new();
