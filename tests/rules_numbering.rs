@@ -189,6 +189,17 @@ fn numbers_between_what_is_stored_and_the_mark_are_recorded_lost_by_run() {
         0
     );
 
+    let reasons: Vec<String> = t
+        .store
+        .conn()
+        .prepare("SELECT DISTINCT reason FROM lost_numbers")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(reasons, ["restore"]);
+
     // the high-water mark is the larger of the file's and the database's
     let dir = t.dir.clone();
     assert_eq!(
