@@ -241,3 +241,81 @@ fn the_file_mark_only_rises_one_line_per_terminal() {
     lines.sort();
     assert_eq!(lines, ["MZ01 9", "ZY01 4"]);
 }
+
+/// Breaks it catches in `numbering::verify_lost` (the `verify` check):
+/// audited runs reported or hand-inserted ones passed (`!=` → `==`), a
+/// restore's loss reported as a vanishing or the reverse (`== Missing` →
+/// `!=`), the count of lost numbers wrong (`+=`, `last - first + 1`), the
+/// table taken as absent (`!` deleted), the live database not compared
+/// with the file mark or a mark equal to the database's reported (`>` →
+/// `>=`/`==`/`<`, the name test `==` → `!=`), the first missing number
+/// misnamed (`stored + 1`).
+#[test]
+fn verify_names_lost_numbers_no_one_recorded_and_a_mark_above_the_database() {
+    let (_h, mut t) = Hospital::new();
+    let s = t.session("admin");
+    add(&mut t.store, &s, "MZ01", 1, 50).unwrap();
+    let key = t.key.clone();
+    let check = |t: &finance_support::Term| numbering::verify_lost(t.store.conn(), &key).unwrap();
+    let c = check(&t);
+    assert_eq!((c.records, c.problems.len()), (0, 0));
+    // a restore's loss, audited: counted, not a problem
+    assert_eq!(lose(&mut t.store, &s, "MZ01", 10), [(1, 10, 10)]);
+    let c = check(&t);
+    assert_eq!(c.records, 10);
+    assert!(c.problems.is_empty(), "{:?}", c.problems);
+    // numbers that vanished without a restore: named
+    let tx = t.store.write().unwrap();
+    numbering::account_for(
+        &tx,
+        &Actor::of(&s),
+        &at(NOW),
+        "MZ01",
+        14,
+        LostReason::Missing,
+    )
+    .unwrap();
+    tx.commit().unwrap();
+    let c = check(&t);
+    assert_eq!(c.records, 14);
+    assert_eq!(c.problems.len(), 1, "{:?}", c.problems);
+    assert!(
+        c.problems[0]
+            .problem
+            .contains("MZ01-00000011–MZ01-00000014"),
+        "{:?}",
+        c.problems
+    );
+    // a run inserted behind the program's back: no audit entry
+    t.store
+        .conn()
+        .execute(
+            "INSERT INTO lost_numbers(terminal, first_seq, last_seq, reason, at, user)
+             VALUES ('MZ01', 20, 22, 'restore', '2026-11-02T09:00:00+08:00', 'admin')",
+            [],
+        )
+        .unwrap();
+    let c = check(&t);
+    assert_eq!((c.records, c.problems.len()), (17, 2), "{:?}", c.problems);
+    assert!(
+        c.problems[1].problem.contains("20–22 of MZ01"),
+        "{:?}",
+        c.problems
+    );
+    // the high-water file beside the live database: equal is fine, above
+    // it names the numbers the database no longer holds
+    let dir = t.dir.clone();
+    numbering::raise_file_mark(&dir, "MZ01", 22).unwrap();
+    assert_eq!(check(&t).problems.len(), 2);
+    numbering::raise_file_mark(&dir, "MZ01", 25).unwrap();
+    let c = check(&t);
+    assert_eq!(c.problems.len(), 3, "{:?}", c.problems);
+    assert_eq!(c.problems[2].record, "numbering-high-water MZ01");
+    assert!(
+        c.problems[2]
+            .problem
+            .contains("MZ01-00000023–MZ01-00000025"),
+        "{:?}",
+        c.problems
+    );
+}
