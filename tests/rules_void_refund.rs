@@ -289,3 +289,34 @@ fn a_drill_receipt_refunded_in_a_real_episode_stays_a_drill() {
     let r = refund(&mut t, "admin", &real, &[(1, None)]).unwrap();
     assert!(!r.receipt.drill);
 }
+
+/// A line refunded in parts never gives back more than was paid for it:
+/// 10 g of 党参 at 0.2460 paid 2.46; 2.5 g gives back 0.62 (0.615 rounded)
+/// and the last 7.5 g gives back what is left, 1.84 — its own rounding
+/// (1.845 → 1.85) would pay out 2.47 in all. The same holds when both
+/// parts are asked in one request.
+///
+/// Break it catches: the last part refund priced at its own rounding
+/// instead of what is left of the line's amount (`part_refund_amount`
+/// returning `own` for the last part), which gives back one fen more than
+/// the patient paid.
+#[test]
+fn a_line_refunded_in_parts_gives_back_exactly_what_was_paid() {
+    let (_h, mut t) = station(false);
+    let n = t.issue(NOW, &[(HERB, "10")], false, "张三");
+    let r = refund(&mut t, "admin", &n, &[(1, Some("2.5"))]).unwrap();
+    assert_eq!(note_lines(&r), [("-2.5".into(), "-0.62".into(), Some(1))]);
+    let r = refund(&mut t, "admin", &n, &[(1, Some("7.5"))]).unwrap();
+    assert_eq!(note_lines(&r), [("-7.5".into(), "-1.84".into(), Some(1))]);
+
+    let n = t.issue(NOW, &[(HERB, "10")], false, "李四");
+    let r = refund(&mut t, "admin", &n, &[(1, Some("2.5")), (1, Some("7.5"))]).unwrap();
+    assert_eq!(
+        note_lines(&r),
+        [
+            ("-2.5".into(), "-0.62".into(), Some(1)),
+            ("-7.5".into(), "-1.84".into(), Some(1))
+        ]
+    );
+    assert_eq!(r.receipt.total.to_string(), "-2.46");
+}

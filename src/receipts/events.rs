@@ -347,16 +347,13 @@ fn refund_lines(
                 ),
             })
         })?;
-        // The same rounding as the original line; refunding the whole line
-        // gives back exactly what was paid for it.
-        let amount = if qty == dec(&l.qty) {
-            l.amount
-        } else {
-            let q = Quantity::parse(&qty_text(qty)).map_err(|e| field_err("qty".into(), e))?;
-            price
-                .line_amount(q)
-                .map_err(|e| field_err("qty".into(), e))?
-        };
+        // Given back for this line earlier in the same request.
+        let given_now: Money = out
+            .iter()
+            .filter(|o: &&Line| o.refers_line == Some(l.line))
+            .map(|o| -o.amount)
+            .sum();
+        let amount = part_refund_amount(l, already, given_now, qty, price)?;
         out.push(Line {
             code: l.code.clone(),
             name: l.name.clone(),
@@ -375,6 +372,33 @@ fn refund_lines(
         });
     }
     Ok(out)
+}
+
+/// What a refund of `qty` of line `l` gives back, `already` of its
+/// quantity and `given_now` of its money being asked earlier in the same
+/// request. The same rounding as the original line, but a line never gives
+/// back more than was paid for it: the refund that takes the last of its
+/// quantity returns exactly what is left of its amount (10 g at 0.2460 paid
+/// 2.46; 2.5 g gives back 0.62 and the other 7.5 g 1.84, not the 1.85 its
+/// own rounding would say), and no part refund exceeds what is left.
+fn part_refund_amount(
+    l: &query::LineView,
+    already: Decimal,
+    given_now: Money,
+    qty: Decimal,
+    price: UnitPrice,
+) -> Result<Money, ReceiptError> {
+    let zero = Money::from_fen(0);
+    let left_qty = dec(&l.qty) - dec(&l.refunded_qty) - already;
+    let left_amount = (l.amount - l.refunded_amount - given_now).max(zero);
+    if qty == left_qty {
+        return Ok(left_amount);
+    }
+    let q = Quantity::parse(&qty_text(qty)).map_err(|e| field_err("qty".into(), e))?;
+    let own = price
+        .line_amount(q)
+        .map_err(|e| field_err("qty".into(), e))?;
+    Ok(own.min(left_amount))
 }
 
 /// Refunds lines of a receipt with a credit note numbered from the same

@@ -94,6 +94,10 @@ pub struct LineView {
     pub category: String,
     /// Originals: how much of the line credit notes have refunded.
     pub refunded_qty: String,
+    /// Originals: the money credit notes gave back for the line (what a
+    /// later part refund may not exceed, with `amount`).
+    #[serde(skip)]
+    pub refunded_amount: Money,
     /// Credit notes: the original's line this one refunds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refers_line: Option<u32>,
@@ -378,6 +382,7 @@ fn load_inner(conn: &Connection, number: &str) -> Result<Option<ReceiptView>, Re
                 amount: money(r.get(7)?),
                 category: r.get(8)?,
                 refunded_qty: "0".into(),
+                refunded_amount: Money::from_fen(0),
                 refers_line: r.get(9)?,
             })
         })?
@@ -420,14 +425,17 @@ fn load_inner(conn: &Connection, number: &str) -> Result<Option<ReceiptView>, Re
     // Refunds are credit notes pointing at this receipt; their lines say
     // which of our lines, and how much (negative quantities).
     let mut st = conn.prepare_cached(
-        "SELECT c.number, l.refers_line, l.qty
+        "SELECT c.number, l.refers_line, l.qty, l.amount_fen
            FROM receipts c LEFT JOIN receipt_lines l ON l.receipt_id = c.id
           WHERE c.original_number = ?1 ORDER BY c.id, l.line_no",
     )?;
-    let rows: Vec<(String, Option<u32>, Option<String>)> = st
-        .query_map([&v.number], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+    type Row = (String, Option<u32>, Option<String>, Option<i64>);
+    let rows: Vec<Row> = st
+        .query_map([&v.number], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
         .collect::<Result<_, _>>()?;
-    for (cn, refers, qty) in rows {
+    for (cn, refers, qty, fen) in rows {
         if !v.credit_notes.contains(&cn) {
             v.credit_notes.push(cn);
         }
@@ -435,6 +443,7 @@ fn load_inner(conn: &Connection, number: &str) -> Result<Option<ReceiptView>, Re
             && let Some(l) = v.lines.iter_mut().find(|l| l.line == line)
         {
             l.refunded_qty = qty_text(dec(&l.refunded_qty) - dec(&q));
+            l.refunded_amount = l.refunded_amount - Money::from_fen(fen.unwrap_or(0));
         }
     }
     // The pharmacy's records are rows of `dispensings`, keyed by number.
