@@ -189,15 +189,85 @@ fn issue_read_only(env: &Env) -> Option<(i32, String)> {
         let _guard = Immutable(&db);
         return Some(child(&[bin.as_os_str()]));
     }
+    // root with neither: the child runs as `nobody` (setpriv) on a data
+    // directory it owns but whose modes are read-only — file modes bind
+    // every user but root. Ownership goes back to root however it ends.
+    if let Some(r) = as_nobody_read_only(env, &root, &db, &bin, &body) {
+        return Some(r);
+    }
     if std::env::var("CI").as_deref() == Ok("true") {
         panic!(
-            "running as root with neither mount namespaces nor chattr +i: the read-only database cannot be tested"
+            "running as root with neither mount namespaces, chattr +i nor setpriv: the read-only database cannot be tested"
         );
     }
     eprintln!(
         "note: running as root without unshare -m or chattr +i here: read-only CLI case skipped"
     );
     None
+}
+
+/// The read-only case as `nobody`: chown the data directory to uid/gid
+/// 65534, make it read-only by mode, run the child under `setpriv`, then
+/// give everything back to root. `None` when setpriv is missing or refused.
+fn as_nobody_read_only(
+    env: &Env,
+    root: &std::path::Path,
+    db: &std::path::Path,
+    bin: &std::path::Path,
+    body: &std::path::Path,
+) -> Option<(i32, String)> {
+    use std::os::unix::fs::PermissionsExt;
+    let works = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !works {
+        return None;
+    }
+    let chown = |owner: &str| {
+        std::process::Command::new("chown")
+            .args(["-R", owner])
+            .arg(root)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    struct Back<'a>(&'a dyn Fn(&str) -> bool);
+    impl Drop for Back<'_> {
+        fn drop(&mut self) {
+            (self.0)("0:0");
+        }
+    }
+    if !chown("65534:65534") {
+        return None;
+    }
+    let _back = Back(&chown);
+    let set = |p: &std::path::Path, mode| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    // the way in: the test's folder, the body, the binary
+    set(env.root(), 0o755);
+    set(body, 0o644);
+    set(db, 0o444);
+    set(root, 0o555);
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(bin)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("DOWNTIME_BILLING_DATA_DIR", root)
+        .env("DOWNTIME_BILLING_PIN", CASH_PIN)
+        .env("DOWNTIME_BILLING_NOW", NOW)
+        .env("DOWNTIME_BILLING_LANG", "en")
+        .args(["--user", "cash1", "receipt", "issue", "--json"])
+        .arg(body)
+        .output()
+        .unwrap();
+    set(root, 0o755);
+    set(db, 0o644);
+    Some((
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
 }
 
 /// Break it catches: a store that swallows `SQLITE_READONLY` (issue
