@@ -185,6 +185,37 @@ fn deleted(out: &mut Checked, check: &str, record: String, seq: i64) {
     ));
 }
 
+/// Names every audited record whose row is gone (`held` holds the ids
+/// still in `table`).
+fn deleted_unless_held<'a>(
+    out: &mut Checked,
+    check: &str,
+    table: &str,
+    audited: impl IntoIterator<Item = (&'a i64, i64)>,
+    held: &HashSet<i64>,
+) {
+    for (id, seq) in audited {
+        if !held.contains(id) {
+            deleted(out, check, format!("{table} {id}"), seq);
+        }
+    }
+}
+
+/// The audit entries of `actions`, by the id of the `kind` record they name.
+fn entries_by_record(
+    conn: &Connection,
+    actions: &[&str],
+    kind: &str,
+) -> Result<BTreeMap<i64, Entry>, StoreError> {
+    let mut by_id = BTreeMap::new();
+    for e in entries(conn, actions)? {
+        if let Some(id) = e.record_id(kind) {
+            by_id.insert(id, e);
+        }
+    }
+    Ok(by_id)
+}
+
 fn drill_word(d: &str) -> String {
     match d {
         "1" | "true" => "drill".into(),
@@ -257,11 +288,13 @@ pub fn episodes_against_audit(conn: &Connection, _key: &SigningKey) -> Result<Ch
             ],
         );
     }
-    for (id, e) in &opened {
-        if !held.contains(id) {
-            deleted(&mut out, CHECK, format!("episodes {id}"), e.seq);
-        }
-    }
+    deleted_unless_held(
+        &mut out,
+        CHECK,
+        "episodes",
+        opened.iter().map(|(id, e)| (id, e.seq)),
+        &held,
+    );
     let mut st =
         conn.prepare("SELECT episode_id, closed_at, closed_by FROM episode_closures ORDER BY 1")?;
     let rows: Vec<(i64, String, String)> = st
@@ -304,12 +337,7 @@ pub fn ranges_against_audit(conn: &Connection, _key: &SigningKey) -> Result<Chec
     const CHECK: &str = "ranges";
     let mut out = Checked::default();
     let imported = imported_ids(conn, "receipt_ranges")?;
-    let mut added: BTreeMap<i64, Entry> = BTreeMap::new();
-    for e in entries(conn, &["range.add"])? {
-        if let Some(id) = e.record_id("range") {
-            added.insert(id, e);
-        }
-    }
+    let added = entries_by_record(conn, &["range.add"], "range")?;
     let mut st = conn.prepare(
         "SELECT id, terminal, first_seq, last_seq, added_at, added_by FROM receipt_ranges ORDER BY id",
     )?;
@@ -355,11 +383,13 @@ pub fn ranges_against_audit(conn: &Connection, _key: &SigningKey) -> Result<Chec
             ],
         );
     }
-    for (id, e) in &added {
-        if !held.contains(id) {
-            deleted(&mut out, CHECK, format!("receipt_ranges {id}"), e.seq);
-        }
-    }
+    deleted_unless_held(
+        &mut out,
+        CHECK,
+        "receipt_ranges",
+        added.iter().map(|(id, e)| (id, e.seq)),
+        &held,
+    );
     Ok(out)
 }
 
@@ -540,11 +570,13 @@ pub fn dispensings_against_audit(
             None => {}
         }
     }
-    for (id, (seq, _)) in &want {
-        if !held.contains(id) {
-            deleted(&mut out, CHECK, format!("dispensings {id}"), *seq);
-        }
-    }
+    deleted_unless_held(
+        &mut out,
+        CHECK,
+        "dispensings",
+        want.iter().map(|(id, (seq, _))| (id, *seq)),
+        &held,
+    );
     Ok(out)
 }
 
@@ -556,12 +588,7 @@ pub fn shift_closes_against_audit(
 ) -> Result<Checked, StoreError> {
     const CHECK: &str = "shift_closes";
     let mut out = Checked::default();
-    let mut closes: BTreeMap<i64, Entry> = BTreeMap::new();
-    for e in entries(conn, &["shift.close"])? {
-        if let Some(id) = e.record_id("shift") {
-            closes.insert(id, e);
-        }
-    }
+    let closes = entries_by_record(conn, &["shift.close"], "shift")?;
     let here = local_terminal(conn);
     let mut st = conn.prepare(
         "SELECT id, terminal, cashier, closed_at, cash_expected_fen, cash_declared_fen, coalesce(supervisor, '')
@@ -622,11 +649,13 @@ pub fn shift_closes_against_audit(
             None => {}
         }
     }
-    for (id, e) in &closes {
-        if !held.contains(id) {
-            deleted(&mut out, CHECK, format!("shift_closes {id}"), e.seq);
-        }
-    }
+    deleted_unless_held(
+        &mut out,
+        CHECK,
+        "shift_closes",
+        closes.iter().map(|(id, e)| (id, e.seq)),
+        &held,
+    );
     Ok(out)
 }
 
