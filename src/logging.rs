@@ -7,6 +7,9 @@
 
 use crate::store::DataDir;
 
+/// Lines the log queue holds before a caller waits for the file.
+const LOG_QUEUE_LINES: usize = 4096;
+
 /// Starts logging to `DATA_DIR/logs/downtime-billing.log.YYYY-MM-DD` when the
 /// data directory exists; returns the guard that flushes it at exit.
 pub fn init(data_dir: &DataDir) -> Option<tracing_appender::non_blocking::WorkerGuard> {
@@ -21,7 +24,14 @@ pub fn init(data_dir: &DataDir) -> Option<tracing_appender::non_blocking::Worker
         .max_log_files(30)
         .build(&dir)
         .ok()?;
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // The default queue holds 128k lines (4 MB, every slot touched at
+    // start-up, so resident all day). A terminal logs a few lines per
+    // action: 4,096 lines is ample, and when it is full the caller waits
+    // for the file instead of dropping lines.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .lossy(false)
+        .finish(appender);
     let writer = move || Redacting(writer.clone());
     let filter = tracing_subscriber::EnvFilter::try_from_env("DOWNTIME_BILLING_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

@@ -96,10 +96,7 @@ fn exact_code_barcode_and_code_prefix_on_30k() {
     let prefix = &code[..4];
     let hits = ix.search(prefix, 50);
     assert!(!hits.is_empty());
-    let codes: Vec<&str> = hits
-        .iter()
-        .map(|h| ix.item(h.index).code.as_str())
-        .collect();
+    let codes: Vec<String> = hits.iter().map(|h| ix.item(h.index).code).collect();
     assert!(codes.iter().all(|c| c.starts_with(prefix)), "{codes:?}");
     assert!(hits.iter().all(|h| h.kind == MatchKind::CodePrefix));
     let mut sorted = codes.clone();
@@ -224,11 +221,12 @@ fn ranking_between_tiers_on_hand_made_items() {
         item("C11", "阿莫西林", "", ""),              // no match
         item("AYS", "阿莫西林", "", ""),              // code substring
     ]);
-    let got: Vec<(&str, MatchKind)> = ix
+    let got: Vec<(String, MatchKind)> = ix
         .search("ys", 50)
         .iter()
-        .map(|h| (ix.item(h.index).code.as_str(), h.kind))
+        .map(|h| (ix.item(h.index).code, h.kind))
         .collect();
+    let got: Vec<(&str, MatchKind)> = got.iter().map(|(c, k)| (c.as_str(), *k)).collect();
     assert_eq!(
         got,
         vec![
@@ -466,10 +464,7 @@ fn stored_snapshot_index_matches_the_cli() {
         .iter()
         .map(|h| h["code"].as_str().unwrap())
         .collect();
-    let lib: Vec<&str> = hits
-        .iter()
-        .map(|h| ix.item(h.index).code.as_str())
-        .collect();
+    let lib: Vec<String> = hits.iter().map(|h| ix.item(h.index).code).collect();
     assert_eq!(cli, lib);
     assert_eq!(v[0]["match"], "pinyin_prefix");
 }

@@ -436,14 +436,16 @@ fn search(
             prices::snapshot_in_force(conn, today)?.ok_or(PriceError::NoneInForce(today))?
         }
     };
-    let index = SearchIndex::build(prices::items(conn, snapshot.id)?);
+    let index = SearchIndex::for_snapshot(conn, snapshot.id)?;
     let hits = index.search(query, limit);
     if json {
+        let items: Vec<_> = hits.iter().map(|h| index.item(h.index)).collect();
         let out: Vec<HitJson<'_>> = hits
             .iter()
-            .map(|h| HitJson {
+            .zip(&items)
+            .map(|(h, item)| HitJson {
                 kind: h.kind.as_str(),
-                item: ItemJson::from(index.item(h.index)),
+                item: ItemJson::from(item),
             })
             .collect();
         return print_json(&out);

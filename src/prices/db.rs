@@ -161,14 +161,29 @@ fn to_item(snapshot_id: i64, row: ItemRow) -> Result<PriceItem, PriceError> {
 
 /// The items of a snapshot in the order of the file they came from.
 pub fn items(conn: &Connection, snapshot_id: i64) -> Result<Vec<PriceItem>, PriceError> {
+    let mut items = Vec::new();
+    for_each_item(conn, snapshot_id, |it| items.push(it))?;
+    items.shrink_to_fit();
+    Ok(items)
+}
+
+/// Hands the items of a snapshot to `each`, one by one in the order of the
+/// file they came from, without holding them all (the window indexes a
+/// 30k month this way at start-up).
+pub fn for_each_item(
+    conn: &Connection,
+    snapshot_id: i64,
+    mut each: impl FnMut(PriceItem),
+) -> Result<(), PriceError> {
     let sql = format!(
         "SELECT {ITEM_COLUMNS} FROM {ITEMS_FROM} WHERE i.snapshot_id = ?1 ORDER BY i.row_no"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt
-        .query_map([snapshot_id], item_row)?
-        .collect::<Result<Vec<_>, _>>()?;
-    rows.into_iter().map(|r| to_item(snapshot_id, r)).collect()
+    let mut rows = stmt.query([snapshot_id])?;
+    while let Some(r) = rows.next()? {
+        each(to_item(snapshot_id, item_row(r)?)?);
+    }
+    Ok(())
 }
 
 /// One item of a snapshot by its code.

@@ -24,7 +24,8 @@ pub mod problem;
 pub mod search;
 
 pub use db::{
-    find_item, items, snapshot, snapshot_before, snapshot_for_month, snapshot_in_force, snapshots,
+    find_item, for_each_item, items, snapshot, snapshot_before, snapshot_for_month,
+    snapshot_in_force, snapshots,
 };
 pub use diff::{PriceChange, PriceDiff, diff};
 pub use import::{

@@ -171,11 +171,17 @@ pub struct PriceItem {
 impl PriceItem {
     /// The aliases one by one (the column separates them with 、 ; / |).
     pub fn alias_list(&self) -> impl Iterator<Item = &str> {
-        self.aliases
-            .split(['、', ';', '；', '/', '|', ',', '，'])
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
+        alias_list(&self.aliases)
     }
+}
+
+/// The aliases in an alias column's text, one by one (separated by 、 ; /
+/// | or commas).
+pub fn alias_list(aliases: &str) -> impl Iterator<Item = &str> {
+    aliases
+        .split(['、', ';', '；', '/', '|', ',', '，'])
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
 }
 
 /// An imported, immutable monthly price list.

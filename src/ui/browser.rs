@@ -200,7 +200,7 @@ impl BrowserScreen {
                     let i = row.index();
                     let item = index.item(hits[i].index);
                     row.set_selected(i == highlight);
-                    item_cells(&mut row, item, lang);
+                    item_cells(&mut row, &item, lang);
                 });
             });
     }

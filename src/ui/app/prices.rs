@@ -91,8 +91,7 @@ impl App {
         self.browser.selected = Some(id);
         self.jobs.index.start(ctx, move |_| {
             let store = Store::open(&data_dir)?;
-            let items = prices::items(store.conn(), id)?;
-            Ok((id, SearchIndex::build(items)))
+            Ok((id, SearchIndex::for_snapshot(store.conn(), id)?))
         });
     }
 

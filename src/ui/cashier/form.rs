@@ -252,7 +252,7 @@ impl CashierScreen {
                 format!(
                     "{}  {}  {}  {}/{}",
                     item.code,
-                    crate::ui::widgets::named(item),
+                    crate::ui::widgets::named(&item),
                     item.spec,
                     item.unit_price.as_text(),
                     item.unit
@@ -397,7 +397,7 @@ impl CashierScreen {
             let text = format!(
                 "{}  {}  {}  {}/{}",
                 item.code,
-                crate::ui::widgets::named(item),
+                crate::ui::widgets::named(&item),
                 item.spec,
                 item.unit_price.as_text(),
                 item.unit
