@@ -145,6 +145,11 @@ impl Store {
         if !path.exists() {
             return Err(StoreError::NotSetUp(path));
         }
+        // What a restore killed before its swap was building beside the
+        // database (`backup::restoring_path`); never read, so never kept.
+        for suffix in ["", "-journal", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}.restoring{suffix}", path.display()));
+        }
         Self::open_path(data_dir, false)
     }
 
