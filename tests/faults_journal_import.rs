@@ -85,9 +85,10 @@ fn copy_dir(from: &Path, to: &Path) {
 /// leaves a journal half imported, matching no clean prefix state; and an
 /// import that records the journal as taken (`journal_imports`, the
 /// high-water marks) apart from its rows, so the re-import after a kill
-/// would skip what never arrived. Tried once: a `COMMIT`/`BEGIN` pair after
-/// the `receipts` table in `finance::journal::import` made the first kill
-/// inside that journal fail the prefix check.
+/// would skip what never arrived. Tried once: a `COMMIT; BEGIN IMMEDIATE`
+/// in `finance::journal::import` when the first `receipts` row of a
+/// journal arrives (episodes and ranges committed alone) failed the prefix
+/// check at the third kill.
 #[test]
 fn sigkill_during_journal_import_leaves_each_journal_whole_or_absent() {
     let root = tempfile::tempdir().unwrap();
