@@ -6,7 +6,9 @@
 //!
 //! Read-only for whoever runs the tests: for a normal user by file modes;
 //! for root (CI), whom modes do not bind, through a read-only bind mount in
-//! a private mount namespace (`unshare -m`, visible to the child only). The
+//! a private mount namespace (`unshare -m`, visible to the child only), or
+//! where there is none, as `nobody` (setpriv) on a directory read-only by
+//! mode (`DTB_TEST_NO_NS=1` takes that way on purpose). The
 //! GUI half re-runs this test binary in that child, on an ignored test
 //! that drives the real `App` in egui_kittest (no display needed).
 
@@ -68,10 +70,11 @@ fn read_only_for(
         }
         return Some(out);
     }
-    let ns = Command::new("unshare")
-        .args(["-m", "true"])
-        .status()
-        .is_ok_and(|s| s.success());
+    let ns = std::env::var_os("DTB_TEST_NO_NS").is_none()
+        && Command::new("unshare")
+            .args(["-m", "true"])
+            .status()
+            .is_ok_and(|s| s.success());
     if ns {
         let script =
             r#"mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" || exit 97; exec "$@""#;
@@ -85,12 +88,85 @@ fn read_only_for(
             return Some(out);
         }
     }
+    // Root without mount namespaces: the child runs as `nobody` (setpriv)
+    // on a directory it owns but whose modes are read-only (modes bind
+    // every user but root). Ownership and modes go back however it ends.
+    if let Some(out) = as_nobody(dir, program, args, with_env) {
+        return Some(out);
+    }
     assert!(
         std::env::var("CI").as_deref() != Ok("true"),
-        "running as root without mount namespaces: a read-only data directory cannot be made here"
+        "running as root with neither mount namespaces nor setpriv: a read-only data directory cannot be made here"
     );
-    eprintln!("note: root without `unshare -m` here: read-only start-up case skipped");
+    eprintln!("note: root without `unshare -m` or setpriv here: read-only start-up case skipped");
     None
+}
+
+/// `program args` as uid/gid 65534 on `dir` made read-only by mode. `None`
+/// when setpriv is missing or refused.
+fn as_nobody(
+    dir: &Path,
+    program: &Path,
+    args: &[OsString],
+    with_env: impl Fn(Command) -> Output,
+) -> Option<Output> {
+    use std::os::unix::fs::PermissionsExt;
+    let nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"];
+    let works = Command::new("setpriv")
+        .args(nobody)
+        .arg("true")
+        .status()
+        .is_ok_and(|s| s.success());
+    if !works {
+        return None;
+    }
+    let chown = |owner: &str| {
+        Command::new("chown")
+            .args(["-R", owner])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    struct Back<'a>(&'a Path, Vec<(PathBuf, u32)>, &'a dyn Fn(&str) -> bool);
+    impl Drop for Back<'_> {
+        fn drop(&mut self) {
+            (self.2)("0:0");
+            let _ = std::fs::set_permissions(self.0, std::fs::Permissions::from_mode(0o755));
+            for (p, m) in &self.1 {
+                let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(*m));
+            }
+        }
+    }
+    fn walk(dir: &Path, out: &mut Vec<(PathBuf, u32)>) {
+        use std::os::unix::fs::PermissionsExt;
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let Ok(m) = e.metadata() else { continue };
+            if m.is_dir() {
+                walk(&e.path(), out);
+            }
+            out.push((e.path(), m.permissions().mode()));
+        }
+    }
+    let mut modes = Vec::new();
+    walk(dir, &mut modes);
+    if !chown("65534:65534") {
+        return None;
+    }
+    let _back = Back(dir, modes.clone(), &chown);
+    let set =
+        |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).ok();
+    // The way in: every folder above the data directory up to the test's
+    // own temporary folder.
+    if let Some(parent) = dir.parent() {
+        set(parent, 0o755)?;
+    }
+    for (p, m) in &modes {
+        set(p, m & !0o222)?;
+    }
+    set(dir, 0o555)?;
+    let mut c = Command::new("setpriv");
+    c.args(nobody).arg(program).args(args);
+    Some(with_env(c))
 }
 
 /// Names and sizes of every file under `dir`.
