@@ -124,6 +124,11 @@ pub enum BackupError {
     },
     #[error("the restored database could not record its lost receipt numbers: {0}")]
     Numbering(String),
+    #[error(
+        "{}: another program (the window, or a second command) has this database open; nothing was restored or changed. Close it, then restore again",
+        .0.display()
+    )]
+    InUse(PathBuf),
     #[error(transparent)]
     Auth(#[from] AuthError),
     #[error(transparent)]
@@ -152,7 +157,9 @@ impl UserFacing for BackupError {
             BackupError::NotABackup { .. }
             | BackupError::Corrupt { .. }
             | BackupError::Rejected { .. } => ErrorKind::Verification,
-            BackupError::Busy | BackupError::OtherTerminal { .. } => ErrorKind::Conflict,
+            BackupError::Busy | BackupError::OtherTerminal { .. } | BackupError::InUse(_) => {
+                ErrorKind::Conflict
+            }
             BackupError::Numbering(_) => ErrorKind::Internal,
             BackupError::Auth(e) => e.kind(),
             BackupError::Store(e) => e.kind(),
@@ -187,6 +194,10 @@ impl UserFacing for BackupError {
                 file.display()
             ),
             BackupError::Numbering(e) => format!("恢复后的数据库未能记录遗失的票据号：{e}"),
+            BackupError::InUse(p) => format!(
+                "{}：另一个程序（收费窗口或另一条命令）正打开着这个数据库；未恢复，未做任何更改。请先关闭它，再恢复",
+                p.display()
+            ),
             BackupError::Auth(e) => e.message(lang),
             BackupError::Store(e) => e.message(lang),
         }
@@ -760,6 +771,10 @@ pub fn restore(
         .optional()?
         .unwrap_or_default()
     };
+    let db = data_dir.db_path();
+    // A second process with the database open (the GUI, another command)
+    // would go on writing into the file moved aside: refuse first.
+    refuse_if_open_elsewhere(&db)?;
     let session = match Store::open(data_dir) {
         Ok(mut current) => {
             let terminal = crate::setup::terminal_code(&current)?;
@@ -778,10 +793,15 @@ pub fn restore(
             let mark = numbering::high_water(current.conn(), data_dir, terminal.as_str())?;
             numbering::raise_file_mark(data_dir, terminal.as_str(), mark)?;
             // Fold the WAL into the main file so the copy moved aside is
-            // complete on its own.
-            let _ = current
-                .conn()
-                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+            // complete on its own; a reader or writer elsewhere keeps it
+            // from completing (busy = 1).
+            let busy: i64 =
+                current
+                    .conn()
+                    .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+            if busy != 0 {
+                return Err(BackupError::InUse(db));
+            }
             s
         }
         Err(e) => {
@@ -795,57 +815,62 @@ pub fn restore(
             s
         }
     };
+    refuse_if_open_elsewhere(&db)?;
 
-    let db = data_dir.db_path();
-    let moved = move_aside(&db, clock)?;
-    if let Err(e) = copy_into_place(file, &db) {
-        // Put the previous database back: a failed restore leaves the
-        // terminal as it was.
-        let _ = std::fs::remove_file(&db);
-        for (from, to) in &moved {
+    // The restored database is made whole beside the live one — copied,
+    // its lost numbers and the restore itself recorded, its witness staged —
+    // and only then swapped in with one rename. A kill at any moment leaves
+    // the old database or the restored one in place, never a half.
+    let partial = restoring_path(&db);
+    remove_partial(&partial);
+    let aside = aside_name(&db, clock);
+    let (numbers_lost, staged) = match prepare_restored(
+        file,
+        &partial,
+        data_dir,
+        &session,
+        clock,
+        (&backup_terminal, &aside),
+        &report,
+    ) {
+        Ok(done) => done,
+        Err(e) => {
+            remove_partial(&partial);
+            return Err(e);
+        }
+    };
+    let moved = match keep_aside(&db, &aside) {
+        Ok(moved) => moved,
+        Err(e) => {
+            staged.discard();
+            remove_partial(&partial);
+            return Err(e);
+        }
+    };
+    if let Err(e) = std::fs::rename(&partial, &db) {
+        // Put the previous database's journal files back: a failed
+        // restore leaves the terminal as it was.
+        for (from, to) in moved.iter().skip(1) {
             let _ = std::fs::rename(to, from);
         }
-        return Err(e);
+        if let Some((_, aside)) = moved.first() {
+            let _ = std::fs::remove_file(aside);
+        }
+        staged.discard();
+        remove_partial(&partial);
+        return Err(BackupError::Io {
+            path: db,
+            source: e,
+        });
+    }
+    staged.commit();
+    if let Some(dir) = db.parent() {
+        sync_dir(dir);
     }
 
-    let mut store = Store::open(data_dir)?;
-    let numbers_lost = {
-        let mark = numbering::file_mark(data_dir, &backup_terminal);
-        let tx = store.write()?;
-        let lost = numbering::account_for(
-            &tx,
-            &Actor::of(&session),
-            clock,
-            &backup_terminal,
-            mark,
-            LostReason::Restore,
-        )
-        .map_err(|e| BackupError::Numbering(e.to_string()))?;
-        tx.commit()?;
-        lost
-    };
-    // The restored database is the truth now: its chain head replaces the
-    // witness of the one moved aside (the restore is audited below).
-    verify::witness::reset(&store, clock)?;
+    let store = Store::open(data_dir)?;
     let report = verify::run(&store)?;
-    let (_, sha256) = file_sha256(file)?;
     let moved_aside: Vec<PathBuf> = moved.into_iter().map(|(_, to)| to).collect();
-    let tx = store.write()?;
-    audit::record(
-        &tx,
-        &Actor::of(&session),
-        clock,
-        "restore",
-        &[format!("file:{}", file.display())],
-        serde_json::json!({
-            "file": file.display().to_string(),
-            "sha256": sha256,
-            "moved_aside": moved_aside.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-            "verify_ok": report.ok,
-            "numbers_lost": numbers_lost.iter().map(|r| r.count).sum::<u64>(),
-        }),
-    )?;
-    tx.commit()?;
     tracing::info!(file = %file.display(), by = %session.user(), ok = report.ok, "database restored");
     Ok(RestoreInfo {
         restored_from: file.to_path_buf(),
@@ -855,10 +880,114 @@ pub fn restore(
     })
 }
 
-/// Renames the database and its `-wal`/`-shm` to
-/// `<db>.before-restore-<timestamp>[-wal|-shm]` (SQLite's own naming, so
-/// the set opens together later). Returns (from, to) pairs.
-fn move_aside(db: &Path, clock: &dyn Clock) -> Result<Vec<(PathBuf, PathBuf)>, BackupError> {
+/// Where a restore builds the database it swaps in: beside the live one,
+/// on the same disk, so the swap is one rename.
+pub fn restoring_path(db: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.restoring", db.display()))
+}
+
+/// Copies the backup to `partial` and records in it, in one transaction,
+/// the numbers lost since the backup and the restore's audit entry; stages
+/// its witness. The file is synced and closed when this returns.
+fn prepare_restored(
+    file: &Path,
+    partial: &Path,
+    data_dir: &DataDir,
+    session: &Session,
+    clock: &dyn Clock,
+    (backup_terminal, aside): (&str, &str),
+    checked: &Report,
+) -> Result<(Vec<LostRun>, verify::witness::Staged), BackupError> {
+    copy_into_place(file, partial)?;
+    let (_, sha256) = file_sha256(file)?;
+    let mut conn = Connection::open(partial)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mark = numbering::file_mark(data_dir, backup_terminal);
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let lost = numbering::account_for(
+        &tx,
+        &Actor::of(session),
+        clock,
+        backup_terminal,
+        mark,
+        LostReason::Restore,
+    )
+    .map_err(|e| BackupError::Numbering(e.to_string()))?;
+    let db = data_dir.db_path();
+    let moved_aside: Vec<String> = ["", "-wal", "-shm"]
+        .iter()
+        .filter(|suffix| Path::new(&format!("{}{suffix}", db.display())).exists())
+        .map(|suffix| format!("{aside}{suffix}"))
+        .collect();
+    audit::record(
+        &tx,
+        &Actor::of(session),
+        clock,
+        "restore",
+        &[format!("file:{}", file.display())],
+        serde_json::json!({
+            "file": file.display().to_string(),
+            "sha256": sha256,
+            "moved_aside": moved_aside,
+            "verify_ok": checked.ok,
+            "numbers_lost": lost.iter().map(|r| r.count).sum::<u64>(),
+        }),
+    )?;
+    tx.commit()?;
+    let staged = verify::witness::stage_reset(&conn, data_dir, clock)?;
+    if let Err((_, e)) = conn.close() {
+        staged.discard();
+        return Err(e.into());
+    }
+    if let Err(e) = std::fs::File::open(partial).and_then(|f| f.sync_all()) {
+        staged.discard();
+        return Err(BackupError::Io {
+            path: partial.to_path_buf(),
+            source: e,
+        });
+    }
+    Ok((lost, staged))
+}
+
+/// Whether another process has the SQLite database `db` open: every
+/// connection in WAL mode holds a shared lock on the `-shm` file's
+/// "dead man switch" byte (offset 128) while it is open, and `F_GETLK`
+/// reports a conflicting lock of another process only (never this one's).
+#[cfg(unix)]
+fn open_elsewhere(db: &Path) -> bool {
+    use std::os::fd::AsRawFd;
+    let shm = PathBuf::from(format!("{}-shm", db.display()));
+    let Ok(f) = std::fs::OpenOptions::new().read(true).open(&shm) else {
+        return false;
+    };
+    // SAFETY: a zeroed flock is a valid value; fcntl(F_GETLK) only reads
+    // and writes that struct, on a descriptor that stays open meanwhile.
+    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+    lock.l_type = libc::F_WRLCK as _;
+    lock.l_whence = libc::SEEK_SET as _;
+    lock.l_start = 128;
+    lock.l_len = 1;
+    let rc = unsafe { libc::fcntl(f.as_raw_fd(), libc::F_GETLK, &mut lock) };
+    rc == 0 && lock.l_type != libc::F_UNLCK as libc::c_short
+}
+
+/// Windows refuses to rename a file another process has open, so the
+/// swap itself fails there (and the restore puts everything back).
+#[cfg(not(unix))]
+fn open_elsewhere(_db: &Path) -> bool {
+    false
+}
+
+fn refuse_if_open_elsewhere(db: &Path) -> Result<(), BackupError> {
+    if open_elsewhere(db) {
+        return Err(BackupError::InUse(db.to_path_buf()));
+    }
+    Ok(())
+}
+
+/// `<db>.before-restore-<timestamp>[-n]`: a name not taken yet (SQLite's
+/// own naming for the journal files follows it, so the set opens together).
+fn aside_name(db: &Path, clock: &dyn Clock) -> String {
     let stamp_part = clock.now().format("%Y%m%d-%H%M%S").to_string();
     let mut base = format!("{}.before-restore-{stamp_part}", db.display());
     let mut n = 1;
@@ -866,14 +995,32 @@ fn move_aside(db: &Path, clock: &dyn Clock) -> Result<Vec<(PathBuf, PathBuf)>, B
         n += 1;
         base = format!("{}.before-restore-{stamp_part}-{n}", db.display());
     }
+    base
+}
+
+/// Keeps the live database as `base`: the main
+/// file by a hard link (so the database never disappears from its place;
+/// a copy where links are not possible), its `-wal`/`-shm` (already
+/// checkpointed) renamed. Returns (from, to) pairs, the main file first.
+fn keep_aside(db: &Path, base: &str) -> Result<Vec<(PathBuf, PathBuf)>, BackupError> {
     let mut moved = Vec::new();
-    for suffix in ["", "-wal", "-shm"] {
+    if db.exists() {
+        let to = PathBuf::from(base);
+        std::fs::hard_link(db, &to)
+            .or_else(|_| std::fs::copy(db, &to).map(|_| ()))
+            .map_err(io(&to))?;
+        moved.push((db.to_path_buf(), to));
+    }
+    for suffix in ["-wal", "-shm"] {
         let from = PathBuf::from(format!("{}{suffix}", db.display()));
         if from.exists() {
             let to = PathBuf::from(format!("{base}{suffix}"));
             if let Err(e) = std::fs::rename(&from, &to) {
-                for (f, t) in &moved {
+                for (f, t) in moved.iter().skip(1) {
                     let _ = std::fs::rename(t, f);
+                }
+                if let Some((_, aside)) = moved.first() {
+                    let _ = std::fs::remove_file(aside);
                 }
                 return Err(BackupError::Io {
                     path: to,

@@ -44,6 +44,11 @@ pub enum StoreError {
         "the database is read-only (file permissions or a read-only disk); nothing was written"
     )]
     ReadOnly,
+    #[error(
+        "{} is read-only (file permissions or a read-only disk): the program cannot keep its database there; nothing was written. Make it writable for this user, or choose another data directory",
+        .0.display()
+    )]
+    ReadOnlyAt(PathBuf),
     #[error("the database is locked by another program; nothing was written. Try again")]
     Locked,
     #[error("database error: {0}")]
@@ -85,7 +90,10 @@ impl UserFacing for StoreError {
             StoreError::NotSetUp(_) | StoreError::AlreadySetUp(_) => ErrorKind::Conflict,
             StoreError::NetworkPath { .. } => ErrorKind::Invalid,
             StoreError::Corrupt { .. } => ErrorKind::Verification,
-            StoreError::DiskFull | StoreError::ReadOnly | StoreError::Locked => ErrorKind::Conflict,
+            StoreError::DiskFull
+            | StoreError::ReadOnly
+            | StoreError::ReadOnlyAt(_)
+            | StoreError::Locked => ErrorKind::Conflict,
             StoreError::TooNew { .. } | StoreError::Sqlite(_) | StoreError::Io { .. } => {
                 ErrorKind::Internal
             }
@@ -117,6 +125,10 @@ impl UserFacing for StoreError {
             ),
             StoreError::DiskFull => "数据库所在磁盘已满；未写入任何内容。请清理空间后重试".into(),
             StoreError::ReadOnly => "数据库为只读（文件权限或只读磁盘）；未写入任何内容".into(),
+            StoreError::ReadOnlyAt(p) => format!(
+                "{} 为只读（文件权限或只读磁盘）：程序无法在此保存数据库；未写入任何内容。请让当前用户可写，或另选数据目录",
+                p.display()
+            ),
             StoreError::Locked => "数据库被其他程序锁定；未写入任何内容。请重试".into(),
             StoreError::Sqlite(e) => format!("数据库错误：{e}"),
             StoreError::Io { path, source } => format!("{}：{source}", path.display()),
@@ -144,6 +156,11 @@ impl Store {
         let path = data_dir.db_path();
         if !path.exists() {
             return Err(StoreError::NotSetUp(path));
+        }
+        // What a restore killed before its swap was building beside the
+        // database (`backup::restoring_path`); never read, so never kept.
+        for suffix in ["", "-journal", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}.restoring{suffix}", path.display()));
         }
         Self::open_path(data_dir, false)
     }
@@ -245,12 +262,16 @@ fn with_path(e: StoreError, path: &Path) -> StoreError {
     match e {
         // A WAL database on a read-only disk or in a read-only folder cannot
         // have its -wal/-shm files created: SQLite says "unable to open".
+        // Named: the folder when it is the one that cannot be written (a
+        // data directory on a read-only disk, or another user's), else the
+        // file.
         StoreError::Sqlite(ref inner)
             if inner.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen)
                 && !writable(path) =>
         {
-            StoreError::ReadOnly
+            StoreError::ReadOnlyAt(read_only_part(path))
         }
+        StoreError::ReadOnly if !writable(path) => StoreError::ReadOnlyAt(read_only_part(path)),
         StoreError::Corrupt { detail, .. } => StoreError::Corrupt {
             path: path.to_path_buf(),
             detail,
@@ -266,23 +287,36 @@ fn with_path(e: StoreError, path: &Path) -> StoreError {
     }
 }
 
+/// The folder of `db` when this process may not write it, else `db`.
+fn read_only_part(db: &Path) -> PathBuf {
+    match db.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !can_write(dir) => dir.to_path_buf(),
+        _ => db.to_path_buf(),
+    }
+}
+
 /// Whether this process may write the database file and its folder (where
-/// SQLite creates the -wal and -shm files); `access(2)` also answers for a
-/// read-only mount and an immutable file, which bind root too.
-#[cfg(unix)]
+/// SQLite creates the -wal and -shm files).
 fn writable(db: &Path) -> bool {
+    can_write(db)
+        && db
+            .parent()
+            .is_none_or(|d| d.as_os_str().is_empty() || can_write(d))
+}
+
+/// `access(2)` also answers for a read-only mount and an immutable file,
+/// which bind root too.
+#[cfg(unix)]
+fn can_write(p: &Path) -> bool {
     use std::os::unix::ffi::OsStrExt;
-    let ok = |p: &Path| {
-        std::ffi::CString::new(p.as_os_str().as_bytes())
-            // SAFETY: a valid NUL-terminated path; access only reads it.
-            .is_ok_and(|c| unsafe { libc::access(c.as_ptr(), libc::W_OK) } == 0)
-    };
-    ok(db) && db.parent().is_none_or(ok)
+    std::ffi::CString::new(p.as_os_str().as_bytes())
+        // SAFETY: a valid NUL-terminated path; access only reads it.
+        .is_ok_and(|c| unsafe { libc::access(c.as_ptr(), libc::W_OK) } == 0)
 }
 
 #[cfg(not(unix))]
-fn writable(db: &Path) -> bool {
-    std::fs::metadata(db).is_ok_and(|m| !m.permissions().readonly())
+fn can_write(p: &Path) -> bool {
+    std::fs::metadata(p).is_ok_and(|m| !m.permissions().readonly())
 }
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {

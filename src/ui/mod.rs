@@ -37,6 +37,9 @@ pub fn run(data_dir: DataDir, lang: Lang) -> Result<(), Failure> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title(title.clone())
+            // WM_CLASS / Wayland app id: what the desktop entry's
+            // StartupWMClass matches, so the taskbar shows its icon.
+            .with_app_id("downtime-billing")
             .with_inner_size([1100.0, 720.0])
             .with_min_inner_size([720.0, 480.0]),
         ..Default::default()

@@ -98,6 +98,67 @@ fn places(store: &Store) -> Vec<PathBuf> {
     out
 }
 
+/// A witness written ahead under temporary names, for a database about to
+/// replace the live one (restore): [`Staged::commit`] puts it in force with
+/// one rename per place, right after the swap, so no slow step sits between
+/// the new database and its witness.
+#[derive(Debug)]
+pub struct Staged(Vec<(PathBuf, PathBuf)>);
+
+impl Staged {
+    /// Puts the staged witness in force (replacing a newer one). Failing to
+    /// rename a copy is logged, like [`record`].
+    pub fn commit(self) {
+        for (tmp, p) in &self.0 {
+            if let Err(e) = std::fs::rename(tmp, p) {
+                tracing::warn!(file = %p.display(), error = %e, "could not keep the chain witness");
+            }
+        }
+    }
+
+    /// Removes the staged files (the swap did not happen).
+    pub fn discard(self) {
+        for (tmp, _) in &self.0 {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// Stages the witness of the database `conn` (not yet the live one) for
+/// `data_dir`'s places: the data directory and the backup folder its
+/// settings name (else `DATA_DIR/backups`).
+pub fn stage_reset(
+    conn: &Connection,
+    data_dir: &DataDir,
+    clock: &dyn Clock,
+) -> Result<Staged, StoreError> {
+    let Some(w) = take(conn, clock)? else {
+        return Ok(Staged(Vec::new()));
+    };
+    let text = serde_json::to_string_pretty(&w).unwrap_or_default();
+    let backup_dir = crate::settings::backup_dir(conn)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| data_dir.backups_dir());
+    let mut staged = Vec::new();
+    for p in [
+        data_dir.root().join(FILE),
+        backup_file(&backup_dir, &terminal_of(conn)),
+    ] {
+        if let Some(dir) = p.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let tmp = p.with_extension("json.restoring");
+        match std::fs::write(&tmp, &text) {
+            Ok(()) => staged.push((tmp, p)),
+            Err(e) => {
+                tracing::warn!(file = %tmp.display(), error = %e, "could not stage the chain witness")
+            }
+        }
+    }
+    Ok(Staged(staged))
+}
+
 fn load(path: &Path) -> Option<Witness> {
     serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
 }

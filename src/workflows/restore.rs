@@ -1,6 +1,7 @@
-//! Restore: fold this process's WAL into the database first so the copy
-//! moved aside is whole, then let `backup` verify, move aside, copy and
-//! verify again.
+//! Restore: `backup::restore` verifies the backup, refuses while another
+//! process has the database open, builds the restored database whole
+//! beside the live one and swaps it in with one rename (the old one kept
+//! aside), then verifies again.
 
 use crate::backup::RestoreInfo;
 use crate::clock::Clock;
