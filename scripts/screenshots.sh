@@ -35,7 +35,8 @@
 # stay under 200 KB. Takes about two minutes with a built binary.
 #
 # Needs: Xvfb, xdotool, imagemagick, poppler-utils, zbar-tools, python3.
-# Env: KEEP=1 keeps the work directory (demo, logs, PDFs) and prints it.
+# Env: KEEP=1 keeps the work directory (demo, logs, PDFs) and prints it;
+# SCREENSHOT_BAD_FILE another bad price list for the admin's import shot.
 set -eEuo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -103,7 +104,7 @@ page() { # PDF PNG-NAME: the first page at 100 dpi
 }
 qr_of() { # PDF: the QR payload, as a scanner reads it off the page
     pdftoppm -png -r 200 -f 1 -l 1 -singlefile "$1" "$work/qr"
-    zbarimg --raw -q "$work/qr.png" 2>>"$log" | head -n 1
+    zbarimg --raw -q "$work/qr.png" 2>>"$log" | head -n 1 || true
 }
 optimise() { # IN OUT: 256 colours, no metadata, at most 200 KB
     convert "$1" -strip +dither -colors 256 "PNG8:$2"
@@ -137,7 +138,7 @@ partial=$(qr_of "$work/a5.pdf")
 [[ $partial == DB2:* ]] || failed "no QR code read from $work/a5.pdf"
 
 step="price book"
-month=$(cli "$mz" admin prices months | tail -n 1 | cut -d' ' -f1)
+month=$(cli "$mz" admin prices months | cut -d' ' -f1 | sort | tail -n 1)
 cli "$mz" admin prices book --month "$month" --out "$work/book.pdf" >>"$log"
 page "$work/book.pdf" price_book
 
@@ -172,6 +173,7 @@ settle() {
     grab "$prev"
     for i in $(seq 80); do
         sleep 0.25
+        [[ -z ${app:-} ]] || kill -0 "$app" 2>/dev/null || failed "the program exited"
         grab "$now"
         if ((!changed)); then
             differs "$work/last.png" "$now" && changed=1
