@@ -26,6 +26,8 @@ pub struct PricesAdminScreen {
     /// A preview or import is running (with its progress, if known).
     pub busy: Option<(&'static str, Option<f32>)>,
     pub snapshots: Vec<Snapshot>,
+    /// The screen just came into view: the cursor goes to the file field.
+    pub focus_file: bool,
 }
 
 /// Rows of the diff lists shown before "show all" would be needed.
@@ -45,6 +47,9 @@ impl PricesAdminScreen {
             let field = ui
                 .add(egui::TextEdit::singleline(&mut self.path).desired_width(420.0))
                 .labelled_by(l.id);
+            if std::mem::take(&mut self.focus_file) {
+                field.request_focus();
+            }
             if idle
                 && field.lost_focus()
                 && ui.input(|i| i.key_pressed(egui::Key::Enter))

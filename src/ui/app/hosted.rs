@@ -56,6 +56,11 @@ impl App {
     /// A hosted screen just came into view: let it read what changed
     /// while it was away (today's dispensings, the worklists).
     pub(super) fn entered(&mut self, ctx: &egui::Context) {
+        // The admin's price-list screen is the shell's own: the cursor
+        // goes to its file field, so a path can be typed at once.
+        if self.route == Route::AdminPrices {
+            self.admin.focus_file = true;
+        }
         let refresh: Option<Deferred> = match self.route {
             Route::Pharmacy => Some(Box::new(|s: &mut Screens, env: &mut ScreenEnv<'_>| {
                 s.pharmacy.apply(PharmacyAction::Refresh, env)

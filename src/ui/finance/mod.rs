@@ -221,12 +221,13 @@ impl FinanceScreen {
             Tab::Exchange => self.exchange_ui(ui, lang, &mut acts),
             Tab::Deadlines => self.deadlines_ui(ui, lang, &mut acts),
             Tab::Reconcile => self.reconcile_ui(ui, lang, &mut acts),
-            Tab::Reports => acts.extend(
+            Tab::Reports => acts.extend({
+                self.reports.focus_preview |= std::mem::take(&mut self.focus_main);
                 self.reports
                     .ui(ui, lang)
                     .into_iter()
-                    .map(FinanceAction::Reports),
-            ),
+                    .map(FinanceAction::Reports)
+            }),
             Tab::Posting => acts.extend(
                 self.posting
                     .ui(ui, lang)

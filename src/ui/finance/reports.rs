@@ -47,6 +47,9 @@ pub struct ReportsTab {
     loaded: bool,
     job: Option<Job<Outcome>>,
     ctx: Option<egui::Context>,
+    /// The tab just came into view: the cursor goes to Preview, so Enter
+    /// shows the newest outage at once (Shift+Tab walks back to the form).
+    pub focus_preview: bool,
 }
 
 fn kind_label(k: Kind, lang: Lang) -> &'static str {
@@ -149,10 +152,11 @@ impl ReportsTab {
         });
         ui.horizontal(|ui| {
             let idle = self.job.is_none();
-            if ui
-                .add_enabled(idle, egui::Button::new(lang.pick("预览", "Preview")))
-                .clicked()
-            {
+            let preview = ui.add_enabled(idle, egui::Button::new(lang.pick("预览", "Preview")));
+            if std::mem::take(&mut self.focus_preview) {
+                preview.request_focus();
+            }
+            if preview.clicked() {
                 actions.push(ReportsAction::Preview);
             }
             if ui
