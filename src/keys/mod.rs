@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 pub mod checks;
 pub mod transfer;
+pub mod wrap;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -38,6 +39,12 @@ pub enum KeyError {
         found: String,
         held: String,
     },
+    #[error(
+        "the hospital signing key is not unlocked for {user}: log in with your PIN (a user without a wrapped key needs an admin to reset their PIN)"
+    )]
+    NotUnlocked { user: String },
+    #[error("{0}")]
+    Store(Box<crate::store::StoreError>),
 }
 
 impl UserFacing for KeyError {
@@ -48,6 +55,8 @@ impl UserFacing for KeyError {
     fn kind(&self) -> ErrorKind {
         match self {
             KeyError::Io { .. } => ErrorKind::Internal,
+            KeyError::Store(e) => e.kind(),
+            KeyError::NotUnlocked { .. } => ErrorKind::NotAllowed,
             KeyError::Malformed { .. } => ErrorKind::Invalid,
             KeyError::Checksum { .. } | KeyError::Mismatch { .. } => ErrorKind::Verification,
             KeyError::Exists { .. } => ErrorKind::Conflict,
@@ -66,6 +75,10 @@ impl UserFacing for KeyError {
                 format!("{}：密钥与校验和不符，文件已损坏或被改动", path.display())
             }
             KeyError::Exists { path } => format!("{}：此处已有签名密钥", path.display()),
+            KeyError::NotUnlocked { user } => format!(
+                "{user} 未解锁医院签名密钥：请用 PIN 登录（没有密钥封装的用户需管理员重置其 PIN）"
+            ),
+            KeyError::Store(e) => e.message(lang),
             KeyError::Mismatch { path, found, held } => format!(
                 "{}：该密钥（{found}）与本终端已有的医院密钥（{held}）不同；用旧密钥签名的票据仍须能验证。替换须明确确认（旧密钥保留为 signing.key.old-时间）",
                 path.display()
@@ -76,6 +89,13 @@ impl UserFacing for KeyError {
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct SigningKey([u8; 32]);
+
+impl Drop for SigningKey {
+    fn drop(&mut self) {
+        // The key lives in memory only while a session needs it.
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -100,6 +120,11 @@ impl SigningKey {
 
     pub fn from_bytes(bytes: [u8; 32]) -> SigningKey {
         SigningKey(bytes)
+    }
+
+    /// The raw key bytes, for wrapping them ([`wrap::seal`]).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0
     }
 
     /// A short public name for the key (first 8 bytes of its SHA-256), to

@@ -443,7 +443,7 @@ impl PharmacyScreen {
         if let Some(k) = &self.key {
             return Ok(k.clone());
         }
-        let k = SigningKey::load(&env.data_dir.key_path())?;
+        let k = env.session.key()?.clone();
         self.key = Some(k.clone());
         Ok(k)
     }
