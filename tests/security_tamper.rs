@@ -4,8 +4,10 @@
 mod security_common;
 use security_common::*;
 
+/// `verify --json` with the admin logged in: the key is unwrapped, so
+/// signatures and chain MACs are checked too.
 fn verify_json(dir: &std::path::Path) -> (i32, serde_json::Value) {
-    let o = bin(dir).args(["verify", "--json"]).output().unwrap();
+    let o = admin(dir).args(["verify", "--json"]).output().unwrap();
     let code = o.status.code().unwrap();
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     (code, v)
@@ -30,12 +32,13 @@ fn problems(v: &serde_json::Value) -> Vec<(String, String, String)> {
 fn a_clean_database_passes_with_counts() {
     let d = setup("MZ01");
     add_user(d.path(), "cash1", "cashier", "284615");
-    let o = bin(d.path()).arg("verify").output().unwrap();
+    let o = admin(d.path()).arg("verify").output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("all checks passed"), "{out}");
-    // setup writes two entries (setup, the bundled calendar), user add one
-    assert!(out.contains("audit_chain 3"), "{out}");
+    // setup writes three entries (setup, the admin's key wrap, the bundled
+    // calendar), user add two (the user, their key wrap)
+    assert!(out.contains("audit_chain 5"), "{out}");
     let (code, v) = verify_json(d.path());
     assert_eq!(code, 0);
     assert_eq!(v["ok"], true);
@@ -48,7 +51,7 @@ fn a_dropped_trigger_is_named() {
     raw(d.path())
         .execute_batch("DROP TRIGGER price_items_no_delete;")
         .unwrap();
-    let o = bin(d.path()).arg("verify").output().unwrap();
+    let o = admin(d.path()).arg("verify").output().unwrap();
     assert_eq!(o.status.code(), Some(4));
     assert!(
         stdout(&o).contains("trigger price_items_no_delete on price_items"),
@@ -119,7 +122,7 @@ fn a_deleted_audit_row_is_named() {
              DELETE FROM audit_log WHERE seq = 2;",
         )
         .unwrap();
-    let o = bin(d.path()).arg("verify").output().unwrap();
+    let o = admin(d.path()).arg("verify").output().unwrap();
     assert_eq!(o.status.code(), Some(4));
     let out = stdout(&o);
     assert!(out.contains("audit_log seq 2"), "{out}");
@@ -283,7 +286,7 @@ fn the_newest_audit_entries_cut_off_are_named_through_the_backups() {
     add_user(d.path(), "cash1", "cashier", "284615");
     admin(d.path()).arg("backup").assert().success();
     add_user(d.path(), "fin1", "finance", "395724");
-    bin(d.path()).arg("verify").assert().success();
+    admin(d.path()).arg("verify").assert().success();
     // Cut the log back to before the backup and put the trigger back: the
     // remaining chain still links, but the backup remembers more.
     raw(d.path())

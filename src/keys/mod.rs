@@ -32,7 +32,7 @@ pub enum KeyError {
     #[error("{path}: a signing key already exists here")]
     Exists { path: PathBuf },
     #[error(
-        "{path}: this key ({found}) is not the hospital key this terminal already holds ({held}); receipts signed under the held key must still verify. Replacing it is a deliberate act (the held key is kept as signing.key.old-TIMESTAMP)"
+        "{path}: this key ({found}) is not the hospital key this terminal already holds ({held}); receipts signed under the held key must still verify. Replacing it is a deliberate act (export the held key first to keep it)"
     )]
     Mismatch {
         path: PathBuf,
@@ -80,7 +80,7 @@ impl UserFacing for KeyError {
             ),
             KeyError::Store(e) => e.message(lang),
             KeyError::Mismatch { path, found, held } => format!(
-                "{}：该密钥（{found}）与本终端已有的医院密钥（{held}）不同；用旧密钥签名的票据仍须能验证。替换须明确确认（旧密钥保留为 signing.key.old-时间）",
+                "{}：该密钥（{found}）与本终端已有的医院密钥（{held}）不同；用旧密钥签名的票据仍须能验证。替换须明确确认（如需保留旧密钥，请先导出）",
                 path.display()
             ),
         }
