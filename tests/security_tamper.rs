@@ -260,24 +260,41 @@ fn plain_sql_cannot_update_or_delete_protected_rows() {
     }
 }
 
+/// The admin's wrapped key replaced by a wrap of another key under the
+/// admin's PIN (an attacker who knows the PIN and wants the terminal to
+/// sign with their key): the login opens it, and `verify` names the key
+/// and the wrap; the wraps deleted, `verify` (no key to open) names that.
+/// Catches: `keys::checks::fingerprint` or `keys::wrap::check_wraps` not
+/// run.
 #[test]
-fn a_swapped_key_file_is_named() {
+fn a_swapped_or_deleted_key_wrap_is_named() {
     let d = setup("MZ01");
     let other = downtime_billing::keys::SigningKey::generate();
-    std::fs::remove_file(d.path().join("signing.key")).unwrap();
-    other.save_new(&d.path().join("signing.key")).unwrap();
+    let w = downtime_billing::keys::wrap::seal(&other, ADMIN_PIN, "MZ01", "admin");
+    raw(d.path())
+        .execute(
+            "UPDATE key_wraps SET salt = ?1, nonce = ?2, ciphertext = ?3 WHERE user = 'admin'",
+            rusqlite::params![w.salt, w.nonce, w.ciphertext],
+        )
+        .unwrap();
+    let (code, v) = verify_json(d.path());
+    assert_eq!(code, 4);
+    let p = problems(&v);
+    assert!(p.iter().any(|(c, _, _)| c == "key"), "{v}");
+    assert!(
+        p.iter()
+            .any(|(c, r, _)| c == "key_wraps" && r == "key_wraps user admin"),
+        "{v}"
+    );
+    raw(d.path()).execute("DELETE FROM key_wraps", []).unwrap();
     let (code, v) = verify_json(d.path());
     assert_eq!(code, 4);
     assert!(
         problems(&v)
             .iter()
-            .any(|(c, r, _)| c == "key" && r == "signing.key"),
+            .any(|(c, _, what)| c == "key_wraps" && what.contains("deleted")),
         "{v}"
     );
-    std::fs::remove_file(d.path().join("signing.key")).unwrap();
-    let (code, v) = verify_json(d.path());
-    assert_eq!(code, 4);
-    assert!(problems(&v).iter().any(|(c, _, _)| c == "key"), "{v}");
 }
 
 #[test]

@@ -409,6 +409,22 @@ pub fn release(dir: &Path) {
     }
 }
 
+/// The key for `session` acting on `dir`: the one its login unwrapped, or
+/// the one a login (or setup) unlocked for `dir` in this process.
+pub fn session_key(
+    session: &crate::auth::Session,
+    dir: &crate::store::DataDir,
+) -> Result<SigningKey, KeyError> {
+    if let Ok(k) = session.key() {
+        return Ok(k.clone());
+    }
+    held(dir.root())
+        .map(|k| (*k).clone())
+        .ok_or_else(|| KeyError::NotUnlocked {
+            user: session.user().to_string(),
+        })
+}
+
 /// Opens `user`'s wrap in the data directory `dir` with `pin` (no login:
 /// nothing is counted or written) and holds the key for `dir` in this
 /// process. For tools and tests that act on a directory they set up; people
@@ -435,9 +451,10 @@ pub fn unlock_dir(
     Ok(key)
 }
 
-/// `verify`'s check of `key_wraps`: each wrap belongs to a user, and is the
-/// one its newest `key.wrap` audit entry recorded (a wrap written, swapped
-/// or edited behind the program's back is named). The AEAD refuses such a
+/// `verify`'s check of `key_wraps`: each wrap is the one its newest
+/// `key.wrap` audit entry recorded, and every wrap the trail records is
+/// still there unless a key import removed it (a wrap written, swapped,
+/// edited or deleted behind the program's back is named). The AEAD refuses such a
 /// wrap at login too; this says so before anyone tries.
 pub fn check_wraps(
     conn: &Connection,
@@ -455,8 +472,26 @@ pub fn check_wraps(
         {
             recorded.insert(u.to_string(), d.to_string());
         }
+        if action == "key.import"
+            && let Some(gone) = details.get("wraps_removed").and_then(|v| v.as_array())
+        {
+            for u in gone.iter().filter_map(|v| v.as_str()) {
+                recorded.remove(u);
+            }
+        }
     }
-    for w in all(conn)? {
+    let rows = all(conn)?;
+    for u in recorded.keys() {
+        if !rows.iter().any(|w| w.user == *u) {
+            out.problems.push(Problem::new(
+                "key_wraps",
+                format!("key_wraps user {u}"),
+                "the user's wrapped key was deleted behind the program's back (the audit trail records one)",
+                "该用户的密钥封装被绕过程序删除（审计记录中有）",
+            ));
+        }
+    }
+    for w in rows {
         out.records += 1;
         let record = format!("key_wraps user {}", w.user);
         match recorded.get(&w.user) {

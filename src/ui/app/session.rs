@@ -24,8 +24,9 @@ pub fn login(
     let terminal = crate::setup::terminal_code(store)?;
     let session = auth::login(store.conn_mut(), user, pin, &terminal, clock)?;
     tracing::info!(user = %session.user(), "logged in");
-    let _ = data_dir;
-    let warning = session.key().err().map(Failure::from);
+    let warning = crate::keys::wrap::session_key(&session, data_dir)
+        .err()
+        .map(Failure::from);
     Ok((session, warning))
 }
 

@@ -206,8 +206,8 @@ impl CashierScreen {
     /// Issues the receipt (one durable transaction), then the workflow's
     /// backup, PDF and print: the receipt exists before any paper does.
     fn settle_now(&mut self, env: &mut ScreenEnv<'_>) {
-        let key = match env.session.key() {
-            Ok(k) => k.clone(),
+        let key = match crate::keys::wrap::session_key(env.session, env.data_dir) {
+            Ok(k) => k,
             Err(e) => return self.fail(Failure::from(e)),
         };
         let draft = match self.draft(env) {

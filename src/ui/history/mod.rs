@@ -548,8 +548,8 @@ impl HistoryScreen {
                 }
             }
         }
-        let key = match env.session.key() {
-            Ok(k) => k.clone(),
+        let key = match crate::keys::wrap::session_key(env.session, env.data_dir) {
+            Ok(k) => k,
             Err(e) => return self.fail(Failure::from(e)),
         };
         let sup = crate::receipts::shift::SupervisorPin {
