@@ -188,7 +188,14 @@ fn price_items_edited_or_deleted_behind_the_back_are_named() {
     )
     .unwrap();
     // The import's audit entry records the items' digest, as the price
-    // import does; it is written through the library so the chain holds.
+    // import does; it is written through the library, with the admin's key
+    // unwrapped, so the chain (and its MACs) holds.
+    downtime_billing::keys::wrap::unlock_dir(
+        &downtime_billing::store::DataDir::new(d.path()),
+        "admin",
+        ADMIN_PIN,
+    )
+    .unwrap();
     let digest = downtime_billing::verify::price_items_digest(&c, 1).unwrap();
     let clock = downtime_billing::clock::FixedClock::at(NOW);
     downtime_billing::audit::record(
@@ -309,18 +316,21 @@ fn the_newest_audit_entries_cut_off_are_named_through_the_backups() {
     raw(d.path())
         .execute_batch(
             "DROP TRIGGER audit_log_no_delete;
-             DELETE FROM audit_log WHERE seq >= 3;
+             DELETE FROM audit_log WHERE seq >= 4;
              CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
                BEGIN SELECT RAISE(ABORT, 'append-only table audit_log: DELETE refused'); END;
-             DELETE FROM users WHERE name IN ('cash1', 'fin1');",
+             DELETE FROM users WHERE name IN ('cash1', 'fin1');
+             DELETE FROM key_wraps WHERE user IN ('cash1', 'fin1');",
         )
         .unwrap();
     let (code, v) = verify_json(d.path());
     assert_eq!(code, 4);
     let p = problems(&v);
+    // setup wrote 1–3 (setup, the admin's key wrap, the calendar); the
+    // backup holds up to 5 (cash1 and cash1's key wrap)
     assert!(
         p.iter().any(|(c, r, what)| c == "backups"
-            && r == "audit_log seq 3"
+            && r == "audit_log seq 5"
             && what.contains("deleted")),
         "{p:?}"
     );
