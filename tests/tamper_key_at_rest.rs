@@ -57,8 +57,9 @@ fn sql(env: &Env, statement: &str) {
 /// After setup, users, receipts and a backup, no file under the test's
 /// root (database, WAL, backups, PDFs, marks) holds the 32 key bytes, their
 /// hex (either case) or their base64.
-/// Catches: setup writing `signing.key` again (`key.save_new` in
-/// `setup::setup`), or a wrap storing the key unencrypted.
+/// Catches: a plain `signing.key` that stays (tried: `key.save_new` at the
+/// end of `setup::setup` with `wrap::seal_plain_file_if_done` never
+/// removing it), or the key bytes stored unencrypted anywhere.
 #[test]
 fn no_file_holds_the_key_in_any_form() {
     let env = ready();
@@ -95,8 +96,8 @@ fn no_file_holds_the_key_in_any_form() {
 /// A copy of the data directory without a PIN: the tools refuse to load
 /// the key (no plain file; `key export` and `verify --user` with a wrong
 /// PIN are refused), so a changed total cannot be re-signed.
-/// Catches: login accepting a user whose wrap did not open (session keyed
-/// from anywhere else), or a plain key left in the directory.
+/// Catches: a plain key left in the directory that the copy carries
+/// (tried: the same break as `no_file_holds_the_key_in_any_form`).
 #[test]
 fn a_copied_directory_without_a_pin_signs_nothing() {
     let env = ready();
@@ -146,8 +147,8 @@ fn a_copied_directory_without_a_pin_signs_nothing() {
 /// A PIN hash swapped in behind the program's back (the attacker's own
 /// PIN for cash1) passes the hash check but opens no wrap: refused as a
 /// wrong PIN and counted; the real PIN still works.
-/// Catches: `auth::login` treating `Unlocked::Refused` as a session
-/// without a key.
+/// Catches (tried): `auth::login` treating `Unlocked::Refused` as a
+/// session without a key.
 #[test]
 fn a_swapped_pin_hash_does_not_unwrap_and_counts_as_a_wrong_pin() {
     let env = ready();
@@ -183,8 +184,8 @@ fn a_swapped_pin_hash_does_not_unwrap_and_counts_as_a_wrong_pin() {
 
 /// An admin resets cash1's PIN: the new PIN opens the key (and issues), the
 /// old one no longer does.
-/// Catches: `users::reset_pin` without `wrap::store_wrap` (the old wrap
-/// stays, the new PIN opens nothing).
+/// Catches (tried): `users::reset_pin` without `wrap::store_wrap` (the old
+/// wrap stays, the new PIN opens nothing).
 #[test]
 fn a_pin_reset_rewraps_the_key() {
     let env = ready();
@@ -214,8 +215,9 @@ fn a_pin_reset_rewraps_the_key() {
 /// wraps): each login wraps the key for that user; the plain file stays
 /// while an active user still lacks a wrap and is gone after the last;
 /// receipts issued before verify (signatures and chain) with a login.
-/// Catches: the plain file removed at the first login (cash1 then has no
-/// key and cannot issue), or never removed.
+/// Catches: the plain file removed at the first login (tried: the
+/// `unwrapped > 0` guard of `seal_plain_file_if_done` dropped), or never
+/// removed.
 #[test]
 fn an_old_plain_key_is_wrapped_at_logins_then_removed() {
     let env = ready();
@@ -249,7 +251,8 @@ fn an_old_plain_key_is_wrapped_at_logins_then_removed() {
 /// cash1's wrap copied onto cash2's row (same PIN, so only the associated
 /// data tells them apart): cash2's login is refused, and `verify` names
 /// the wrap that no audit entry recorded.
-/// Catches: associated data without the user name (`wrap::associated_data`).
+/// Catches (tried): associated data without the user name
+/// (`wrap::associated_data`).
 #[test]
 fn a_wrap_swapped_between_users_is_refused() {
     let env = ready();
