@@ -5,7 +5,6 @@
 //! reset re-wraps; an old directory's plain `signing.key` is wrapped at
 //! logins and removed once every user has a wrap.
 
-mod cli_support;
 mod receipts_support;
 
 use base64_free::b64;

@@ -142,7 +142,7 @@ pub fn issue(dir: &DataDir, user: &str, at: &str, patient: &str, lines: &[(&str,
     body["payments"][0]["amount"] = serde_json::json!(preview.total.to_string());
     let req = IssueRequest::from_json(&body.to_string()).unwrap();
     let draft = IssueDraft::build(store.conn(), &clock, &req).unwrap();
-    let key = downtime_billing::keys::wrap::unlock_dir(&dir, "admin", ADMIN_PIN).unwrap();
+    let key = downtime_billing::keys::wrap::unlock_dir(dir, "admin", ADMIN_PIN).unwrap();
     let roles: &[Role] = if user == ADMIN {
         &Role::ALL
     } else {
