@@ -40,7 +40,8 @@ pub enum KeyError {
         held: String,
     },
     #[error(
-        "the hospital signing key is not unlocked for {user}: log in with your PIN (a user without a wrapped key needs an admin to reset their PIN)"
+        "the hospital signing key is not unlocked{}: log in with your PIN (a user without a wrapped key needs an admin to reset their PIN)",
+        if user.is_empty() { String::new() } else { format!(" for {user}") }
     )]
     NotUnlocked { user: String },
     #[error("{0}")]
@@ -76,7 +77,7 @@ impl UserFacing for KeyError {
             }
             KeyError::Exists { path } => format!("{}：此处已有签名密钥", path.display()),
             KeyError::NotUnlocked { user } => format!(
-                "{user} 未解锁医院签名密钥：请用 PIN 登录（没有密钥封装的用户需管理员重置其 PIN）"
+                "{user}未解锁医院签名密钥：请用 PIN 登录（没有密钥封装的用户需管理员重置其 PIN）"
             ),
             KeyError::Store(e) => e.message(lang),
             KeyError::Mismatch { path, found, held } => format!(
