@@ -94,7 +94,7 @@ fn prepare() -> Bench {
     )
     .unwrap();
     receipts::ranges::add(&mut store, &session, &clock, "MZ01", 1, 99_999_999).unwrap();
-    let key = SigningKey::load(&dd.key_path()).unwrap();
+    let key = downtime_billing::keys::wrap::unlock_dir(&dd, "admin", "739146").unwrap();
     let lines: Vec<_> = CODES
         .iter()
         .map(|c| serde_json::json!({"code": c, "qty": "1"}))

@@ -11,7 +11,6 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use downtime_billing::auth::{Role, Session};
 use downtime_billing::clock::FixedClock;
 use downtime_billing::domain::{Month, TerminalCode, UserName};
-use downtime_billing::keys::SigningKey;
 use downtime_billing::pharmacy;
 use downtime_billing::receipts::qr::{self, QrMeta, QrPayload};
 use downtime_billing::receipts::query::Kind;
@@ -56,7 +55,7 @@ fn bench(c: &mut Criterion) {
         &mut |_| {},
     )
     .expect("the shared 30k list imports");
-    let key = SigningKey::load(&dir.key_path()).expect("key");
+    let key = downtime_billing::keys::wrap::unlock_dir(&dir, "admin", "739146").expect("key");
 
     // Ten codes spread over the list.
     let text = std::fs::read_to_string(LIST_30K).expect("the shared 30k list");

@@ -110,7 +110,7 @@ fn assert_qr_verifies(
         pdf.display()
     );
     assert_eq!(codes[0], v["qr_payload"].as_str().unwrap());
-    let key = SigningKey::load(&env.data_dir().key_path()).unwrap();
+    let key = downtime_billing::keys::wrap::unlock_dir(&env.data_dir(), "admin", PIN).unwrap();
     let p = qr::parse_and_verify(&codes[0], &key).unwrap();
     assert_eq!(p.number, v["number"].as_str().unwrap());
     assert!(

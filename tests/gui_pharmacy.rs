@@ -6,7 +6,6 @@
 use downtime_billing::auth::{Role, Session};
 use downtime_billing::clock::FixedClock;
 use downtime_billing::i18n::{Lang, tr};
-use downtime_billing::keys::SigningKey;
 use downtime_billing::receipts::{self, IssueRequest, episodes, ranges};
 use downtime_billing::store::{DataDir, Store};
 use downtime_billing::ui::pharmacy::Shown;
@@ -48,7 +47,7 @@ fn clinic() -> (tempfile::TempDir, DataDir, String, String) {
         PHARM_PIN,
     )
     .unwrap();
-    let key = SigningKey::load(&dir.key_path()).unwrap();
+    let key = downtime_billing::keys::wrap::unlock_dir(&dir, "admin", ADMIN_PIN).unwrap();
     let cashier = Session::new(
         admin.user().clone(),
         &[Role::Cashier],

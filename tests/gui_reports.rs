@@ -9,7 +9,6 @@ use downtime_billing::clock::FixedClock;
 use downtime_billing::domain::{TerminalCode, UserName};
 use downtime_billing::error::ErrorKind;
 use downtime_billing::i18n::Lang;
-use downtime_billing::keys::SigningKey;
 use downtime_billing::receipts::episodes::{self, Level};
 use downtime_billing::receipts::issue::{self, IssueRequest};
 use downtime_billing::receipts::ranges;
@@ -75,7 +74,7 @@ fn with_receipts() -> (tempfile::TempDir, DataDir) {
     )
     .unwrap();
     ranges::add(&mut store, &admin, &clock, "MZ01", 1, 100).unwrap();
-    let key = SigningKey::load(&dir.key_path()).unwrap();
+    let key = downtime_billing::keys::wrap::unlock_dir(&dir, "admin", ADMIN_PIN).unwrap();
     let body = |qty: &str, amount: &str| {
         IssueRequest::from_json(&format!(
             r#"{{"kind":"outpatient","patient":{{"name":"张三"}},"payer":{{"type":"self_pay"}},

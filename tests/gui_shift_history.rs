@@ -153,7 +153,7 @@ fn a_refund_needs_a_supervisor_and_the_pharmacys_return_for_drugs() {
     {
         // The pharmacy handed out both units of the drug line.
         let mut store = Store::open(&dir).unwrap();
-        let key = downtime_billing::keys::SigningKey::load(&dir.key_path()).unwrap();
+        let key = downtime_billing::keys::wrap::unlock_dir(&dir, "admin", ADMIN_PIN).unwrap();
         pharmacy::dispense(
             &mut store,
             &session(ADMIN, &Role::ALL),

@@ -196,7 +196,7 @@ fn every_alteration_truncation_swap_and_foreign_key_is_refused() {
     let cashier = ready();
     let (_, code) = issue(&cashier, &three_lines());
     let ph = pharmacy_dir(&cashier, Some(&small_list(cashier.root())));
-    let key = SigningKey::load(&ph.data_dir().key_path()).unwrap();
+    let key = downtime_billing::keys::wrap::unlock_dir(&ph.data_dir(), "admin", PIN).unwrap();
     let store = ph.store();
     let conn = store.conn();
     assert!(pharmacy::check_unchecked(conn, &key, &code).is_ok());
@@ -311,7 +311,7 @@ fn drill_receipts_are_refused_and_v1_codes_still_verify() {
 
     // A version 1 code as printed before: still genuine, and it says it
     // carries no drill flag.
-    let key = SigningKey::load(&ph.data_dir().key_path()).unwrap();
+    let key = downtime_billing::keys::wrap::unlock_dir(&ph.data_dir(), "admin", PIN).unwrap();
     let mut p = qr::parse_and_verify(&code, &key).unwrap();
     p.meta = None;
     let v1 = qr::build(&p, &key);

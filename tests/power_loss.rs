@@ -11,7 +11,6 @@ mod powercut_vfs;
 mod receipts_support;
 
 use downtime_billing::clock::FixedClock;
-use downtime_billing::keys::SigningKey;
 use downtime_billing::receipts::{IssueDraft, IssueRequest};
 use downtime_billing::store::Store;
 use downtime_billing::workflows::{self, PdfStep};
@@ -105,7 +104,7 @@ fn every_receipt_reported_issued_survives_a_power_cut() {
     eprintln!("power loss: POWER_SEED={seed}");
     let mut rng = Rng(seed);
     let clock = FixedClock::at(NOW);
-    let key = SigningKey::load(&env.data_dir().key_path()).unwrap();
+    let key = downtime_billing::keys::wrap::unlock_dir(&env.data_dir(), "admin", PIN).unwrap();
     let req = IssueRequest::from_json(&simple().to_string()).unwrap();
     let root = env.data_dir().root().to_path_buf();
     let mut reported = BTreeSet::new();
@@ -170,7 +169,7 @@ fn the_issuing_connection_is_synchronous_full_and_syncs_each_commit() {
     let mut store = env.store();
     let session = env.session(&mut store, "cash1", CASH_PIN);
     let clock = FixedClock::at(NOW);
-    let key = SigningKey::load(&env.data_dir().key_path()).unwrap();
+    let key = downtime_billing::keys::wrap::unlock_dir(&env.data_dir(), "admin", PIN).unwrap();
     let req = IssueRequest::from_json(&simple().to_string()).unwrap();
     let draft = IssueDraft::build(store.conn(), &clock, &req).unwrap();
     let wal = env.data_dir().db_path().with_extension("sqlite3-wal");

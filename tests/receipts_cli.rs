@@ -315,7 +315,7 @@ fn totals_and_words_on_real_rows() {
         "{qr}"
     );
     assert!(qr.contains("430161610-%64*1"), "{qr}");
-    let key = downtime_billing::keys::SigningKey::load(&env.data_dir().key_path()).unwrap();
+    let key = downtime_billing::keys::wrap::unlock_dir(&env.data_dir(), "admin", PIN).unwrap();
     let p = downtime_billing::receipts::qr::parse_and_verify(qr, &key).unwrap();
     assert_eq!(p.items[1].0, "430161610-d");
     // what show returns is what issue returned

@@ -35,7 +35,7 @@ fn a_full_disk_refuses_and_consumes_no_number() {
     let env = ready();
     let mut store = env.store();
     let session = env.session(&mut store, "cash1", CASH_PIN);
-    let key = SigningKey::load(&env.data_dir().key_path()).unwrap();
+    let key = downtime_billing::keys::wrap::unlock_dir(&env.data_dir(), "admin", PIN).unwrap();
     let clock = FixedClock::at(NOW);
     issue(&mut store, &session, &clock, &key).unwrap();
     // The database may not grow beyond its present size: sooner or later a
@@ -90,7 +90,7 @@ fn a_read_only_database_refuses_and_consumes_no_number() {
     let env = ready();
     let mut store = env.store();
     let session = env.session(&mut store, "cash1", CASH_PIN);
-    let key = SigningKey::load(&env.data_dir().key_path()).unwrap();
+    let key = downtime_billing::keys::wrap::unlock_dir(&env.data_dir(), "admin", PIN).unwrap();
     let clock = FixedClock::at(NOW);
     // The connection may read but not write, as on a read-only disk.
     store

@@ -33,7 +33,8 @@ fn logs_hold_no_pins_keys_or_id_numbers() {
         .assert()
         .success();
     admin(d.path()).arg("backup").assert().success();
-    let key_text = std::fs::read_to_string(d.path().join("signing.key")).unwrap();
+    // the key as exported (the data directory holds it only wrapped)
+    let key_text = std::fs::read_to_string(out.path().join("k.key")).unwrap();
     let key_hex = key_text
         .lines()
         .find_map(|l| l.strip_prefix("key: "))

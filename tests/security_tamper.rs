@@ -4,8 +4,10 @@
 mod security_common;
 use security_common::*;
 
+/// `verify --json` with the admin logged in: the key is unwrapped, so
+/// signatures and chain MACs are checked too.
 fn verify_json(dir: &std::path::Path) -> (i32, serde_json::Value) {
-    let o = bin(dir).args(["verify", "--json"]).output().unwrap();
+    let o = admin(dir).args(["verify", "--json"]).output().unwrap();
     let code = o.status.code().unwrap();
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     (code, v)
@@ -30,12 +32,13 @@ fn problems(v: &serde_json::Value) -> Vec<(String, String, String)> {
 fn a_clean_database_passes_with_counts() {
     let d = setup("MZ01");
     add_user(d.path(), "cash1", "cashier", "284615");
-    let o = bin(d.path()).arg("verify").output().unwrap();
+    let o = admin(d.path()).arg("verify").output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.contains("all checks passed"), "{out}");
-    // setup writes two entries (setup, the bundled calendar), user add one
-    assert!(out.contains("audit_chain 3"), "{out}");
+    // setup writes three entries (setup, the admin's key wrap, the bundled
+    // calendar), user add two (the user, their key wrap)
+    assert!(out.contains("audit_chain 5"), "{out}");
     let (code, v) = verify_json(d.path());
     assert_eq!(code, 0);
     assert_eq!(v["ok"], true);
@@ -48,7 +51,7 @@ fn a_dropped_trigger_is_named() {
     raw(d.path())
         .execute_batch("DROP TRIGGER price_items_no_delete;")
         .unwrap();
-    let o = bin(d.path()).arg("verify").output().unwrap();
+    let o = admin(d.path()).arg("verify").output().unwrap();
     assert_eq!(o.status.code(), Some(4));
     assert!(
         stdout(&o).contains("trigger price_items_no_delete on price_items"),
@@ -119,7 +122,7 @@ fn a_deleted_audit_row_is_named() {
              DELETE FROM audit_log WHERE seq = 2;",
         )
         .unwrap();
-    let o = bin(d.path()).arg("verify").output().unwrap();
+    let o = admin(d.path()).arg("verify").output().unwrap();
     assert_eq!(o.status.code(), Some(4));
     let out = stdout(&o);
     assert!(out.contains("audit_log seq 2"), "{out}");
@@ -185,7 +188,14 @@ fn price_items_edited_or_deleted_behind_the_back_are_named() {
     )
     .unwrap();
     // The import's audit entry records the items' digest, as the price
-    // import does; it is written through the library so the chain holds.
+    // import does; it is written through the library, with the admin's key
+    // unwrapped, so the chain (and its MACs) holds.
+    downtime_billing::keys::wrap::unlock_dir(
+        &downtime_billing::store::DataDir::new(d.path()),
+        "admin",
+        ADMIN_PIN,
+    )
+    .unwrap();
     let digest = downtime_billing::verify::price_items_digest(&c, 1).unwrap();
     let clock = downtime_billing::clock::FixedClock::at(NOW);
     downtime_billing::audit::record(
@@ -257,24 +267,41 @@ fn plain_sql_cannot_update_or_delete_protected_rows() {
     }
 }
 
+/// The admin's wrapped key replaced by a wrap of another key under the
+/// admin's PIN (an attacker who knows the PIN and wants the terminal to
+/// sign with their key): the login opens it, and `verify` names the key
+/// and the wrap; the wraps deleted, `verify` (no key to open) names that.
+/// Catches: `keys::checks::fingerprint` or `keys::wrap::check_wraps` not
+/// run.
 #[test]
-fn a_swapped_key_file_is_named() {
+fn a_swapped_or_deleted_key_wrap_is_named() {
     let d = setup("MZ01");
     let other = downtime_billing::keys::SigningKey::generate();
-    std::fs::remove_file(d.path().join("signing.key")).unwrap();
-    other.save_new(&d.path().join("signing.key")).unwrap();
+    let w = downtime_billing::keys::wrap::seal(&other, ADMIN_PIN, "MZ01", "admin");
+    raw(d.path())
+        .execute(
+            "UPDATE key_wraps SET salt = ?1, nonce = ?2, ciphertext = ?3 WHERE user = 'admin'",
+            rusqlite::params![w.salt, w.nonce, w.ciphertext],
+        )
+        .unwrap();
+    let (code, v) = verify_json(d.path());
+    assert_eq!(code, 4);
+    let p = problems(&v);
+    assert!(p.iter().any(|(c, _, _)| c == "key"), "{v}");
+    assert!(
+        p.iter()
+            .any(|(c, r, _)| c == "key_wraps" && r == "key_wraps user admin"),
+        "{v}"
+    );
+    raw(d.path()).execute("DELETE FROM key_wraps", []).unwrap();
     let (code, v) = verify_json(d.path());
     assert_eq!(code, 4);
     assert!(
         problems(&v)
             .iter()
-            .any(|(c, r, _)| c == "key" && r == "signing.key"),
+            .any(|(c, _, what)| c == "key_wraps" && what.contains("deleted")),
         "{v}"
     );
-    std::fs::remove_file(d.path().join("signing.key")).unwrap();
-    let (code, v) = verify_json(d.path());
-    assert_eq!(code, 4);
-    assert!(problems(&v).iter().any(|(c, _, _)| c == "key"), "{v}");
 }
 
 #[test]
@@ -283,24 +310,27 @@ fn the_newest_audit_entries_cut_off_are_named_through_the_backups() {
     add_user(d.path(), "cash1", "cashier", "284615");
     admin(d.path()).arg("backup").assert().success();
     add_user(d.path(), "fin1", "finance", "395724");
-    bin(d.path()).arg("verify").assert().success();
+    admin(d.path()).arg("verify").assert().success();
     // Cut the log back to before the backup and put the trigger back: the
     // remaining chain still links, but the backup remembers more.
     raw(d.path())
         .execute_batch(
             "DROP TRIGGER audit_log_no_delete;
-             DELETE FROM audit_log WHERE seq >= 3;
+             DELETE FROM audit_log WHERE seq >= 4;
              CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
                BEGIN SELECT RAISE(ABORT, 'append-only table audit_log: DELETE refused'); END;
-             DELETE FROM users WHERE name IN ('cash1', 'fin1');",
+             DELETE FROM users WHERE name IN ('cash1', 'fin1');
+             DELETE FROM key_wraps WHERE user IN ('cash1', 'fin1');",
         )
         .unwrap();
     let (code, v) = verify_json(d.path());
     assert_eq!(code, 4);
     let p = problems(&v);
+    // setup wrote 1–3 (setup, the admin's key wrap, the calendar); the
+    // backup holds up to 5 (cash1 and cash1's key wrap)
     assert!(
         p.iter().any(|(c, r, what)| c == "backups"
-            && r == "audit_log seq 3"
+            && r == "audit_log seq 5"
             && what.contains("deleted")),
         "{p:?}"
     );

@@ -14,13 +14,16 @@ fn raw(env: &Env) -> rusqlite::Connection {
     rusqlite::Connection::open(env.data_dir().db_path()).unwrap()
 }
 
-/// `verify --json` → (exit code, [(check, record, problem)]).
+/// `verify --json` with the admin logged in (the key unwrapped, so the
+/// signatures and the chain's MACs are checked) → (exit code, [(check,
+/// record, problem)]).
 fn verify(env: &Env) -> (i32, Vec<(String, String, String)>) {
     let o = std::process::Command::new(bin())
         .env_clear()
         .env("DOWNTIME_BILLING_DATA_DIR", env.data_dir().root())
         .env("DOWNTIME_BILLING_LANG", "en")
-        .args(["verify", "--json"])
+        .env("DOWNTIME_BILLING_PIN", PIN)
+        .args(["--user", "admin", "verify", "--json"])
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

@@ -150,8 +150,9 @@ fn restore_counts_wrong_pins_when_the_database_is_broken() {
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
-/// `verify` names a signing key file that others can read. Catches:
-/// `verify::run` without `keys::checks::file_permissions`.
+/// `verify` names a plain signing key file (left in a directory of the
+/// layout before wrapped keys, until every user has a wrap) that others can
+/// read. Catches: `verify::run` without `keys::checks::file_permissions`.
 #[cfg(unix)]
 #[test]
 fn verify_flags_a_key_file_readable_by_others() {
@@ -159,6 +160,14 @@ fn verify_flags_a_key_file_readable_by_others() {
     let d = setup("MZ01");
     bin(d.path()).arg("verify").assert().success();
     let key = d.path().join("signing.key");
+    downtime_billing::keys::wrap::unlock_dir(
+        &downtime_billing::store::DataDir::new(d.path()),
+        "admin",
+        ADMIN_PIN,
+    )
+    .unwrap()
+    .save_new(&key)
+    .unwrap();
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
     let o = bin(d.path()).args(["verify", "--json"]).output().unwrap();
     assert_eq!(o.status.code(), Some(4), "{}", stdout(&o));

@@ -38,15 +38,27 @@ fn behind_back(env: &Env, tables: &[&str], sql: &str) {
     }
 }
 
-/// `verify --json` → (exit code, [(check, record, problem)]).
+/// `verify --json` with the admin logged in (the key unwrapped, so the
+/// signatures and the chain's MACs are checked) → (exit code, [(check,
+/// record, problem)]).
 fn verify(env: &Env) -> (i32, Vec<(String, String, String)>) {
-    let o = std::process::Command::new(bin())
-        .env_clear()
+    verify_as(env, Some("admin"))
+}
+
+/// `verify --json` as `user` (PIN [`PIN`]), or with no login: the checks
+/// that need no key. Tampering that breaks every login (the terminal code
+/// is bound into each wrapped key; the admin's PIN hash swapped) is named
+/// by those.
+fn verify_as(env: &Env, user: Option<&str>) -> (i32, Vec<(String, String, String)>) {
+    let mut c = std::process::Command::new(bin());
+    c.env_clear()
         .env("DOWNTIME_BILLING_DATA_DIR", env.data_dir().root())
         .env("DOWNTIME_BILLING_LANG", "en")
-        .args(["verify", "--json"])
-        .output()
-        .unwrap();
+        .env("DOWNTIME_BILLING_PIN", PIN);
+    if let Some(u) = user {
+        c.args(["--user", u]);
+    }
+    let o = c.args(["verify", "--json"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let problems = v["problems"]
         .as_array()
@@ -64,7 +76,11 @@ fn verify(env: &Env) -> (i32, Vec<(String, String, String)>) {
 }
 
 fn expect(env: &Env, check: &str, record: &str, words: &str) {
-    let (code, problems) = verify(env);
+    expect_as(env, Some("admin"), check, record, words)
+}
+
+fn expect_as(env: &Env, user: Option<&str>, check: &str, record: &str, words: &str) {
+    let (code, problems) = verify_as(env, user);
     assert_eq!(code, 4, "{problems:?}");
     assert!(
         problems
@@ -127,7 +143,9 @@ fn hospital_name_and_terminal_code_changes_are_named() {
         "UPDATE settings SET value = '测试医院' WHERE key = 'hospital.name';
          UPDATE settings SET value = 'MZ09' WHERE key = 'terminal.code';",
     );
-    expect(&env, "settings", "settings terminal.code", "MZ09");
+    // the terminal code is bound into every wrapped key: no login opens
+    // one now, and the keyless checks name the change
+    expect_as(&env, None, "settings", "settings terminal.code", "MZ09");
     behind_back(
         &env,
         &[],
@@ -149,8 +167,10 @@ fn a_pin_hash_copied_from_another_user_is_named() {
         "UPDATE users SET pin_hash = (SELECT pin_hash FROM users WHERE name = 'cash1')
           WHERE name = 'admin';",
     );
-    expect(&env, "users", "users admin", "shares its PIN hash");
-    expect(&env, "users", "users admin", "PIN hash was replaced");
+    // the admin's own login now fails (cash1's PIN opens no admin wrap):
+    // the keyless checks name it
+    expect_as(&env, None, "users", "users admin", "shares its PIN hash");
+    expect_as(&env, None, "users", "users admin", "PIN hash was replaced");
 }
 
 /// Catches: `receipts::integrity` not comparing the lines with the signed

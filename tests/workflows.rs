@@ -8,7 +8,6 @@ mod receipts_support;
 use downtime_billing::clock::FixedClock;
 use downtime_billing::error::UserFacing;
 use downtime_billing::i18n::Lang;
-use downtime_billing::keys::SigningKey;
 use downtime_billing::money::Money;
 use downtime_billing::receipts::shift::SupervisorPin;
 use downtime_billing::receipts::{IssueDraft, IssueRequest};
@@ -54,7 +53,7 @@ fn a_failing_print_command_keeps_the_receipt_issued_and_unprinted() {
     let mut store = env.store();
     let session = env.session(&mut store, "admin", PIN);
     let clock = FixedClock::at(NOW);
-    let key = SigningKey::load(&env.data_dir().key_path()).unwrap();
+    let key = downtime_billing::keys::wrap::unlock_dir(&env.data_dir(), "admin", PIN).unwrap();
     let req = IssueRequest::from_json(&simple().to_string()).unwrap();
     let req = IssueDraft::build(store.conn(), &clock, &req).unwrap();
     let r = workflows::issue(&mut store, &session, &clock, &key, &req, &PdfStep::Print).unwrap();
@@ -154,7 +153,7 @@ fn a_backup_is_taken_when_the_policy_says_so() {
     let mut store = env.store();
     let session = env.session(&mut store, "admin", PIN);
     let clock = FixedClock::at(NOW);
-    let key = SigningKey::load(&env.data_dir().key_path()).unwrap();
+    let key = downtime_billing::keys::wrap::unlock_dir(&env.data_dir(), "admin", PIN).unwrap();
     let req = IssueRequest::from_json(&simple().to_string()).unwrap();
     let req = IssueDraft::build(store.conn(), &clock, &req).unwrap();
     let first = workflows::issue(&mut store, &session, &clock, &key, &req, &PdfStep::Skip).unwrap();
@@ -211,7 +210,7 @@ fn the_draft_holds_the_one_rule_figures_and_issuing_stores_exactly_them() {
     let mut store = env.store();
     let session = env.session(&mut store, "admin", PIN);
     let clock = FixedClock::at(NOW);
-    let key = SigningKey::load(&env.data_dir().key_path()).unwrap();
+    let key = downtime_billing::keys::wrap::unlock_dir(&env.data_dir(), "admin", PIN).unwrap();
     let body = body(
         &[("XA88DF322F52065", "3")],
         serde_json::json!([{"method": "cash", "amount": "21.90", "tendered": "50"}]),
@@ -248,7 +247,7 @@ fn a_draft_priced_from_a_list_no_longer_in_force_is_refused_and_uses_no_number()
     let mut store = env.store();
     let session = env.session(&mut store, "admin", PIN);
     let clock = FixedClock::at(NOW);
-    let key = SigningKey::load(&env.data_dir().key_path()).unwrap();
+    let key = downtime_billing::keys::wrap::unlock_dir(&env.data_dir(), "admin", PIN).unwrap();
     let req = IssueRequest::from_json(&simple().to_string()).unwrap();
     let draft = IssueDraft::build(store.conn(), &clock, &req).unwrap();
     assert_eq!(draft.snapshot_month(), Some("2026-01"));

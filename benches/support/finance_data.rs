@@ -119,7 +119,7 @@ pub fn bulk_terminal(
         }
     }
     tx.commit().unwrap();
-    let key = SigningKey::load(&dd.key_path()).unwrap();
+    let key = downtime_billing::keys::wrap::unlock_dir(&dd, "admin", PIN).unwrap();
     let key_file = match key_file {
         Some(f) => f.to_path_buf(),
         None => {

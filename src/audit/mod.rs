@@ -12,6 +12,11 @@
 //! first keyed entry links to the last plain hash, so the old entries stay
 //! verifiable and are covered from then on. [`head`] is the chain's short
 //! head, the outside witness printed on shift-close reports.
+//!
+//! The chain key comes from the signing key a login unlocked (the key is
+//! only wrapped on disk, `keys::wrap`): entries written with no one logged
+//! in ([`KEYLESS_ACTIONS`]) carry no MAC and are covered by the next keyed
+//! entry, whose MAC links to their plain hash.
 
 use crate::clock::{Clock, stamp};
 use crate::keys::SigningKey;
@@ -91,15 +96,23 @@ impl ChainKey {
     }
 }
 
-/// The chain key of the database `conn` is open on, from the signing key
-/// file beside it; `None` when there is no usable key file there (then the
-/// entry is written unkeyed, and `verify` names it).
+/// The chain key of the database `conn` is open on: derived from the
+/// signing key a login unlocked for its data directory in this process
+/// (`keys::wrap::held`; the key exists on disk only wrapped under users'
+/// PINs). `None` before anyone logged in: the entry is then written
+/// *unsealed* (hash-chained, no MAC). Only [`KEYLESS_ACTIONS`] may be
+/// unsealed; the next keyed entry's MAC covers them through its link.
 fn chain_key_of(conn: &Connection) -> Option<ChainKey> {
-    let db = conn.path().filter(|p| !p.is_empty())?;
-    let dir = std::path::Path::new(db).parent()?;
-    let key = SigningKey::load(&crate::store::DataDir::new(dir).key_path()).ok()?;
+    let dir = crate::keys::wrap::data_dir_of(conn)?;
+    let key = crate::keys::wrap::held(&dir)?;
     Some(ChainKey::derive(&key))
 }
+
+/// What the program writes before (or without) a login, when no key is
+/// unlocked: a lock-out after wrong PINs, a failed `verify` run without a
+/// user, a backup on the program's behalf. `verify` accepts these without a
+/// MAC and refuses any other unsealed entry after the chain was keyed.
+pub const KEYLESS_ACTIONS: &[&str] = &["user.locked", "verify.failed", "backup"];
 
 /// What links the next entry: the newest entry's MAC, or its plain hash
 /// when it has none, or [`GENESIS`].
@@ -244,6 +257,7 @@ pub fn check_keyed_chain(
                     });
                 }
             }
+            (None, Some(_)) if KEYLESS_ACTIONS.contains(&e.action.as_str()) => {}
             (None, Some(first)) => problems.push(ChainProblem {
                 seq: e.seq,
                 problem: format!(

@@ -33,7 +33,10 @@ fn user_of(records: &[String]) -> Option<String> {
 /// enable, PIN reset) and names every user whose row differs: a user with
 /// no audit entry at all, roles granted by plain SQL, a disabled flag
 /// cleared, a PIN hash swapped.
-pub fn users_against_audit(conn: &Connection, _key: &SigningKey) -> Result<Checked, StoreError> {
+pub fn users_against_audit(
+    conn: &Connection,
+    _key: Option<&SigningKey>,
+) -> Result<Checked, StoreError> {
     let mut expected: HashMap<String, Expected> = HashMap::new();
     let mut stmt = conn.prepare("SELECT action, records, details FROM audit_log ORDER BY seq")?;
     let rows = stmt.query_map([], |r| {

@@ -164,6 +164,8 @@ pub enum AuthError {
     Domain(#[from] DomainError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Key(crate::keys::KeyError),
 }
 
 impl From<rusqlite::Error> for AuthError {
@@ -199,6 +201,7 @@ impl UserFacing for AuthError {
             | AuthError::SelfApproval(_)
             | AuthError::NoPin(_) => ErrorKind::NotAllowed,
             AuthError::Store(e) => e.kind(),
+            AuthError::Key(e) => e.kind(),
         }
     }
 
@@ -246,6 +249,7 @@ impl UserFacing for AuthError {
             }
             AuthError::Domain(e) => e.message(lang),
             AuthError::Store(e) => e.message(lang),
+            AuthError::Key(e) => e.message(lang),
         }
     }
 }
@@ -256,6 +260,9 @@ pub struct Session {
     user: UserName,
     roles: Vec<Role>,
     terminal: TerminalCode,
+    /// The hospital signing key, unwrapped at login with the user's PIN
+    /// (`keys::wrap`); only in memory, zeroed when the last holder drops.
+    key: Option<std::sync::Arc<crate::keys::SigningKey>>,
 }
 
 impl Session {
@@ -273,7 +280,25 @@ impl Session {
             user,
             roles: held,
             terminal,
+            key: None,
         }
+    }
+
+    /// The same session holding `key` (setup, tests and benches that made
+    /// the session without a login).
+    pub fn with_key(mut self, key: crate::keys::SigningKey) -> Session {
+        self.key = Some(std::sync::Arc::new(key));
+        self
+    }
+
+    /// The signing key this session unlocked at login, or why there is
+    /// none.
+    pub fn key(&self) -> Result<&crate::keys::SigningKey, crate::keys::KeyError> {
+        self.key
+            .as_deref()
+            .ok_or_else(|| crate::keys::KeyError::NotUnlocked {
+                user: self.user.to_string(),
+            })
     }
 
     pub fn user(&self) -> &UserName {
@@ -369,7 +394,7 @@ fn burn_pin_check(pin: &str) {
     let _ = Argon2::default().hash_password_with_salt(pin.as_bytes(), &[0x5a; 16]);
 }
 
-fn pin_matches(pin: &str, phc: &str) -> bool {
+pub(crate) fn pin_matches(pin: &str, phc: &str) -> bool {
     match PasswordHash::new(phc) {
         Ok(h) => Argon2::default()
             .verify_password(pin.as_bytes(), &h)
@@ -491,18 +516,56 @@ pub fn login(
             until: until.clone(),
         });
     }
-    if pin_matches(pin, &user.pin_hash) {
-        tx.execute(
-            "UPDATE users SET failed_pins = 0, locked_until = NULL WHERE name = ?1",
-            [&user.name],
-        )?;
-        tx.commit()?;
-        return Ok(Session {
-            user: user_name,
-            roles: user.roles,
-            terminal: terminal.clone(),
-        });
+    // The PIN must match its hash *and* open the user's wrapped key: a PIN
+    // hash swapped in behind the program's back opens nothing, and counts
+    // as a wrong PIN.
+    let unlocked = if pin_matches(pin, &user.pin_hash) {
+        crate::keys::wrap::unlock_at_login(&tx, clock, &user.name, pin, terminal.as_str())
+            .map_err(AuthError::Key)?
+    } else {
+        crate::keys::wrap::Unlocked::Refused
+    };
+    let key = match unlocked {
+        crate::keys::wrap::Unlocked::Key(k) => Some(k),
+        crate::keys::wrap::Unlocked::NoWrap => None,
+        crate::keys::wrap::Unlocked::Refused => {
+            return fail_pin(tx, &user, &user_name, terminal, clock, now);
+        }
+    };
+    tx.execute(
+        "UPDATE users SET failed_pins = 0, locked_until = NULL WHERE name = ?1",
+        [&user.name],
+    )?;
+    tx.commit()?;
+    if let Some(dir) = crate::keys::wrap::data_dir_of(conn) {
+        if let Some(k) = &key {
+            crate::keys::wrap::hold(&dir, k);
+        }
+        // An upgraded directory: the plain key file goes once every active
+        // user has a (committed) wrap. A failure to remove it is logged.
+        if let Err(e) = crate::keys::wrap::seal_plain_file_if_done(conn, &dir) {
+            tracing::warn!(error = %e, "could not remove the plain signing key file");
+        }
     }
+    Ok(Session {
+        user: user_name,
+        roles: user.roles,
+        terminal: terminal.clone(),
+        key: key.map(std::sync::Arc::new),
+    })
+}
+
+/// A wrong PIN (or a wrap that does not open): counted, and a lock-out
+/// after [`MAX_FAILED_PINS`], committed.
+fn fail_pin(
+    tx: rusqlite::Transaction<'_>,
+    user: &UserRow,
+    user_name: &UserName,
+    terminal: &TerminalCode,
+    clock: &dyn Clock,
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<Session, AuthError> {
+    let user = user.clone();
     let failed = user.failed_pins + 1;
     let result = if failed >= MAX_FAILED_PINS {
         let minutes = settings::lockout_minutes(&tx)?;
@@ -642,7 +705,18 @@ pub fn authenticate_readonly(
             until: until.clone(),
         });
     }
-    if !pin_matches(pin, &user.pin_hash) {
+    // The backup's wrap of this user must open too (the key the restored
+    // database will need); a wrap that does not open is a wrong PIN.
+    // (A backup older than the wraps has no such table: no wrap.)
+    let wrap = crate::keys::wrap::find(conn, &user.name).ok().flatten();
+    let key = match (&wrap, pin_matches(pin, &user.pin_hash)) {
+        (_, false) => Err(()),
+        (None, true) => Ok(None),
+        (Some(w), true) => crate::keys::wrap::open(w, pin, terminal.as_str())
+            .map(Some)
+            .ok_or(()),
+    };
+    let Ok(key) = key else {
         let failed = counts.fail(&user.name);
         let err = if failed >= MAX_FAILED_PINS {
             let minutes = settings::lockout_minutes(conn).unwrap_or(DEFAULT_LOCKOUT_MINUTES);
@@ -660,14 +734,18 @@ pub fn authenticate_readonly(
         };
         counts.save(attempts)?;
         return Err(err);
-    }
+    };
     if counts.clear(&user.name) {
         counts.save(attempts)?;
+    }
+    if let (Some(k), Some(dir)) = (&key, attempts.parent()) {
+        crate::keys::wrap::hold(dir, k);
     }
     Ok(Session {
         user: user_name,
         roles: user.roles,
         terminal: terminal.clone(),
+        key: key.map(std::sync::Arc::new),
     })
 }
 

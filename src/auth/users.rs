@@ -82,8 +82,19 @@ pub fn add_user(
     if roles.is_empty() {
         return Err(AuthError::UnknownRole(String::new()));
     }
+    let key = unlocked_key(store, session)?;
     let tx = store.write()?;
     let info = insert_user_audited(&tx, &Actor::of(session), clock, &name, roles, pin)?;
+    crate::keys::wrap::store_wrap(
+        &tx,
+        &Actor::of(session),
+        clock,
+        &key,
+        session.terminal.as_str(),
+        name.as_str(),
+        pin,
+        "user.add",
+    )?;
     tx.commit()?;
     tracing::info!(user = %name, by = %session.user, "user added");
     Ok(info)
@@ -117,6 +128,21 @@ pub fn insert_user_audited(
         }),
     )?;
     user_info(conn, name.as_str())
+}
+
+/// The signing key the admin's session unlocked (or a login unlocked for
+/// this data directory in this process): a new user's wrap is made with it.
+fn unlocked_key(store: &Store, session: &Session) -> Result<crate::keys::SigningKey, AuthError> {
+    if let Ok(k) = session.key() {
+        return Ok(k.clone());
+    }
+    crate::keys::wrap::held(store.data_dir().root())
+        .map(|k| (*k).clone())
+        .ok_or_else(|| {
+            AuthError::Key(crate::keys::KeyError::NotUnlocked {
+                user: session.user.to_string(),
+            })
+        })
 }
 
 /// Enabled admins other than `except`.
@@ -193,10 +219,22 @@ pub fn reset_pin(
     session.require(Role::Admin, "reset PINs")?;
     let name = UserName::parse(name)?;
     let hash = hash_pin(new_pin)?;
+    let key = unlocked_key(store, session)?;
     let tx = store.write()?;
     if find_user(&tx, name.as_str())?.is_none() {
         return Err(AuthError::NoSuchUser(name.to_string()));
     }
+    // The old wrap goes with the old PIN: only the new PIN opens the key.
+    crate::keys::wrap::store_wrap(
+        &tx,
+        &Actor::of(session),
+        clock,
+        &key,
+        session.terminal.as_str(),
+        name.as_str(),
+        new_pin,
+        "user.reset_pin",
+    )?;
     tx.execute(
         "UPDATE users SET pin_hash = ?2, failed_pins = 0, locked_until = NULL WHERE name = ?1",
         rusqlite::params![name.as_str(), hash],

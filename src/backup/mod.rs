@@ -418,7 +418,7 @@ fn take(
     // Integrity is a must: a damaged copy is not a backup. The audit chain
     // and the triggers are checked too; problems there were copied from
     // the live database, so the copy is kept and the problems reported.
-    let report = match verify::with_key_file(&store.data_dir().key_path(), |key| {
+    let report = match verify::with_held_key(store.data_dir().root(), |key| {
         verify::run_on_file(&partial, key)
     }) {
         Ok(r) => r,
@@ -668,16 +668,16 @@ pub fn verify_backup(data_dir: &DataDir, file: &Path) -> Result<Report, BackupEr
         return Err(BackupError::NoFile(file.to_path_buf()));
     }
     check_shape(file)?;
-    verify::with_key_file(&data_dir.key_path(), |key| verify::run_on_file(file, key)).map_err(|e| {
-        match e {
+    verify::with_held_key(data_dir.root(), |key| verify::run_on_file(file, key)).map_err(
+        |e| match e {
             StoreError::Sqlite(_) => BackupError::NotABackup {
                 file: file.to_path_buf(),
                 en: e.to_string(),
                 zh: e.message(Lang::Zh),
             },
             e => e.into(),
-        }
-    })
+        },
+    )
 }
 
 /// What a backup file must look like before it is opened: not empty, an

@@ -17,7 +17,10 @@ const CHECK: &str = "calendar";
 /// Each `calendar_imports` row: its entries still give its `sha256`, and an
 /// audit entry `calendar.import` records that year and digest; each such
 /// audit entry still has its import row.
-pub fn imports_against_audit(conn: &Connection, _key: &SigningKey) -> Result<Checked, StoreError> {
+pub fn imports_against_audit(
+    conn: &Connection,
+    _key: Option<&SigningKey>,
+) -> Result<Checked, StoreError> {
     let mut out = Checked::default();
     let imports: Vec<(i64, i32, String, String)> = conn
         .prepare("SELECT id, year, source, sha256 FROM calendar_imports ORDER BY id")?

@@ -15,8 +15,8 @@ pub enum KeyCmd {
         json: bool,
     },
     /// Takes in a key file exported from another terminal. A different key
-    /// than the one held is refused unless --replace (the held key is then
-    /// kept as signing.key.old-TIMESTAMP).
+    /// than the one held is refused unless --replace (other users' wrapped
+    /// keys are then removed: reset their PINs).
     Import {
         file: PathBuf,
         #[arg(long)]
@@ -54,8 +54,16 @@ pub fn run(ctx: &Ctx, cmd: KeyCmd) -> Result<(), Failure> {
             replace,
             json,
         } => {
-            let info =
-                transfer::import_key(&mut store, &session, &ctx.clock, &file, if_held(replace))?;
+            // The admin's PIN once more: it wraps the imported key.
+            let pin = super::read_pin(super::ENV_PIN, ctx.lang.pick("PIN：", "PIN: "))?;
+            let info = transfer::import_key(
+                &mut store,
+                &session,
+                &ctx.clock,
+                &file,
+                &pin,
+                if_held(replace),
+            )?;
             if json {
                 return print_json(&info);
             }

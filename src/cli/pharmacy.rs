@@ -51,8 +51,9 @@ pub enum PharmacyCmd {
     },
 }
 
-fn key(ctx: &Ctx) -> Result<SigningKey, Failure> {
-    Ok(SigningKey::load(&ctx.data_dir.key_path())?)
+/// The signing key the session unlocked at login.
+fn key(session: &crate::auth::Session) -> Result<SigningKey, Failure> {
+    Ok(session.key()?.clone())
 }
 
 fn parse_lines(raw: &[String]) -> Result<Vec<LineQty>, Failure> {
@@ -166,7 +167,7 @@ pub fn run(ctx: &Ctx, cmd: PharmacyCmd) -> Result<(), Failure> {
     let session = ctx.session(&mut store)?;
     match cmd {
         PharmacyCmd::Verify { code, json } => {
-            let key = key(ctx)?;
+            let key = key(&session)?;
             match pharmacy::check(store.conn(), &session, &key, &code) {
                 Ok(c) => {
                     if json {
@@ -198,7 +199,7 @@ pub fn run(ctx: &Ctx, cmd: PharmacyCmd) -> Result<(), Failure> {
             }
         }
         PharmacyCmd::Dispense { code, lines, json } => {
-            let key = key(ctx)?;
+            let key = key(&session)?;
             let lines = parse_lines(&lines)?;
             let d = pharmacy::dispense(&mut store, &session, &ctx.clock, &key, &code, &lines)?;
             if json {
@@ -222,7 +223,7 @@ pub fn run(ctx: &Ctx, cmd: PharmacyCmd) -> Result<(), Failure> {
             reason,
             json,
         } => {
-            let key = key(ctx)?;
+            let key = key(&session)?;
             let lines = parse_lines(&lines)?;
             let rows = pharmacy::confirm_return(
                 &mut store,

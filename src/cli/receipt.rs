@@ -187,8 +187,9 @@ fn shown(r: &receipts::IssuedReceipt, session: &crate::auth::Session) -> receipt
     r
 }
 
-fn key(ctx: &Ctx) -> Result<SigningKey, Failure> {
-    Ok(SigningKey::load(&ctx.data_dir.key_path())?)
+/// The signing key the session unlocked at login.
+fn key(session: &crate::auth::Session) -> Result<SigningKey, Failure> {
+    Ok(session.key()?.clone())
 }
 
 pub fn run(ctx: &Ctx, cmd: ReceiptCmd) -> Result<(), Failure> {
@@ -214,7 +215,7 @@ fn run_in(
             let req = IssueRequest::from_json(&read_body(&body)?)?;
             session.require(crate::auth::Role::Cashier, "issue receipts")?;
             let draft = receipts::IssueDraft::build(store.conn(), &ctx.clock, &req)?;
-            let key = key(ctx)?;
+            let key = key(session)?;
             if let Some(n) = repeat {
                 let stdout = std::io::stdout();
                 for _ in 0..n {
@@ -331,7 +332,7 @@ fn run_in(
                 ENV_SUPERVISOR_PIN,
                 ctx.lang.pick("主管 PIN：", "Supervisor PIN: "),
             )?;
-            let key = key(ctx)?;
+            let key = key(session)?;
             let r = workflows::refund(
                 store,
                 session,

@@ -1,5 +1,7 @@
 //! `verify [--json]`: the full database check; exit 4 with the list of
 //! problems when anything is wrong. Needs no user: it shows no patient data,
+//! but without `--user` (PIN) the key stays wrapped and the checks needing
+//! it (receipt signatures, audit MACs, key fingerprint) are named, not run;
 //! and the only thing it writes is the hold a failure puts on issuing
 //! (`verify::hold`). `verify acknowledge --reason TEXT` (admin) lifts it.
 
@@ -43,6 +45,15 @@ pub fn finish(ctx: &Ctx, report: &Report, json: bool) -> Result<(), Failure> {
             .map(|c| format!("{} {}", c.name, c.checked))
             .collect::<Vec<_>>()
             .join(", ");
+        if !report.needs_login.is_empty() {
+            let names = report.needs_login.join(", ");
+            ctx.say(
+                &format!("未登录，以下检查需要密钥未执行：{names}（用 --user 用户名 登录后校验全部）"),
+                &format!(
+                    "not checked without a login (they need the key): {names} (run with --user NAME for every check)"
+                ),
+            );
+        }
         if report.ok {
             ctx.say(
                 &format!("全部检查通过（{counts}）"),
@@ -79,7 +90,14 @@ pub fn run(ctx: &Ctx, a: Args) -> Result<(), Failure> {
         );
         return Ok(());
     }
-    let report = crate::verify::run(&store)?;
+    // With --user (and PIN) the key is unwrapped and every check runs;
+    // without, the checks that need no key (the rest are named).
+    let session = match ctx.user {
+        Some(_) => Some(ctx.session(&mut store)?),
+        None => None,
+    };
+    let key = session.as_ref().and_then(|s| s.key().ok());
+    let report = crate::verify::run_with(&store, key)?;
     if !report.ok
         && let Some(hold) = crate::verify::hold::record_outcome(&mut store, &ctx.clock, &report)?
         && !a.json

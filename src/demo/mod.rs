@@ -183,12 +183,12 @@ pub fn build(root: &Path, n: usize, clock: &dyn Clock) -> Result<DemoReport, Fai
     // The first terminal makes the hospital key; the others import it.
     let (first_dir, mut first) = setup_terminal(root, CASHIER_TERMINALS[0], None, &old)?;
     let key_file = root.join("hospital.key");
-    {
+    let key = {
         let s = login(&mut first, ADMIN, &old)?;
         crate::keys::transfer::export_key(&mut first, &s, &old, &key_file)
             .map_err(|e| fail("key export")(e.into()))?;
-    }
-    let key = SigningKey::load(&first_dir.key_path())?;
+        s.key()?.clone()
+    };
     let mut stores = vec![(CASHIER_TERMINALS[0].to_string(), first_dir, first)];
     for code in &CASHIER_TERMINALS[1..] {
         let (d, s) = setup_terminal(root, code, Some(&key_file), &old)?;
@@ -387,6 +387,8 @@ pub fn build(root: &Path, n: usize, clock: &dyn Clock) -> Result<DemoReport, Fai
     drop(stores);
 
     let (cw_dir, mut cw) = setup_terminal(root, FINANCE, Some(&key_file), &old)?;
+    // Every station holds the key (wrapped): the plain export goes.
+    crate::keys::wrap::shred(&key_file)?;
     {
         let admin = login(&mut cw, ADMIN, &old)?;
         add_user(&mut cw, &admin, &old, "finance1", &[Role::Finance])?;

@@ -200,9 +200,16 @@ impl UserFacing for FinanceError {
     }
 }
 
-/// Reads the hospital key of a data directory.
+/// The hospital key a login unlocked for this data directory in this
+/// process (it exists on disk only wrapped under users' PINs).
 pub fn hospital_key(
     data_dir: &crate::store::DataDir,
 ) -> Result<crate::keys::SigningKey, crate::error::Failure> {
-    Ok(crate::keys::SigningKey::load(&data_dir.key_path())?)
+    match crate::keys::wrap::held(data_dir.root()) {
+        Some(k) => Ok((*k).clone()),
+        None => Err(crate::keys::KeyError::NotUnlocked {
+            user: String::new(),
+        }
+        .into()),
+    }
 }

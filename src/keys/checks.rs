@@ -1,5 +1,6 @@
-//! The keys capability's own check for `verify`: the key file is the key
-//! this database was set up with (its fingerprint, recorded at setup).
+//! The keys capability's own check for `verify`: the unlocked key is the
+//! key this database was set up with (its fingerprint, recorded at setup),
+//! and a plain key file still left from before wraps is owner-only.
 
 use super::SigningKey;
 use crate::store::StoreError;
@@ -23,11 +24,11 @@ pub fn fingerprint(conn: &Connection, k: &SigningKey) -> Result<Vec<Problem>, St
             "key",
             "signing.key",
             format!(
-                "the key file ({}) is not the key this database was set up with ({fp})",
+                "the unlocked signing key ({}) is not the key this database was set up with ({fp})",
                 k.fingerprint()
             ),
             format!(
-                "密钥文件（{}）不是该数据库设置时的密钥（{fp}）",
+                "已解锁的签名密钥（{}）不是该数据库设置时的密钥（{fp}）",
                 k.fingerprint()
             ),
         )),

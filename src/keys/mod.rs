@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 pub mod checks;
 pub mod transfer;
+pub mod wrap;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -31,13 +32,20 @@ pub enum KeyError {
     #[error("{path}: a signing key already exists here")]
     Exists { path: PathBuf },
     #[error(
-        "{path}: this key ({found}) is not the hospital key this terminal already holds ({held}); receipts signed under the held key must still verify. Replacing it is a deliberate act (the held key is kept as signing.key.old-TIMESTAMP)"
+        "{path}: this key ({found}) is not the hospital key this terminal already holds ({held}); receipts signed under the held key must still verify. Replacing it is a deliberate act (export the held key first to keep it)"
     )]
     Mismatch {
         path: PathBuf,
         found: String,
         held: String,
     },
+    #[error(
+        "the hospital signing key is not unlocked{}: log in with your PIN (a user without a wrapped key needs an admin to reset their PIN)",
+        if user.is_empty() { String::new() } else { format!(" for {user}") }
+    )]
+    NotUnlocked { user: String },
+    #[error("{0}")]
+    Store(Box<crate::store::StoreError>),
 }
 
 impl UserFacing for KeyError {
@@ -48,6 +56,8 @@ impl UserFacing for KeyError {
     fn kind(&self) -> ErrorKind {
         match self {
             KeyError::Io { .. } => ErrorKind::Internal,
+            KeyError::Store(e) => e.kind(),
+            KeyError::NotUnlocked { .. } => ErrorKind::NotAllowed,
             KeyError::Malformed { .. } => ErrorKind::Invalid,
             KeyError::Checksum { .. } | KeyError::Mismatch { .. } => ErrorKind::Verification,
             KeyError::Exists { .. } => ErrorKind::Conflict,
@@ -66,8 +76,12 @@ impl UserFacing for KeyError {
                 format!("{}：密钥与校验和不符，文件已损坏或被改动", path.display())
             }
             KeyError::Exists { path } => format!("{}：此处已有签名密钥", path.display()),
+            KeyError::NotUnlocked { user } => format!(
+                "{user}未解锁医院签名密钥：请用 PIN 登录（没有密钥封装的用户需管理员重置其 PIN）"
+            ),
+            KeyError::Store(e) => e.message(lang),
             KeyError::Mismatch { path, found, held } => format!(
-                "{}：该密钥（{found}）与本终端已有的医院密钥（{held}）不同；用旧密钥签名的票据仍须能验证。替换须明确确认（旧密钥保留为 signing.key.old-时间）",
+                "{}：该密钥（{found}）与本终端已有的医院密钥（{held}）不同；用旧密钥签名的票据仍须能验证。替换须明确确认（如需保留旧密钥，请先导出）",
                 path.display()
             ),
         }
@@ -76,6 +90,13 @@ impl UserFacing for KeyError {
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct SigningKey([u8; 32]);
+
+impl Drop for SigningKey {
+    fn drop(&mut self) {
+        // The key lives in memory only while a session needs it.
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -100,6 +121,11 @@ impl SigningKey {
 
     pub fn from_bytes(bytes: [u8; 32]) -> SigningKey {
         SigningKey(bytes)
+    }
+
+    /// The raw key bytes, for wrapping them ([`wrap::seal`]).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0
     }
 
     /// A short public name for the key (first 8 bytes of its SHA-256), to

@@ -3,8 +3,10 @@
 //! `key import` takes it in on another terminal. A corrupted or malformed
 //! file is refused, and so is a key different from the one this terminal
 //! already holds, because receipts signed under the held key must keep
-//! verifying; replacing it is a deliberate act (`replace`) that keeps the
-//! old key file beside the new one. Both are admin operations and audited.
+//! verifying; replacing it is a deliberate act (`replace`). On this side the
+//! key lives only wrapped under users' PINs (`keys::wrap`): export needs the
+//! admin's session key, import wraps the new key under the admin's PIN.
+//! Both are admin operations and audited.
 
 use super::{KeyError, SigningKey};
 use crate::audit::{self, Actor};
@@ -74,17 +76,16 @@ pub struct ImportInfo {
     pub old_key_file: Option<PathBuf>,
 }
 
-/// The key this terminal holds, checked against the fingerprint recorded at
-/// setup (a key file swapped behind the program's back is refused).
-pub fn held_key(store: &Store) -> Result<SigningKey, KeyError> {
-    let path = store.data_dir().key_path();
-    let key = SigningKey::load(&path)?;
+/// The key this session unlocked, checked against the fingerprint
+/// recorded at setup (a wrap swapped behind the program's back is refused).
+pub fn held_key(store: &Store, session: &Session) -> Result<SigningKey, KeyError> {
+    let key = session.key()?.clone();
     let recorded = store::get_setting(store.conn(), FINGERPRINT_SETTING)
         .ok()
         .flatten();
     match recorded {
         Some(fp) if fp != key.fingerprint() => Err(KeyError::Mismatch {
-            path,
+            path: store.data_dir().db_path(),
             found: key.fingerprint(),
             held: fp,
         }),
@@ -100,7 +101,7 @@ pub fn export_key(
     out: &Path,
 ) -> Result<ExportInfo, TransferError> {
     session.require(Role::Admin, "export the signing key")?;
-    let key = held_key(store)?;
+    let key = held_key(store, session)?;
     let tx = store.write()?;
     audit::record(
         &tx,
@@ -122,24 +123,24 @@ pub fn export_key(
     })
 }
 
-/// Takes in a key file exported from another terminal. With `IfHeld::Replace`, a
-/// different held key is moved to `signing.key.old-<timestamp>` (never
-/// deleted); without it, a different key is refused.
+/// Takes in a key file exported from another terminal. A key different
+/// from the one held is refused unless `IfHeld::Replace`. The new key is
+/// wrapped for the admin under `pin` (their own, proved again); every other
+/// user's wrap holds the replaced key and is removed (an admin resets their
+/// PINs to give them the new one). The replaced key is not kept on this
+/// terminal: nothing plain is written beside the database (export it first
+/// if receipts signed under it must still be checked here).
 pub fn import_key(
     store: &mut Store,
     session: &Session,
     clock: &dyn Clock,
     file: &Path,
+    pin: &str,
     if_held: crate::domain::IfHeld,
 ) -> Result<ImportInfo, TransferError> {
     session.require(Role::Admin, "import the signing key")?;
     let new_key = SigningKey::load(file)?;
-    let key_path = store.data_dir().key_path();
-    let held = if key_path.exists() {
-        Some(SigningKey::load(&key_path)?)
-    } else {
-        None
-    };
+    let held = session.key().ok().cloned();
     if held.as_ref() == Some(&new_key)
         && store::get_setting(store.conn(), FINGERPRINT_SETTING)?.as_deref()
             == Some(new_key.fingerprint().as_str())
@@ -161,15 +162,29 @@ pub fn import_key(
         }
         .into());
     }
-    let stamp = clock.now().format("%Y%m%d-%H%M%S").to_string();
-    let old_file = held.as_ref().filter(|h| *h != &new_key).map(|_| {
-        let mut p = key_path.clone().into_os_string();
-        p.push(format!(".old-{stamp}"));
-        PathBuf::from(p)
-    });
+    // The PIN must be this admin's: it wraps the new key for them.
+    let phc = crate::auth::find_user(store.conn(), session.user().as_str())?
+        .map(|u| u.pin_hash)
+        .unwrap_or_default();
+    if !crate::auth::pin_matches(pin, &phc) {
+        return Err(AuthError::WrongPin {
+            user: session.user().to_string(),
+            left: crate::auth::MAX_FAILED_PINS,
+        }
+        .into());
+    }
+    let replaced = held.as_ref().is_some_and(|h| h != &new_key);
+    let others: Vec<String> = super::wrap::all(store.conn())?
+        .into_iter()
+        .map(|w| w.user)
+        .filter(|u| u != session.user().as_str())
+        .collect();
     let tx = store.write()?;
     let previous = store::get_setting(&tx, FINGERPRINT_SETTING)?;
     store::put_setting(&tx, FINGERPRINT_SETTING, &new_key.fingerprint())?;
+    for u in &others {
+        tx.execute("DELETE FROM key_wraps WHERE user = ?1", [u])?;
+    }
     audit::record(
         &tx,
         &Actor::of(session),
@@ -179,35 +194,39 @@ pub fn import_key(
         serde_json::json!({
             "file": file.display().to_string(),
             "previous": previous,
-            "replaced": old_file.is_some(),
-            "old_key_file": old_file.as_ref().map(|p| p.display().to_string()),
+            "replaced": replaced,
+            "wraps_removed": others,
         }),
     )?;
-    if let Some(old) = &old_file {
-        std::fs::rename(&key_path, old).map_err(|source| KeyError::Io {
-            path: old.clone(),
-            source,
-        })?;
+    // From here the audit chain is keyed under the new key.
+    if let Some(dir) = super::wrap::data_dir_of(&tx) {
+        super::wrap::hold(&dir, &new_key);
     }
-    if (held.is_none() || old_file.is_some())
-        && let Err(e) = new_key.save_new(&key_path)
-    {
-        // Put the held key back so the terminal keeps signing as before.
-        if let Some(old) = &old_file {
-            let _ = std::fs::rename(old, &key_path);
+    super::wrap::store_wrap(
+        &tx,
+        &Actor::of(session),
+        clock,
+        &new_key,
+        session.terminal().as_str(),
+        session.user().as_str(),
+        pin,
+        "key.import",
+    )?;
+    if let Err(e) = tx.commit() {
+        if let (Some(h), Some(dir)) = (&held, super::wrap::data_dir_of(store.conn())) {
+            super::wrap::hold(&dir, h);
         }
         return Err(e.into());
     }
-    tx.commit()?;
     tracing::info!(
         fingerprint = %new_key.fingerprint(),
-        replaced = old_file.is_some(),
+        replaced,
         by = %session.user(),
         "signing key imported"
     );
     Ok(ImportInfo {
         fingerprint: new_key.fingerprint(),
         changed: true,
-        old_key_file: old_file,
+        old_key_file: None,
     })
 }

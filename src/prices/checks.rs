@@ -48,7 +48,10 @@ pub fn price_items_digest(conn: &Connection, snapshot_id: i64) -> Result<String,
 /// snapshot that does not exist, and where the import's audit entry
 /// recorded `items_sha256`, the items still hash to it (so a price edited
 /// with the triggers dropped is named).
-pub fn price_snapshots(conn: &Connection, _key: &SigningKey) -> Result<Checked, StoreError> {
+pub fn price_snapshots(
+    conn: &Connection,
+    _key: Option<&SigningKey>,
+) -> Result<Checked, StoreError> {
     let mut out = Checked::default();
     let snapshots: Vec<(i64, String, i64)> = conn
         .prepare("SELECT id, month, item_count FROM price_snapshots ORDER BY id")?

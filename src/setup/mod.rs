@@ -111,9 +111,10 @@ pub fn setup(
     };
     data_dir.ensure()?;
     let key_path = data_dir.key_path();
-    if key_path.exists() {
-        // A key left from an earlier, unfinished setup: keep it only if it is
-        // the same key, never overwrite a hospital key silently.
+    // A plain key file left by an earlier, unfinished setup (before keys
+    // were wrapped): keep it only if it is the same key, never replace a
+    // hospital key silently. It is removed once wrapped below.
+    let key = if key_path.exists() {
         let held = SigningKey::load(&key_path)?;
         if held != key && imported {
             return Err(KeyError::Mismatch {
@@ -123,12 +124,15 @@ pub fn setup(
             }
             .into());
         }
+        held
     } else {
-        key.save_new(&key_path)?;
-    }
-    let key = SigningKey::load(&key_path)?;
+        key
+    };
 
     let mut store = Store::create(data_dir)?;
+    // Unlocked for this process from the start: setup's own audit entries
+    // are keyed.
+    crate::keys::wrap::hold(data_dir.root(), &key);
     let tx = store.write()?;
     store::put_setting(&tx, crate::settings::TERMINAL_CODE, terminal.as_str())?;
     store::put_setting(&tx, crate::settings::HOSPITAL_NAME, &hospital)?;
@@ -153,8 +157,23 @@ pub fn setup(
             "pin_hash_sha256": crate::verify::pin_hash_digest(&admin_phc),
         }),
     )?;
+    // The key is never written in plain form: only wrapped for the admin
+    // under their PIN (keys::wrap); other users get theirs when created.
+    crate::keys::wrap::store_wrap(
+        &tx,
+        &Actor::system(admin.as_str(), &terminal),
+        clock,
+        &key,
+        terminal.as_str(),
+        admin.as_str(),
+        &params.admin_pin,
+        "setup",
+    )?;
     crate::calendar::load_bundled(&tx, &Actor::system(admin.as_str(), &terminal), clock)?;
     tx.commit()?;
+    if key_path.exists() {
+        crate::keys::wrap::shred(&key_path)?;
+    }
     tracing::info!(terminal = %terminal, admin = %admin, "terminal set up");
     Ok(SetupReport {
         data_dir: data_dir.root().to_path_buf(),

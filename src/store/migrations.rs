@@ -104,6 +104,12 @@ pub const MIGRATIONS: &[Migration] = &[
               );",
         append_only: &["price_aliases"],
     },
+    Migration {
+        name: "key_wraps",
+        // The signing key wrapped per user under their PIN (keys::wrap).
+        sql: crate::keys::wrap::SCHEMA,
+        append_only: &[],
+    },
 ];
 
 /// Every table declared append-only, across all migrations.

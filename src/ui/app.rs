@@ -223,6 +223,8 @@ impl App {
             Command::Logout => {
                 self.lock.release();
                 self.session = None;
+                // The key stays in memory only during a session.
+                crate::keys::wrap::release(self.data_dir.root());
                 self.screens = Screens::new(&self.clock);
                 (self.notice, self.failure) = (None, None);
                 self.login.reset();

@@ -443,7 +443,7 @@ impl PharmacyScreen {
         if let Some(k) = &self.key {
             return Ok(k.clone());
         }
-        let k = SigningKey::load(&env.data_dir.key_path())?;
+        let k = crate::keys::wrap::session_key(env.session, env.data_dir)?;
         self.key = Some(k.clone());
         Ok(k)
     }

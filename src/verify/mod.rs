@@ -1,12 +1,16 @@
 //! `verify`: the full check that the database is what the program wrote.
 //! It runs SQLite's `integrity_check`, walks the audit hash chain, makes
 //! sure every append-only table still has both of its refusing triggers,
-//! checks the signing key file against the fingerprint recorded at setup,
+//! checks the unlocked signing key against the fingerprint recorded at setup,
 //! and runs every per-record check in [`CHECKS`] (receipt signatures, price
 //! snapshot contents, users against their audit trail, the audit log's tail
 //! against the newest backup). Each problem names the record (table and
 //! key, or audit seq) and what is wrong, so an edit made behind the
 //! program's back is found and named, not only suspected.
+//!
+//! The key exists only wrapped under users' PINs (`keys::wrap`): without a
+//! login `verify` runs every check that needs no key and names the others
+//! ([`NEEDS_LOGIN`]); `verify --user NAME` (PIN) runs them all.
 //!
 //! The CLI runs it as `verify` (exit 4 when anything is wrong), the GUI at
 //! every start (red banner), and `backup`/`restore` on every backup file.
@@ -28,7 +32,7 @@ pub mod tables;
 pub mod witness;
 pub use tables::COVERAGE;
 
-use crate::keys::{KeyError, SigningKey};
+use crate::keys::SigningKey;
 use crate::store::{Store, StoreError, migrations};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::Path;
@@ -80,7 +84,9 @@ pub struct Checked {
 /// A per-record check: reads its own tables, checks every record (a
 /// signature under `key`, a digest, a cross-check with the audit trail) and
 /// names each bad one. Must not write.
-pub type RecordCheck = fn(&Connection, &SigningKey) -> Result<Checked, StoreError>;
+/// `None` when no one is logged in: checks that need the key (signatures)
+/// then skip that part and `verify` says so.
+pub type RecordCheck = fn(&Connection, Option<&SigningKey>) -> Result<Checked, StoreError>;
 
 /// The per-record checks, by name, each provided by the capability that
 /// owns the records. Later capabilities add one line each.
@@ -97,6 +103,7 @@ pub const CHECKS: &[(&str, RecordCheck)] = &[
     ("settings", tables::settings_against_audit),
     ("dispensings", tables::dispensings_against_audit),
     ("shift_closes", tables::shift_closes_against_audit),
+    ("key_wraps", crate::keys::wrap::check_wraps),
 ];
 
 /// Every audit entry's sequence, action and details, in order: what the
@@ -137,6 +144,9 @@ pub struct Report {
     pub ok: bool,
     pub checks: Vec<CheckSummary>,
     pub problems: Vec<Problem>,
+    /// Checks not run because no one logged in (the key is only wrapped):
+    /// empty when `verify` ran with a user's unlocked key.
+    pub needs_login: Vec<String>,
 }
 
 impl Report {
@@ -155,24 +165,42 @@ impl Report {
             ok: true,
             checks: Vec::new(),
             problems: Vec::new(),
+            needs_login: Vec::new(),
         }
     }
 }
 
-/// The signing key as found next to the database, or why it could not be
-/// used.
+/// The signing key for a verification: unlocked by a login, or not.
 pub enum KeyState<'a> {
     /// The key to check records with; it must also match the
     /// `key.fingerprint` setting of the database being checked.
     Held(&'a SigningKey),
-    /// The key file could not be read; named in the report.
-    Unusable(KeyError),
+    /// No one logged in: the key exists only wrapped under users' PINs.
+    /// Every check that needs no key runs; the report names the others in
+    /// [`Report::needs_login`].
+    Locked,
 }
 
-/// Verifies a terminal's own database and key file (CLI `verify`, GUI start).
+/// What a verification without the key cannot check, as named in
+/// [`Report::needs_login`].
+pub const NEEDS_LOGIN: &[&str] = &["receipt_signatures", "audit_chain_mac", "key_fingerprint"];
+
+/// Verifies a terminal's own database (CLI `verify`, GUI start) with the
+/// key unlocked for its data directory by a login in this process, if any
+/// ([`crate::keys::wrap::held`]); without one, the keyless checks.
 pub fn run(store: &Store) -> Result<Report, StoreError> {
+    let held = crate::keys::wrap::held(store.data_dir().root());
+    run_with(store, held.as_deref())
+}
+
+/// [`run`] with the key of a session (`verify --user NAME`), or none.
+pub fn run_with(store: &Store, key: Option<&SigningKey>) -> Result<Report, StoreError> {
     let key_path = store.data_dir().key_path();
-    let mut report = with_key_file(&key_path, |key| check_connection(store.conn(), key))?;
+    let state = match key {
+        Some(k) => KeyState::Held(k),
+        None => KeyState::Locked,
+    };
+    let mut report = check_connection(store.conn(), state)?;
     if key_path.exists() {
         report.push(
             "key_file",
@@ -191,12 +219,13 @@ pub fn run(store: &Store) -> Result<Report, StoreError> {
     Ok(report)
 }
 
-/// Loads the key file at `path` and hands `f` the key, or why it could not
-/// be loaded (which `verify` reports instead of failing).
-pub fn with_key_file<T>(path: &Path, f: impl FnOnce(KeyState<'_>) -> T) -> T {
-    match SigningKey::load(path) {
-        Ok(k) => f(KeyState::Held(&k)),
-        Err(e) => f(KeyState::Unusable(e)),
+/// Hands `f` the key unlocked for the data directory `dir` in this
+/// process, or [`KeyState::Locked`] (backup and restore check their files
+/// with it).
+pub fn with_held_key<T>(dir: &Path, f: impl FnOnce(KeyState<'_>) -> T) -> T {
+    match crate::keys::wrap::held(dir) {
+        Some(k) => f(KeyState::Held(&k)),
+        None => f(KeyState::Locked),
     }
 }
 
@@ -250,7 +279,7 @@ pub fn check_connection(conn: &Connection, key: KeyState<'_>) -> Result<Report, 
         .unwrap_or(0);
     let chain_key = match &key {
         KeyState::Held(k) => Some(crate::audit::ChainKey::derive(k)),
-        KeyState::Unusable(_) => None,
+        KeyState::Locked => None,
     };
     let mut chain: Vec<Problem> = crate::audit::check_keyed_chain(conn, chain_key.as_ref())?
         .into_iter()
@@ -277,29 +306,18 @@ pub fn check_connection(conn: &Connection, key: KeyState<'_>) -> Result<Report, 
     report.push("triggers", triggers_checked, triggers);
 
     match key {
-        KeyState::Unusable(e) => {
-            report.push(
-                "key",
-                1,
-                vec![Problem::new(
-                    "key",
-                    "signing.key",
-                    format!(
-                        "{}; record signatures were not checked",
-                        crate::error::UserFacing::message(&e, crate::i18n::Lang::En)
-                    ),
-                    format!(
-                        "{}；未能检查记录签名",
-                        crate::error::UserFacing::message(&e, crate::i18n::Lang::Zh)
-                    ),
-                )],
-            );
+        KeyState::Locked => {
+            report.needs_login = NEEDS_LOGIN.iter().map(|s| s.to_string()).collect();
+            for (name, check) in CHECKS {
+                let c = check(conn, None)?;
+                report.push(name, c.records, c.problems);
+            }
         }
         KeyState::Held(k) => {
             let key_problems = crate::keys::checks::fingerprint(conn, k)?;
             report.push("key", 1, key_problems);
             for (name, check) in CHECKS {
-                let c = check(conn, k)?;
+                let c = check(conn, Some(k))?;
                 report.push(name, c.records, c.problems);
             }
         }

@@ -35,6 +35,7 @@ pub const COVERAGE: &[(&str, &str)] = &[
     ("journal_imports", "journals"),
     ("journal_map", "triggers"),
     ("journal_receipts", "journals"),
+    ("key_wraps", "key_wraps"),
     ("lost_numbers", "lost_numbers"),
     ("price_aliases", "price_snapshots"),
     ("price_items", "price_snapshots"),
@@ -226,7 +227,10 @@ fn drill_word(d: &str) -> String {
 
 /// Outage episodes and their closures against `episode.open` and
 /// `episode.close`: terminal, level, reason, the drill flag, who and when.
-pub fn episodes_against_audit(conn: &Connection, _key: &SigningKey) -> Result<Checked, StoreError> {
+pub fn episodes_against_audit(
+    conn: &Connection,
+    _key: Option<&SigningKey>,
+) -> Result<Checked, StoreError> {
     const CHECK: &str = "episodes";
     let mut out = Checked::default();
     let imported = imported_ids(conn, "episodes")?;
@@ -333,7 +337,10 @@ pub fn episodes_against_audit(conn: &Connection, _key: &SigningKey) -> Result<Ch
 /// Receipt ranges against `range.add`: terminal, first and last number,
 /// who and when. A widened range would let numbers be issued that no
 /// receipt book holds.
-pub fn ranges_against_audit(conn: &Connection, _key: &SigningKey) -> Result<Checked, StoreError> {
+pub fn ranges_against_audit(
+    conn: &Connection,
+    _key: Option<&SigningKey>,
+) -> Result<Checked, StoreError> {
     const CHECK: &str = "ranges";
     let mut out = Checked::default();
     let imported = imported_ids(conn, "receipt_ranges")?;
@@ -397,7 +404,10 @@ pub fn ranges_against_audit(conn: &Connection, _key: &SigningKey) -> Result<Chec
 /// name, setup time and key fingerprint recorded at setup (or the key's
 /// import), each changed setting's last value, the journal origin. A row
 /// no entry wrote, or whose value differs, is named.
-pub fn settings_against_audit(conn: &Connection, _key: &SigningKey) -> Result<Checked, StoreError> {
+pub fn settings_against_audit(
+    conn: &Connection,
+    _key: Option<&SigningKey>,
+) -> Result<Checked, StoreError> {
     const CHECK: &str = "settings";
     let mut out = Checked::default();
     // key → (value, the entry that set it)
@@ -477,7 +487,7 @@ fn local_terminal(conn: &Connection) -> String {
 /// added or changed is named.
 pub fn dispensings_against_audit(
     conn: &Connection,
-    _key: &SigningKey,
+    _key: Option<&SigningKey>,
 ) -> Result<Checked, StoreError> {
     const CHECK: &str = "dispensings";
     let mut out = Checked::default();
@@ -584,7 +594,7 @@ pub fn dispensings_against_audit(
 /// expected and declared, the supervisor.
 pub fn shift_closes_against_audit(
     conn: &Connection,
-    _key: &SigningKey,
+    _key: Option<&SigningKey>,
 ) -> Result<Checked, StoreError> {
     const CHECK: &str = "shift_closes";
     let mut out = Checked::default();

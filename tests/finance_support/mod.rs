@@ -81,7 +81,7 @@ impl Hospital {
         )
         .unwrap();
         let store = Store::open(&dir).unwrap();
-        let key = SigningKey::load(&dir.key_path()).unwrap();
+        let key = downtime_billing::keys::wrap::unlock_dir(&dir, "admin", PIN).unwrap();
         Term {
             code: code.into(),
             dir,

@@ -10,7 +10,6 @@ use downtime_billing::auth::{Role, Session};
 use downtime_billing::clock::FixedClock;
 use downtime_billing::domain::{Month, TerminalCode, UserName};
 use downtime_billing::i18n::Lang;
-use downtime_billing::keys::SigningKey;
 use downtime_billing::prices::{self, Category};
 use downtime_billing::receipts::{IssueDraft, IssueRequest, episodes, ranges};
 use downtime_billing::setup::{SetupParams, setup};
@@ -143,7 +142,7 @@ pub fn issue(dir: &DataDir, user: &str, at: &str, patient: &str, lines: &[(&str,
     body["payments"][0]["amount"] = serde_json::json!(preview.total.to_string());
     let req = IssueRequest::from_json(&body.to_string()).unwrap();
     let draft = IssueDraft::build(store.conn(), &clock, &req).unwrap();
-    let key = SigningKey::load(&dir.key_path()).unwrap();
+    let key = downtime_billing::keys::wrap::unlock_dir(dir, "admin", ADMIN_PIN).unwrap();
     let roles: &[Role] = if user == ADMIN {
         &Role::ALL
     } else {

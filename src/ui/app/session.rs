@@ -8,12 +8,12 @@ use crate::auth::{self, Session};
 use crate::clock::Clock;
 use crate::error::Failure;
 use crate::i18n::{Lang, tr};
-use crate::keys::SigningKey;
 use crate::store::{DataDir, Store};
 use eframe::egui;
 
 /// Logs `user` in at this terminal. The second value is a warning to show
-/// (the signing key did not load: searching works, issuing will say why).
+/// (the user holds no wrapped signing key: searching works, issuing will
+/// say why).
 pub fn login(
     store: &mut Store,
     data_dir: &DataDir,
@@ -24,7 +24,7 @@ pub fn login(
     let terminal = crate::setup::terminal_code(store)?;
     let session = auth::login(store.conn_mut(), user, pin, &terminal, clock)?;
     tracing::info!(user = %session.user(), "logged in");
-    let warning = SigningKey::load(&data_dir.key_path())
+    let warning = crate::keys::wrap::session_key(&session, data_dir)
         .err()
         .map(Failure::from);
     Ok((session, warning))

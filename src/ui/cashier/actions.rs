@@ -6,7 +6,6 @@ use super::{CashierScreen, Context, Feedback, Field, Hint, LastReceipt, Pricing}
 use crate::auth::Session;
 use crate::error::{ErrorKind, Failure};
 use crate::i18n::Lang;
-use crate::keys::SigningKey;
 use crate::receipts::{episodes, query, ranges};
 use crate::store::Store;
 use crate::ui::screen::ScreenEnv;
@@ -207,15 +206,9 @@ impl CashierScreen {
     /// Issues the receipt (one durable transaction), then the workflow's
     /// backup, PDF and print: the receipt exists before any paper does.
     fn settle_now(&mut self, env: &mut ScreenEnv<'_>) {
-        let key = match SigningKey::load(&env.data_dir.key_path()) {
+        let key = match crate::keys::wrap::session_key(env.session, env.data_dir) {
             Ok(k) => k,
-            Err(_) => {
-                return self.fail(Failure::new(
-                    ErrorKind::Internal,
-                    "未能载入医院签名密钥，不能开票",
-                    "the hospital signing key could not be loaded: cannot issue",
-                ));
-            }
+            Err(e) => return self.fail(Failure::from(e)),
         };
         let draft = match self.draft(env) {
             Ok(d) => d,

@@ -548,15 +548,9 @@ impl HistoryScreen {
                 }
             }
         }
-        let key = match crate::keys::SigningKey::load(&env.data_dir.key_path()) {
+        let key = match crate::keys::wrap::session_key(env.session, env.data_dir) {
             Ok(k) => k,
-            Err(_) => {
-                return self.fail(Failure::new(
-                    ErrorKind::Internal,
-                    "未能载入医院签名密钥，不能开红字凭证",
-                    "the hospital signing key could not be loaded: no credit note can be issued",
-                ));
-            }
+            Err(e) => return self.fail(Failure::from(e)),
         };
         let sup = crate::receipts::shift::SupervisorPin {
             name: supervisor,
