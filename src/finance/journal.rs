@@ -1182,10 +1182,13 @@ type Ahead = (Vec<u8>, Option<Option<(String, Vec<Value>)>>);
 
 /// Lines of the journal after its header, in batches, each row parsed
 /// (the import's other thread). Stops when the importer stops listening.
+/// It also hashes every line it reads into `whole` (the file's SHA-256,
+/// started with the header) and hands it back when the file ends.
 fn read_ahead(
     mut reader: BufReader<std::fs::File>,
     out: std::sync::mpsc::SyncSender<std::io::Result<Vec<Ahead>>>,
-) {
+    mut whole: Sha256,
+) -> Sha256 {
     const BATCH: usize = 256;
     let mut batch = Vec::with_capacity(BATCH);
     loop {
@@ -1193,23 +1196,25 @@ fn read_ahead(
         match reader.read_until(b'\n', &mut line) {
             Ok(0) => break,
             Ok(_) => {
+                whole.update(&line);
                 let parsed = (line.last() == Some(&b'\n') && line.first() == Some(&b'['))
                     .then(|| parse_row(&line));
                 batch.push((line, parsed));
                 if batch.len() == BATCH {
                     if out.send(Ok(std::mem::take(&mut batch))).is_err() {
-                        return;
+                        return whole;
                     }
                     batch.reserve(BATCH);
                 }
             }
             Err(e) => {
                 let _ = out.send(Err(e));
-                return;
+                return whole;
             }
         }
     }
     let _ = out.send(Ok(batch));
+    whole
 }
 
 /// Imports one journal. Nothing is written unless the whole file is read,
@@ -1338,8 +1343,8 @@ pub fn import(
     // A reader thread reads ahead and parses the rows (bounded: a few
     // batches in flight); this thread hashes, checks and inserts.
     let (ahead_tx, ahead_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<Ahead>>>(4);
-    std::thread::scope(|scope| -> Result<(), FinanceError> {
-        scope.spawn(move || read_ahead(reader, ahead_tx));
+    let whole = std::thread::scope(|scope| -> Result<Sha256, FinanceError> {
+        let reading = scope.spawn(move || read_ahead(reader, ahead_tx, whole));
         'lines: for batch in ahead_rx {
             for (line, parsed) in batch.map_err(io_err(path))? {
                 let n = line.len() as u64;
@@ -1347,7 +1352,6 @@ pub fn import(
                 if read % (1 << 22) < n {
                     progress(read, size);
                 }
-                whole.update(&line);
                 if trailer.is_some() {
                     deferred.get_or_insert_with(|| altered(path, "data after the end record"));
                     continue;
@@ -1391,7 +1395,12 @@ pub fn import(
                 }
             }
         }
-        Ok(())
+        // The loop ended (the file's end, or a line cut short): the reader
+        // stops at the end of the file or when nobody listens.
+        reading.join().map_err(|_| FinanceError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other("the journal reader thread stopped"),
+        })
     })?;
     if deferred.is_none()
         && !foreign
