@@ -130,16 +130,51 @@ pub(crate) fn insert_record_details(
     user: &str,
     details: &str,
 ) -> Result<i64, FinanceError> {
-    tx.prepare_cached(
-        "INSERT INTO receipt_events(receipt_id, kind, at, user, details) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![receipt_id, kind, at, user, details])?;
-    let id = tx.last_insert_rowid();
-    tx.prepare_cached(
-        "INSERT INTO his_invoices(invoice, receipt_number, kind, event_id) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![invoice, number, kind, id])?;
-    Ok(id)
+    RecordWriter::new(tx)?.write(receipt_id, number, kind, invoice, at, user, details)
+}
+
+/// The two inserts of a finance record (the event, the invoice row),
+/// prepared once for a run of many: reconciliation writes one per matched
+/// row of the HIS file.
+pub(crate) struct RecordWriter<'c> {
+    conn: &'c Connection,
+    event: rusqlite::Statement<'c>,
+    invoice: rusqlite::Statement<'c>,
+}
+
+impl<'c> RecordWriter<'c> {
+    pub(crate) fn new(conn: &'c Connection) -> Result<Self, FinanceError> {
+        Ok(RecordWriter {
+            conn,
+            event: conn.prepare(
+                "INSERT INTO receipt_events(receipt_id, kind, at, user, details)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?,
+            invoice: conn.prepare(
+                "INSERT INTO his_invoices(invoice, receipt_number, kind, event_id)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?,
+        })
+    }
+
+    /// [`insert_record_details`] through the held statements.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn write(
+        &mut self,
+        receipt_id: i64,
+        number: &str,
+        kind: &str,
+        invoice: &str,
+        at: &str,
+        user: &str,
+        details: &str,
+    ) -> Result<i64, FinanceError> {
+        self.event
+            .execute(params![receipt_id, kind, at, user, details])?;
+        let id = self.conn.last_insert_rowid();
+        self.invoice.execute(params![invoice, number, kind, id])?;
+        Ok(id)
+    }
 }
 
 fn record_one(

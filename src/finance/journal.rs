@@ -289,7 +289,13 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> FinanceError + '_ {
 fn push_value(out: &mut Vec<u8>, v: ValueRef<'_>) -> Result<(), FinanceError> {
     match v {
         ValueRef::Null => out.extend_from_slice(b"null"),
-        ValueRef::Integer(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        // Formatted in place (no String per value).
+        ValueRef::Integer(i) => write!(out, "{i}").map_err(|e| {
+            FinanceError::Store(StoreError::Corrupt {
+                path: PathBuf::new(),
+                detail: e.to_string(),
+            })
+        })?,
         ValueRef::Text(t) => {
             let s = std::str::from_utf8(t).map_err(|e| {
                 FinanceError::Store(StoreError::Corrupt {
@@ -616,8 +622,13 @@ struct Importer<'a> {
     cached_receipt: Option<(i64, Option<i64>)>,
     /// The last audit hash of this origin taken (chain continuity).
     audit_prev: Option<String>,
-    /// The INSERT statement of each table (built once).
-    sql: HashMap<String, String>,
+    /// The INSERT statement of each table, prepared once and held for the
+    /// whole import (no statement-cache look-up keyed by the SQL text per
+    /// row).
+    inserts: HashMap<String, rusqlite::Statement<'a>>,
+    /// `journal_map` and `journal_receipts` inserts, once per receipt.
+    put_map: rusqlite::Statement<'a>,
+    put_digest: rusqlite::Statement<'a>,
     /// Source → local ids of the small tables (episodes, ranges), looked
     /// up for every receipt: held in memory (a terminal has a handful).
     small_map: HashMap<(&'static str, i64), Option<i64>>,
@@ -721,18 +732,45 @@ fn text(v: &Value) -> Option<&str> {
     }
 }
 
+/// What an import keeps of its importer once the rows are in.
+struct Outcome {
+    new_marks: HashMap<String, i64>,
+    added: BTreeMap<String, u64>,
+    collisions: Vec<Collision>,
+    streamed: bool,
+}
+
 impl Importer<'_> {
+    /// Ends the importer (and its prepared statements).
+    fn finish(self) -> Outcome {
+        Outcome {
+            new_marks: self.new_marks,
+            added: self.added,
+            collisions: self.collisions,
+            streamed: self.streamed,
+        }
+    }
+
     fn mark(&self, table: &str) -> i64 {
         self.marks.get(table).copied().unwrap_or(0)
     }
 
     fn bump(&mut self, table: &str, id: i64) {
-        let m = self.new_marks.entry(table.to_string()).or_insert(0);
-        *m = (*m).max(id);
+        match self.new_marks.get_mut(table) {
+            Some(m) => *m = (*m).max(id),
+            None => {
+                self.new_marks.insert(table.to_string(), id.max(0));
+            }
+        }
     }
 
     fn added(&mut self, table: &str) {
-        *self.added.entry(table.to_string()).or_insert(0) += 1;
+        match self.added.get_mut(table) {
+            Some(n) => *n += 1,
+            None => {
+                self.added.insert(table.to_string(), 1);
+            }
+        }
     }
 
     fn map_get(&mut self, tbl: &str, src: i64) -> Result<Option<Option<i64>>, FinanceError> {
@@ -759,10 +797,7 @@ impl Importer<'_> {
         if let Some(t) = small_table(tbl) {
             self.small_map.insert((t, src), local);
         }
-        self.tx
-            .prepare_cached(
-                "INSERT INTO journal_map(origin, tbl, src_id, local_id) VALUES (?1, ?2, ?3, ?4)",
-            )?
+        self.put_map
             .execute(params![self.origin, tbl, src, local])?;
         Ok(())
     }
@@ -772,7 +807,7 @@ impl Importer<'_> {
     }
 
     fn insert_raw(&mut self, table: &str, cols: &[&str], vals: &[Value]) -> rusqlite::Result<i64> {
-        if !self.sql.contains_key(table) {
+        if !self.inserts.contains_key(table) {
             let sql = format!(
                 "INSERT INTO {table}({}) VALUES ({})",
                 cols.join(", "),
@@ -781,28 +816,23 @@ impl Importer<'_> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            self.sql.insert(table.to_string(), sql);
+            let st = self.tx.prepare(&sql)?;
+            self.inserts.insert(table.to_string(), st);
         }
-        let sql = self.sql.get(table).map(String::as_str).unwrap_or_default();
-        self.tx
-            .prepare_cached(sql)?
-            .execute(rusqlite::params_from_iter(vals.iter()))?;
+        if let Some(st) = self.inserts.get_mut(table) {
+            st.execute(rusqlite::params_from_iter(vals.iter()))?;
+        }
         Ok(self.tx.last_insert_rowid())
     }
 
     /// Finishes the pending receipt's digest and records it.
     fn finish_pending(&mut self) -> Result<(), FinanceError> {
         if let Some(p) = self.pending.take() {
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO journal_receipts(number, import_id, content_sha256)
-                     VALUES (?1, ?2, ?3)",
-                )?
-                .execute(params![
-                    p.number,
-                    self.import_id,
-                    hex::encode(p.hash.finalize())
-                ])?;
+            self.put_digest.execute(params![
+                p.number,
+                self.import_id,
+                hex::encode(p.hash.finalize())
+            ])?;
         }
         Ok(())
     }
@@ -1152,10 +1182,13 @@ type Ahead = (Vec<u8>, Option<Option<(String, Vec<Value>)>>);
 
 /// Lines of the journal after its header, in batches, each row parsed
 /// (the import's other thread). Stops when the importer stops listening.
+/// It also hashes every line it reads into `whole` (the file's SHA-256,
+/// started with the header) and hands it back when the file ends.
 fn read_ahead(
     mut reader: BufReader<std::fs::File>,
     out: std::sync::mpsc::SyncSender<std::io::Result<Vec<Ahead>>>,
-) {
+    mut whole: Sha256,
+) -> Sha256 {
     const BATCH: usize = 256;
     let mut batch = Vec::with_capacity(BATCH);
     loop {
@@ -1163,23 +1196,25 @@ fn read_ahead(
         match reader.read_until(b'\n', &mut line) {
             Ok(0) => break,
             Ok(_) => {
+                whole.update(&line);
                 let parsed = (line.last() == Some(&b'\n') && line.first() == Some(&b'['))
                     .then(|| parse_row(&line));
                 batch.push((line, parsed));
                 if batch.len() == BATCH {
                     if out.send(Ok(std::mem::take(&mut batch))).is_err() {
-                        return;
+                        return whole;
                     }
                     batch.reserve(BATCH);
                 }
             }
             Err(e) => {
                 let _ = out.send(Err(e));
-                return;
+                return whole;
             }
         }
     }
     let _ = out.send(Ok(batch));
+    whole
 }
 
 /// Imports one journal. Nothing is written unless the whole file is read,
@@ -1291,7 +1326,13 @@ pub fn import(
         collisions: Vec::new(),
         cached_receipt: None,
         audit_prev: None,
-        sql: HashMap::new(),
+        inserts: HashMap::new(),
+        put_map: tx.prepare(
+            "INSERT INTO journal_map(origin, tbl, src_id, local_id) VALUES (?1, ?2, ?3, ?4)",
+        )?,
+        put_digest: tx.prepare(
+            "INSERT INTO journal_receipts(number, import_id, content_sha256) VALUES (?1, ?2, ?3)",
+        )?,
         small_map: HashMap::new(),
         import_id,
         streamed,
@@ -1302,8 +1343,8 @@ pub fn import(
     // A reader thread reads ahead and parses the rows (bounded: a few
     // batches in flight); this thread hashes, checks and inserts.
     let (ahead_tx, ahead_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<Ahead>>>(4);
-    std::thread::scope(|scope| -> Result<(), FinanceError> {
-        scope.spawn(move || read_ahead(reader, ahead_tx));
+    let whole = std::thread::scope(|scope| -> Result<Sha256, FinanceError> {
+        let reading = scope.spawn(move || read_ahead(reader, ahead_tx, whole));
         'lines: for batch in ahead_rx {
             for (line, parsed) in batch.map_err(io_err(path))? {
                 let n = line.len() as u64;
@@ -1311,7 +1352,6 @@ pub fn import(
                 if read % (1 << 22) < n {
                     progress(read, size);
                 }
-                whole.update(&line);
                 if trailer.is_some() {
                     deferred.get_or_insert_with(|| altered(path, "data after the end record"));
                     continue;
@@ -1355,7 +1395,12 @@ pub fn import(
                 }
             }
         }
-        Ok(())
+        // The loop ended (the file's end, or a line cut short): the reader
+        // stops at the end of the file or when nobody listens.
+        reading.join().map_err(|_| FinanceError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other("the journal reader thread stopped"),
+        })
     })?;
     if deferred.is_none()
         && !foreign
@@ -1396,13 +1441,13 @@ pub fn import(
         return Err(altered(path, "its row counts do not match its end record"));
     }
     let header = header.ok_or_else(|| altered(path, "no header"))?;
-    let Importer {
+    // The importer's held statements borrow the transaction: it ends here.
+    let Outcome {
         new_marks,
         added,
         collisions,
         streamed,
-        ..
-    } = imp;
+    } = imp.finish();
     let receipts_added = added.get("receipts").copied().unwrap_or(0);
     let changed = !added.is_empty() || !collisions.is_empty();
     if changed {

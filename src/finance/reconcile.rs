@@ -438,6 +438,8 @@ pub fn reconcile(
     let mut first_event = None;
     let mut last_event = None;
     let mut events = Sha256::new();
+    let mut writer = exchange::RecordWriter::new(&tx)?;
+    let user = session.user().as_str();
     for r in &rows {
         let o = ours.get(&r.receipt);
         let mut item = Item {
@@ -498,19 +500,16 @@ pub fn reconcile(
                     source: "reconcile",
                 })
                 .unwrap_or_default();
-                let id = exchange::insert_record_details(
-                    &tx,
-                    o.id,
-                    &r.receipt,
-                    r.kind,
-                    &r.invoice,
-                    &at,
-                    session.user().as_str(),
-                    &details,
-                )?;
+                let id = writer.write(o.id, &r.receipt, r.kind, &r.invoice, &at, user, &details)?;
                 first_event.get_or_insert(id);
                 last_event = Some(id);
-                events.update(format!("{id} {} {} {}\n", r.receipt, r.kind, r.invoice).as_bytes());
+                // `{id} {receipt} {kind} {invoice}\n`, fed piece by piece.
+                events.update(id.to_string().as_bytes());
+                for part in [r.receipt.as_str(), r.kind, r.invoice.as_str()] {
+                    events.update(b" ");
+                    events.update(part.as_bytes());
+                }
+                events.update(b"\n");
                 match r.kind {
                     EXCHANGED => report.recorded.exchanged += 1,
                     SELF_PAY_POSTED => report.recorded.self_pay_posted += 1,
@@ -520,6 +519,7 @@ pub fn reconcile(
         }
         report.matched.push(item);
     }
+    drop(writer);
     // Ours: every receipt expected in the HIS, and which no row names.
     let mut missing: Vec<(&String, &Ours)> = ours
         .iter()

@@ -110,6 +110,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: crate::keys::wrap::SCHEMA,
         append_only: &[],
     },
+    Migration {
+        name: "check_lists",
+        // Value-list CHECKs as comparisons, a partial index on credit notes'
+        // originals: cheaper row inserts for journal import and reconcile.
+        sql: include_str!("../finance/check_lists.sql"),
+        append_only: &[],
+    },
 ];
 
 /// Every table declared append-only, across all migrations.
