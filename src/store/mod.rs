@@ -6,6 +6,7 @@
 //! append-only here, enforced by triggers in the database itself.
 
 pub mod datadir;
+pub mod durable;
 pub mod migrations;
 pub mod netfs;
 
