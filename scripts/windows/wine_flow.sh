@@ -106,7 +106,7 @@ has "$work/r1.txt" "$n1" "receipt PDF"
 run 0 "receipt issue (to void)" --user admin receipt issue --json "$io_win\\body.json"
 n2=$(json 'd["number"]')
 run 0 "receipt void" --user admin receipt void "$n2" --reason "录入错误" --supervisor 李四
-run 0 "receipt show (voided)" receipt show "$n2" --json
+run 0 "receipt show (voided)" --user admin receipt show "$n2" --json
 [ "$(json 'd["status"]')" = "voided" ] || fail "void: status $(json 'd["status"]')"
 
 run 0 "shift close + PDF" --user admin shift close --cash-declared 95.02 --out "$io_win\\交班.pdf" --json

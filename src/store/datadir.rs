@@ -59,7 +59,10 @@ impl DataDir {
         self.root.join("logs")
     }
 
+    /// Creates the directory — never on a network share (refused first, so
+    /// setup on `\\server\share` says why instead of failing to create it).
     pub fn ensure(&self) -> Result<(), StoreError> {
+        super::netfs::refuse_network_path(&self.root)?;
         std::fs::create_dir_all(&self.root).map_err(|source| StoreError::Io {
             path: self.root.clone(),
             source,

@@ -138,6 +138,27 @@ mod tests {
         assert!(refuse_network_path(&std::env::temp_dir()).is_ok());
     }
 
+    /// Catches a share reported as "not set up" (Store::open checking for
+    /// the file first) or setup trying to create a folder on it: both must
+    /// name the network path, and nothing is created.
+    #[test]
+    fn a_share_is_refused_before_anything_else() {
+        use crate::store::{DataDir, Store, StoreError};
+        for dir in [r"\\server\share\dtb", "//server/share/dtb"] {
+            let d = DataDir::new(dir);
+            assert!(matches!(
+                Store::open(&d),
+                Err(StoreError::NetworkPath { .. })
+            ));
+            assert!(matches!(d.ensure(), Err(StoreError::NetworkPath { .. })));
+            assert!(matches!(
+                Store::create(&d),
+                Err(StoreError::NetworkPath { .. })
+            ));
+        }
+        assert!(!Path::new("//server").exists());
+    }
+
     /// Catches the Windows forms being misread: a `\\?\UNC\` share let
     /// through, or a verbatim local path (`\\?\C:\…`, what
     /// `canonicalize` returns on Windows) refused as if it were a share; and
