@@ -14,7 +14,10 @@ fn main() -> ExitCode {
     let lang = args.lang;
     let _log_guard = downtime_billing::logging::init(&data_dir);
     let result = match args.command {
-        None => downtime_billing::ui::run(data_dir, lang),
+        None => {
+            release_own_console();
+            downtime_billing::ui::run(data_dir, lang)
+        }
         Some(command) => cli::run(
             Ctx {
                 data_dir,
@@ -52,3 +55,29 @@ fn restore_sigpipe() {
 
 #[cfg(not(unix))]
 fn restore_sigpipe() {}
+
+/// The GUI started from Explorer or a desktop shortcut gets a console
+/// window of its own (the binary is a console program so that the CLI
+/// prints in a terminal): let it go, so no black window sits behind the
+/// cashier screen. A console shared with the terminal that started the
+/// program (a script, `cmd`) is kept.
+#[cfg(windows)]
+fn release_own_console() {
+    #[link(name = "kernel32")]
+    unsafe extern "system" {
+        fn GetConsoleProcessList(list: *mut u32, count: u32) -> u32;
+        fn FreeConsole() -> i32;
+    }
+    let mut ids = [0u32; 2];
+    // SAFETY: `ids` holds the 2 entries the call is told it may write.
+    let attached = unsafe { GetConsoleProcessList(ids.as_mut_ptr(), 2) };
+    if attached == 1 {
+        // SAFETY: detaching from a console has no preconditions.
+        unsafe {
+            FreeConsole();
+        }
+    }
+}
+
+#[cfg(not(windows))]
+fn release_own_console() {}

@@ -261,9 +261,7 @@ fn write_patiently<T>(
 }
 
 fn sync_dir(dir: &Path) {
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
+    crate::store::durable::sync_dir(dir);
 }
 
 fn file_sha256(path: &Path) -> Result<(u64, String), BackupError> {
@@ -348,9 +346,8 @@ fn write_partial(store: &Store, partial: &Path) -> Result<(), BackupError> {
         }
         dst.close().map_err(|(_, e)| BackupError::from(e))?;
     }
-    let f = std::fs::File::open(partial).map_err(io(partial))?;
-    f.sync_all().map_err(io(partial))?;
-    let len = f.metadata().map_err(io(partial))?.len();
+    // Through a writable handle: Windows refuses to flush a read-only one.
+    let len = crate::store::durable::sync_file(partial).map_err(io(partial))?;
     if len == 0 {
         return Err(BackupError::Corrupt {
             file: partial.to_path_buf(),
@@ -1042,9 +1039,7 @@ fn copy_into_place(file: &Path, db: &Path) -> Result<(), BackupError> {
     copy_database(&src, &mut dst)?;
     let _mode: String = dst.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
     dst.close().map_err(|(_, e)| BackupError::from(e))?;
-    std::fs::File::open(db)
-        .and_then(|f| f.sync_all())
-        .map_err(io(db))?;
+    crate::store::durable::sync_file(db).map_err(io(db))?;
     if let Some(dir) = db.parent() {
         sync_dir(dir);
     }

@@ -17,7 +17,13 @@ impl DataDir {
     }
 
     /// The explicit directory if given, else the environment, else the
-    /// platform default (e.g. `~/.local/share/downtime-billing`).
+    /// platform default: `~/.local/share/downtime-billing` on Linux,
+    /// `%LOCALAPPDATA%\downtime-billing\data` on Windows.
+    ///
+    /// The local, not the roaming, application data on Windows: a domain
+    /// may redirect or sync the roaming folder to a server share at logon
+    /// and logoff, which is no place for a live database (and would be
+    /// refused as a network path). On Linux the two are the same folder.
     pub fn resolve(explicit: Option<&Path>) -> DataDir {
         if let Some(p) = explicit {
             return DataDir::new(p);
@@ -26,7 +32,7 @@ impl DataDir {
             return DataDir::new(PathBuf::from(p));
         }
         let root = directories::ProjectDirs::from("", "", "downtime-billing")
-            .map(|d| d.data_dir().to_path_buf())
+            .map(|d| d.data_local_dir().to_path_buf())
             .unwrap_or_else(|| PathBuf::from("downtime-billing-data"));
         DataDir::new(root)
     }
@@ -53,7 +59,10 @@ impl DataDir {
         self.root.join("logs")
     }
 
+    /// Creates the directory — never on a network share (refused first, so
+    /// setup on `\\server\share` says why instead of failing to create it).
     pub fn ensure(&self) -> Result<(), StoreError> {
+        super::netfs::refuse_network_path(&self.root)?;
         std::fs::create_dir_all(&self.root).map_err(|source| StoreError::Io {
             path: self.root.clone(),
             source,

@@ -6,6 +6,7 @@
 //! append-only here, enforced by triggers in the database itself.
 
 pub mod datadir;
+pub mod durable;
 pub mod migrations;
 pub mod netfs;
 
@@ -153,6 +154,8 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens the database of an already set-up data directory.
     pub fn open(data_dir: &DataDir) -> Result<Store, StoreError> {
+        // A share is refused as such, before it is called "not set up".
+        netfs::refuse_network_path(data_dir.root())?;
         let path = data_dir.db_path();
         if !path.exists() {
             return Err(StoreError::NotSetUp(path));
