@@ -18,7 +18,12 @@
 #                (default 500000; 1000000 adds about ten minutes)
 #   GROWTH_ISSUE_MAX  largest pre-filled receipt count (default 100000)
 #   FINANCE_MAX  largest size of the finance growth (default 100000)
+#   BENCH_ALL=1  also the 100k HIS batch and the after-action report
 #   PAIRS        interleaved issue/fsync pairs of the issue bench (500)
+#   PERF_FAST_BUILD=1  build on the dev profile's dependencies (opt-level 1,
+#                already built for the tests) with this crate at opt-level 3,
+#                instead of a full release build (which took over an hour on
+#                the shared machine); the binary is then target/debug's
 #   PERF_VENV    Python venv for matplotlib and the reportlab peer (.venv)
 # A whole run takes about 25 minutes on a quiet 2-core machine (more under
 # load); the cargo builds come first.
@@ -33,6 +38,16 @@ crit=(-- --warm-up-time 1 --measurement-time 3)
 venv=${PERF_VENV:-.venv}
 req=scripts/perf_requirements.txt
 started=$(date +%s)
+if [[ -n ${PERF_FAST_BUILD:-} ]]; then
+    export CARGO_PROFILE_DEV_OPT_LEVEL=3
+    prof=(--profile dev)
+    build=(--profile dev)
+    bin=$CARGO_TARGET_DIR/debug/downtime-billing
+else
+    prof=()
+    build=(--release)
+    bin=$CARGO_TARGET_DIR/release/downtime-billing
+fi
 
 want() { [[ ",$steps," == *",$1,"* ]]; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -54,7 +69,7 @@ step() {
     t0=$(date +%s)
     {
         echo "# $(date -u +%FT%TZ) load before: $(load) ($(nproc) cores)"
-        "$@" 2>&1
+        "$@" 2>&1 || echo "# exit status $? (a missed limit or a failure: see above)"
         echo "# load after: $(load); took $(($(date +%s) - t0)) s"
     } >"$raw/$name.txt"
     tail -1 "$raw/$name.txt" >&2
@@ -65,27 +80,36 @@ for b in search issue receipt_pdf import pharmacy his reports finance growth; do
     want "$b" && benches+=(--bench "$b")
 done
 if ((${#benches[@]})); then
-    cargo bench --locked --no-run "${benches[@]}"
+    cargo bench --locked "${prof[@]}" --no-run "${benches[@]}"
 fi
 if want gui || want size; then
-    cargo build --locked --release
+    cargo build --locked "${build[@]}"
 fi
 
-step search cargo bench --locked --bench search "${crit[@]}"
-PAIRS=${PAIRS:-500} step issue cargo bench --locked --bench issue "${crit[@]}"
-REPORTLAB_PYTHON=$py step receipt_pdf cargo bench --locked --bench receipt_pdf "${crit[@]}"
-step import cargo bench --locked --bench import "${crit[@]}"
-step pharmacy cargo bench --locked --bench pharmacy "${crit[@]}"
-step his cargo bench --locked --bench his "${crit[@]}"
-step reports cargo bench --locked --bench reports "${crit[@]}"
-FINANCE_BENCH_MIN=1000 FINANCE_BENCH_MAX=${FINANCE_MAX:-100000} \
-    step finance cargo bench --locked --bench finance "${crit[@]}"
 GROWTH_OUT=$PWD/$out GROWTH_MAX=${GROWTH_MAX:-500000} \
-    step growth cargo bench --locked --bench growth
-bin=$CARGO_TARGET_DIR/release/downtime-billing
+    step growth cargo bench --locked "${prof[@]}" --bench growth
 if want gui; then
     step gui bash -c "scripts/gui_startup.sh '$bin'; scripts/gui_rss.sh '$bin'"
 fi
+step search cargo bench --locked "${prof[@]}" --bench search "${crit[@]}"
+PAIRS=${PAIRS:-500} step issue cargo bench --locked "${prof[@]}" --bench issue "${crit[@]}"
+REPORTLAB_PYTHON=$py step receipt_pdf cargo bench --locked "${prof[@]}" --bench receipt_pdf "${crit[@]}"
+step import cargo bench --locked "${prof[@]}" --bench import "${crit[@]}"
+step pharmacy cargo bench --locked "${prof[@]}" --bench pharmacy "${crit[@]}"
+# HL7 over MLLP and the price book are targets; the 100k HIS batch and the
+# after-action report (minutes each) are not: BENCH_ALL=1 runs them too.
+his_filter=(hl7_mllp)
+reports_filter=(price_book)
+reports_n=1000
+if [[ -n ${BENCH_ALL:-} ]]; then
+    his_filter=()
+    reports_filter=()
+    reports_n=100000
+fi
+step his cargo bench --locked "${prof[@]}" --bench his "${crit[@]}" "${his_filter[@]}"
+REPORTS_BENCH_N=$reports_n step reports cargo bench --locked "${prof[@]}" --bench reports "${crit[@]}" "${reports_filter[@]}"
+FINANCE_BENCH_MIN=1000 FINANCE_BENCH_MAX=${FINANCE_MAX:-100000} \
+    step finance cargo bench --locked "${prof[@]}" --bench finance "${crit[@]}"
 if want size; then
     stripped=$(mktemp)
     strip -o "$stripped" "$bin"
