@@ -25,8 +25,10 @@
 #                instead of a full release build (which took over an hour on
 #                the shared machine); the binary is then target/debug's
 #   PERF_VENV    Python venv for matplotlib and the reportlab peer (.venv)
-# A whole run takes about 25 minutes on a quiet 2-core machine (more under
-# load); the cargo builds come first.
+# Time, measured here with PERF_FAST_BUILD=1 at load 17-20 on 2 cores:
+# growth to 500k 10 min 45 s, issue 2 min, search 3 min, the GUI step 1 min;
+# the builds come first (the crate at opt-level 3 took 15 min at that load,
+# a full release build of the dependencies did not finish in an hour).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
