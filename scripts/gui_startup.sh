@@ -62,7 +62,7 @@ for i in $(seq "$runs"); do
     app=$!
     line=
     for _ in $(seq 100); do
-        line=$(grep -m1 '^startup:' "$err" || true)
+        line=$(grep -m1 '^startup:' "$err" 2>/dev/null || true)
         [[ -n $line ]] && break
         sleep 0.05
     done

@@ -26,7 +26,8 @@
 #                the shared machine); the binary is then target/debug's
 #   PERF_VENV    Python venv for matplotlib and the reportlab peer (.venv)
 # Time, measured here with PERF_FAST_BUILD=1 at load 17-20 on 2 cores:
-# growth to 500k 10 min 45 s, issue 2 min, search 3 min, the GUI step 1 min;
+# growth to 500k 10 min 45 s, issue 2 min, search 2 min 36 s, pharmacy 37 s, the
+# GUI step 1 min; the Python venv 42 s the first time;
 # the builds come first (the crate at opt-level 3 took 15 min at that load,
 # a full release build of the dependencies did not finish in an hour).
 set -euo pipefail
