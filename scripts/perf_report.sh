@@ -85,7 +85,9 @@ done
 if ((${#benches[@]})); then
     cargo bench --locked "${prof[@]}" --no-run "${benches[@]}"
 fi
-if want gui || want size; then
+# Building the benches builds the binary too (with the benches' feature
+# set); a separate `cargo build` would compile the crate again.
+if ((${#benches[@]} == 0)) && { want gui || want size; }; then
     cargo build --locked "${build[@]}"
 fi
 
