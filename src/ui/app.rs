@@ -346,6 +346,7 @@ impl App {
 impl eframe::App for App {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
+        super::trace_startup(&ctx);
         self.poll_jobs(&ctx);
         let (now, active) = self.lock.track(&ctx, self.session.is_some());
         if active {

@@ -33,6 +33,7 @@ use std::sync::Arc;
 
 /// Opens the window and runs until it is closed.
 pub fn run(data_dir: DataDir, lang: Lang) -> Result<(), Failure> {
+    let _ = STARTED.set(std::time::Instant::now());
     let title = tr(lang, "app.title").to_string();
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
@@ -63,6 +64,39 @@ pub fn run(data_dir: DataDir, lang: Lang) -> Result<(), Failure> {
             format!("cannot open the window: {e} (without a display, use the subcommands)"),
         )
     })
+}
+
+/// When the window opened (for the start-up trace).
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// `DOWNTIME_BILLING_TRACE_STARTUP=1` prints, once, when the first frame has
+/// been painted (at the start of the second, which it asks for): the
+/// milliseconds since [`run`] and the Unix time in ms, so a script can also
+/// count from the process's launch (`scripts/gui_startup.sh`,
+/// docs/performance.md). Called at the top of every frame; does nothing
+/// otherwise.
+pub(crate) fn trace_startup(ctx: &egui::Context) {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static FRAMES: AtomicU32 = AtomicU32::new(0);
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if !*ON.get_or_init(|| std::env::var_os("DOWNTIME_BILLING_TRACE_STARTUP").is_some()) {
+        return;
+    }
+    match FRAMES.fetch_add(1, Ordering::Relaxed) {
+        0 => ctx.request_repaint(),
+        1 => {
+            let since = STARTED.get().map(|t| t.elapsed().as_secs_f64() * 1e3);
+            let unix_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or_default();
+            eprintln!(
+                "startup: first frame painted {:.1} ms after the window was asked for; unix_ms {unix_ms}",
+                since.unwrap_or_default()
+            );
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
