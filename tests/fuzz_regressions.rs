@@ -9,7 +9,9 @@
 //!
 //! Breaks each catches (tried): reverting the streamed XLSX reader to
 //! calamine's dense range (`prices::parse::xlsx::read_spreadsheet`) makes
-//! `far_apart_cells.xlsx` ask for 512 GB and abort the test binary; the
+//! `far_apart_cells.xlsx` ask for 512 GB and abort the test binary; letting
+//! calamine open ODS again makes `repeat_bomb.ods` (a 600-byte file, one
+//! cell repeated two billion times) exhaust memory the same way; the
 //! corpus CSVs fail if a price-list check (negative price, short row,
 //! duplicate code) stops refusing, or a problem stops naming its row and
 //! column.
@@ -28,6 +30,11 @@ const EXPECTED: &[(&str, &str, Result<&str, &str>)] = &[
         "prices_xlsx",
         "far_apart_cells.xlsx",
         Err("beyond the 256 columns a price list may use"),
+    ),
+    (
+        "prices_xlsx",
+        "repeat_bomb.ods",
+        Err("an OpenDocument spreadsheet (.ods) is not read"),
     ),
     (
         "prices_csv",

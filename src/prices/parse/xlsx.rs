@@ -1,5 +1,9 @@
-//! XLSX (and other workbooks calamine reads): the first sheet, cells as
-//! text the way a person sees them (no binary-float noise).
+//! XLSX (and XLSB): the first sheet, cells as text the way a person sees
+//! them (no binary-float noise). Cells are streamed and laid out here
+//! within bounds ([`MAX_COLUMNS`], [`MAX_GRID_CELLS`]): a workbook is
+//! compressed, so its size says nothing about the grid it describes.
+//! Legacy XLS and ODS are refused (their reader lays out the whole grid as
+//! it opens); Excel and WPS save either as .xlsx in one step.
 
 use super::{Cell, RawRow, Table};
 use crate::prices::problem::ProblemKind;
@@ -15,52 +19,55 @@ pub const MAX_COLUMNS: u32 = 256;
 pub const MAX_GRID_CELLS: u64 = 20_000_000;
 
 pub(super) fn read_spreadsheet(bytes: &[u8]) -> Result<Table, (usize, ProblemKind)> {
-    use calamine::{Reader, Sheets};
+    use calamine::{Reader, Xlsb, Xlsx};
     let unreadable = |detail: String| (1, ProblemKind::Unreadable { detail });
-    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| unreadable(e.to_string()))?;
+    // Legacy XLS and OpenDocument are laid out in full by the reader as the
+    // workbook opens, however far apart the cells or however large a
+    // repeat count (a 600-byte ODS asks for 64 GB): refused, with what to
+    // do, before the reader sees them.
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Err(unreadable(
+            "an Excel 97–2003 workbook (.xls) is not read: save it as .xlsx or .csv / \
+             不读取 Excel 97–2003 工作簿（.xls）：请另存为 .xlsx 或 .csv"
+                .into(),
+        ));
+    }
+    let head = &bytes[..bytes.len().min(256)];
+    if head
+        .windows(ODS_MIME.len())
+        .any(|w| w == ODS_MIME.as_bytes())
+    {
+        return Err(unreadable(
+            "an OpenDocument spreadsheet (.ods) is not read: save it as .xlsx or .csv / \
+             不读取 OpenDocument 表格（.ods）：请另存为 .xlsx 或 .csv"
+                .into(),
+        ));
+    }
+    // XLSX (and XLSB) stream their cells: laid out here, within bounds.
+    let cursor = || std::io::Cursor::new(bytes);
+    if let Ok(mut book) = Xlsx::new(cursor()) {
+        let Some(first) = book.sheet_names().first().cloned() else {
+            return Ok(Table::Grid(Vec::new()));
+        };
+        let mut reader = book
+            .worksheet_cells_reader(&first)
+            .map_err(|e| unreadable(e.to_string()))?;
+        return grid_of(|| reader.next_cell().map_err(|e| e.to_string()));
+    }
+    let mut book = Xlsb::new(cursor()).map_err(|_| {
+        unreadable("not an Excel workbook (.xlsx) / 不是 Excel 工作簿（.xlsx）".into())
+    })?;
     let Some(first) = book.sheet_names().first().cloned() else {
         return Ok(Table::Grid(Vec::new()));
     };
-    // XLSX and XLSB stream their cells: laid out here, within bounds.
-    match &mut book {
-        Sheets::Xlsx(x) => {
-            let mut reader = x
-                .worksheet_cells_reader(&first)
-                .map_err(|e| unreadable(e.to_string()))?;
-            return grid_of(|| reader.next_cell().map_err(|e| e.to_string()));
-        }
-        Sheets::Xlsb(x) => {
-            let mut reader = x
-                .worksheet_cells_reader(&first)
-                .map_err(|e| unreadable(e.to_string()))?;
-            return grid_of(|| reader.next_cell().map_err(|e| e.to_string()));
-        }
-        Sheets::Xls(_) | Sheets::Ods(_) => {}
-    }
-    // XLS (at most 65,536 × 256 by its format) and ODS: calamine's range.
-    let range = match book.worksheet_range_at(0) {
-        Some(r) => r.map_err(|e| unreadable(e.to_string()))?,
-        None => return Ok(Table::Grid(Vec::new())),
-    };
-    let (row0, col0) = range.start().unwrap_or((0, 0));
-    let (height, width) = range.get_size();
-    check_area(height as u64, col0 as u64 + width as u64, row0 as usize + 1)?;
-    let rows = range
-        .rows()
-        .enumerate()
-        .map(|(i, cells)| {
-            // Cells left of the used range are empty, but still columns.
-            let mut out = vec![Cell::Text(String::new()); col0 as usize];
-            out.extend(cells.iter().map(spreadsheet_cell));
-            RawRow {
-                row: row0 as usize + i + 1,
-                cells: out,
-            }
-        })
-        .collect();
-    Ok(Table::Grid(rows))
+    let mut reader = book
+        .worksheet_cells_reader(&first)
+        .map_err(|e| unreadable(e.to_string()))?;
+    grid_of(|| reader.next_cell().map_err(|e| e.to_string()))
 }
+
+/// The `mimetype` entry an OpenDocument spreadsheet starts with.
+const ODS_MIME: &str = "application/vnd.oasis.opendocument.spreadsheet";
 
 /// Refuses a sheet whose rows with values, laid out `columns` wide, would
 /// exceed [`MAX_GRID_CELLS`].
