@@ -75,6 +75,7 @@ pub mod settings;
 pub mod setup;
 pub mod store;
 pub mod text;
+#[cfg(feature = "gui")]
 pub mod ui;
 pub mod verify;
 pub mod workflows;

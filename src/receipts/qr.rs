@@ -187,7 +187,8 @@ fn format_time(t: &DateTime<FixedOffset>) -> String {
 }
 
 fn parse_time(s: &str) -> Result<DateTime<FixedOffset>, QrError> {
-    if s.len() != 19 {
+    // ASCII only: the split below is by bytes.
+    if s.len() != 19 || !s.is_ascii() {
         return Err(QrError::Malformed("time"));
     }
     let (dt, off) = s.split_at(14);
