@@ -99,7 +99,7 @@ fn setup_loads_2026_and_audits_it() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(actions, vec!["setup", "calendar.import"]);
+    assert_eq!(actions, vec!["setup", "key.wrap", "calendar.import"]);
     assert!(
         downtime_billing::audit::check_chain(store.conn())
             .unwrap()
