@@ -113,7 +113,12 @@ fn sigkill_during_journal_import_leaves_each_journal_whole_or_absent() {
         .map(|j| PathBuf::from(j.as_str().unwrap()))
         .collect();
     assert_eq!(journals.len(), 4, "{out}");
-    let key = demo.join("hospital.key");
+    // The demo keeps no key file: export the hospital key from a terminal.
+    let key = root.path().join("hospital.key");
+    ok(
+        &demo.join("MZ01"),
+        &["key", "export", "--out", key.to_str().unwrap()],
+    );
 
     // The clean station: one journal at a time, the state after each.
     let clean = station(root.path(), "CW02", &key);
