@@ -83,7 +83,9 @@ has() { grep -q -- "$2" "$1" || fail "$3: '$2' not in $(basename "$1")"; }
 month=$(date -u +%Y-%m)
 run 0 "setup" setup --terminal MZ01 --hospital 示例医院 --admin admin --json
 [ -f "$data_unix/downtime-billing.sqlite3" ] || fail "setup: no database under the Chinese user name"
-[ -f "$data_unix/signing.key" ] || fail "setup: no signing key"
+# The signing key exists only wrapped under the admin's PIN, inside the
+# database: no plain key file may be left beside it.
+[ ! -e "$data_unix/signing.key" ] || fail "setup: a plain signing key file was left in the data directory"
 DOWNTIME_BILLING_NEW_PIN=582047 run 0 "user add (supervisor)" --user admin user add 李四 --role admin
 run 0 "GBK price import" --user admin prices import "$io_win\\价格表-GBK.csv" --month "$month" --json
 run 0 "price search" prices search ZE25B824P62360 --json

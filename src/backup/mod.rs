@@ -936,7 +936,8 @@ fn prepare_restored(
         staged.discard();
         return Err(e.into());
     }
-    if let Err(e) = std::fs::File::open(partial).and_then(|f| f.sync_all()) {
+    // Through a writable handle: Windows refuses to flush a read-only one.
+    if let Err(e) = crate::store::durable::sync_file(partial) {
         staged.discard();
         return Err(BackupError::Io {
             path: partial.to_path_buf(),
