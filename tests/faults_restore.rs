@@ -113,17 +113,17 @@ fn station(root: &Path, before: u32, after: u32, big: bool) -> (PathBuf, PathBuf
     (dir, file)
 }
 
-/// Names and sizes of the data directory's files (not folders).
+/// Names and sizes of the data directory's files (not folders). Polled
+/// while a restore runs, so a file may vanish between the directory read
+/// and its size (SQLite's journal files come and go): it is left out.
 fn listing(dir: &Path) -> BTreeMap<String, u64> {
     std::fs::read_dir(dir)
         .unwrap()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .map(|e| {
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                e.metadata().unwrap().len(),
-            )
+        .filter_map(|e| {
+            let len = e.metadata().ok()?.len();
+            Some((e.file_name().to_string_lossy().into_owned(), len))
         })
         .collect()
 }
