@@ -100,6 +100,23 @@ pub(crate) fn trace_startup(ctx: &egui::Context) {
     }
 }
 
+/// Large blocks (each login's Argon2 work areas, 19 MiB) always come from
+/// their own mapping and go back to the system when freed. glibc otherwise
+/// raises its threshold after the first such block and serves the next from
+/// the heap, which it keeps: the window's peak memory then held 19 MiB more
+/// while the month was indexed.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn fixed_mmap_threshold() {
+    // SAFETY: mallopt only changes the allocator's tuning; it is called
+    // before the window's threads start.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn fixed_mmap_threshold() {}
+
 #[cfg(test)]
 mod tests {
     use std::path::Path;
@@ -192,20 +209,3 @@ mod tests {
         );
     }
 }
-
-/// Large blocks (each login's Argon2 work areas, 19 MiB) always come from
-/// their own mapping and go back to the system when freed. glibc otherwise
-/// raises its threshold after the first such block and serves the next from
-/// the heap, which it keeps: the window's peak memory then held 19 MiB more
-/// while the month was indexed.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn fixed_mmap_threshold() {
-    // SAFETY: mallopt only changes the allocator's tuning; it is called
-    // before the window's threads start.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn fixed_mmap_threshold() {}
