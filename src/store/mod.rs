@@ -165,7 +165,9 @@ impl Store {
         for suffix in ["", "-journal", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}.restoring{suffix}", path.display()));
         }
-        Self::open_path(data_dir, false)
+        let store = Self::open_path(data_dir, false)?;
+        crate::verify::witness::settle_staged(&store);
+        Ok(store)
     }
 
     /// Creates a new database (setup). Refuses when one exists.

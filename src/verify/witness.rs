@@ -159,6 +159,34 @@ pub fn stage_reset(
     Ok(Staged(staged))
 }
 
+/// After a restore killed between staging its witness and putting it in
+/// force: a staged witness (`witness.json.restoring`) that names the live
+/// database's newest audit entry is that database's — the swap happened —
+/// and is put in force; any other one belongs to a restore that never
+/// swapped and is removed. Called when the store opens.
+pub fn settle_staged(store: &Store) {
+    for p in places(store) {
+        let tmp = p.with_extension("json.restoring");
+        if !tmp.exists() {
+            continue;
+        }
+        let live = take(store.conn(), &crate::clock::SystemClock)
+            .ok()
+            .flatten();
+        let ours = load(&tmp)
+            .zip(live)
+            .is_some_and(|(staged, live)| staged.seq == live.seq && staged.head == live.head);
+        let done = if ours {
+            std::fs::rename(&tmp, &p)
+        } else {
+            std::fs::remove_file(&tmp)
+        };
+        if let Err(e) = done {
+            tracing::warn!(file = %tmp.display(), error = %e, "could not settle a staged chain witness");
+        }
+    }
+}
+
 fn load(path: &Path) -> Option<Witness> {
     serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()
 }
