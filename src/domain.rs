@@ -17,7 +17,7 @@ impl crate::error::UserFacing for DomainError {
     fn kind(&self) -> crate::error::ErrorKind {
         crate::error::ErrorKind::Invalid
     }
-    fn message(&self, lang: crate::i18n::Lang) -> String {
+    fn describe(&self, lang: crate::i18n::Lang) -> String {
         match (self, lang) {
             (DomainError::BadMonth(s), crate::i18n::Lang::Zh) => {
                 format!("“{s}”不是有效月份（格式 YYYY-MM）")

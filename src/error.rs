@@ -68,13 +68,47 @@ pub enum Remedy {
 /// Implemented by every capability's error enum.
 pub trait UserFacing: std::fmt::Debug {
     fn kind(&self) -> ErrorKind;
-    /// One line, in the chosen language, naming the file, row, column or
-    /// record the problem is about.
-    fn message(&self, lang: Lang) -> String;
+    /// The message, in the chosen language, naming the file, row, column
+    /// or record the problem is about. It may quote what it was given (a
+    /// field name, a cell, SQLite's text): [`UserFacing::message`] makes it
+    /// one line.
+    fn describe(&self, lang: Lang) -> String;
+    /// One line: [`UserFacing::describe`] with every run of white space
+    /// that holds a line break made one space, and any other control
+    /// character written as an escape (`\u{1b}`), so a quoted name from a
+    /// hostile file cannot break a log line, a status bar or a CLI message.
+    fn message(&self, lang: Lang) -> String {
+        one_line(&self.describe(lang))
+    }
     /// What can be done about it, when there is one thing to do.
     fn remedy(&self) -> Option<Remedy> {
         None
     }
+}
+
+/// `text` on one line (see [`UserFacing::message`]).
+pub fn one_line(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\n' || c == '\r' {
+            while out.ends_with([' ', '\t']) {
+                out.pop();
+            }
+            while chars.next_if(|c| c.is_whitespace()).is_some() {}
+            out.push(' ');
+        } else if c.is_control() && c != '\t' {
+            out.extend(c.escape_default());
+        } else if c == '\t' {
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A failure ready to be shown: what both faces (CLI, GUI) hold once a
@@ -119,5 +153,23 @@ impl<E: UserFacing> From<E> for Failure {
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.en)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn a_quoted_line_break_becomes_one_space_and_other_controls_escapes() {
+        assert_eq!(one_line("plain 文本"), "plain 文本");
+        assert_eq!(
+            one_line("no such column: x in SELECT a,\n           FROM t"),
+            "no such column: x in SELECT a, FROM t"
+        );
+        assert_eq!(one_line("field `a\r\nb`"), "field `a b`");
+        assert_eq!(one_line("bell\u{7}\u{1b}[31m"), "bell\\u{7}\\u{1b}[31m");
+        assert_eq!(one_line("tab\there"), "tab here");
+        assert!(!one_line("x\n\n\ny").contains('\n'));
     }
 }

@@ -205,7 +205,7 @@ impl UserFacing for AuthError {
         }
     }
 
-    fn message(&self, lang: Lang) -> String {
+    fn describe(&self, lang: Lang) -> String {
         if lang == Lang::En {
             return self.to_string();
         }

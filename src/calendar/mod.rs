@@ -222,7 +222,7 @@ impl UserFacing for CalendarError {
         }
     }
 
-    fn message(&self, lang: Lang) -> String {
+    fn describe(&self, lang: Lang) -> String {
         if lang == Lang::En {
             return self.to_string();
         }

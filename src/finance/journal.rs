@@ -1189,7 +1189,7 @@ fn read_ahead(
     out: std::sync::mpsc::SyncSender<std::io::Result<Vec<Ahead>>>,
     mut whole: Sha256,
 ) -> Sha256 {
-    const BATCH: usize = 256;
+    const BATCH: usize = 2048;
     let mut batch = Vec::with_capacity(BATCH);
     loop {
         let mut line = Vec::with_capacity(512);

@@ -146,7 +146,7 @@ impl UserFacing for FinanceError {
         }
     }
 
-    fn message(&self, lang: Lang) -> String {
+    fn describe(&self, lang: Lang) -> String {
         use FinanceError::*;
         if lang == Lang::En {
             return self.to_string();

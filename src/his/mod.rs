@@ -91,7 +91,7 @@ impl UserFacing for HisError {
         }
     }
 
-    fn message(&self, lang: Lang) -> String {
+    fn describe(&self, lang: Lang) -> String {
         match (self, lang) {
             (HisError::Store(e), _) => e.message(lang),
             (HisError::Auth(e), _) => e.message(lang),

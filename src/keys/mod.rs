@@ -63,7 +63,7 @@ impl UserFacing for KeyError {
             KeyError::Exists { .. } => ErrorKind::Conflict,
         }
     }
-    fn message(&self, lang: Lang) -> String {
+    fn describe(&self, lang: Lang) -> String {
         if lang == Lang::En {
             return self.to_string();
         }

@@ -52,7 +52,7 @@ impl UserFacing for TransferError {
             TransferError::Store(e) => e.kind(),
         }
     }
-    fn message(&self, lang: Lang) -> String {
+    fn describe(&self, lang: Lang) -> String {
         match self {
             TransferError::Key(e) => e.message(lang),
             TransferError::Auth(e) => e.message(lang),

@@ -167,7 +167,7 @@ impl UserFacing for PharmacyError {
         }
     }
 
-    fn message(&self, lang: Lang) -> String {
+    fn describe(&self, lang: Lang) -> String {
         use PharmacyError::*;
         if lang == Lang::En {
             return self.to_string();

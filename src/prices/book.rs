@@ -72,7 +72,7 @@ impl UserFacing for BookError {
         }
     }
 
-    fn message(&self, lang: Lang) -> String {
+    fn describe(&self, lang: Lang) -> String {
         match (self, lang) {
             (BookError::Price(e), _) => e.message(lang),
             (BookError::Print(e), _) => e.message(lang),

@@ -115,7 +115,7 @@ impl UserFacing for PriceError {
 
     /// A rejected file gives one line per problem (`FILE:ROW:COLUMN:
     /// message`) after a first line saying nothing was imported.
-    fn message(&self, lang: Lang) -> String {
+    fn describe(&self, lang: Lang) -> String {
         match (self, lang) {
             (PriceError::Rejected { file, problems }, _) => {
                 let head = match lang {

@@ -68,7 +68,7 @@ impl UserFacing for PrintError {
         }
     }
 
-    fn message(&self, lang: Lang) -> String {
+    fn describe(&self, lang: Lang) -> String {
         if lang == Lang::En {
             return self.to_string();
         }

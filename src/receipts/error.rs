@@ -165,7 +165,7 @@ impl UserFacing for ReceiptError {
         }
     }
 
-    fn message(&self, lang: Lang) -> String {
+    fn describe(&self, lang: Lang) -> String {
         use ReceiptError::*;
         if lang == Lang::En {
             return self.to_string();

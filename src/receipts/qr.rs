@@ -118,7 +118,7 @@ impl crate::error::UserFacing for QrError {
     fn kind(&self) -> crate::error::ErrorKind {
         crate::error::ErrorKind::Verification
     }
-    fn message(&self, lang: crate::i18n::Lang) -> String {
+    fn describe(&self, lang: crate::i18n::Lang) -> String {
         match lang {
             crate::i18n::Lang::En => self.to_string(),
             crate::i18n::Lang::Zh => match self {

@@ -143,7 +143,7 @@ impl UserFacing for ReportError {
         }
     }
 
-    fn message(&self, lang: Lang) -> String {
+    fn describe(&self, lang: Lang) -> String {
         match (self, lang) {
             (ReportError::Print(e), _) => e.message(lang),
             (ReportError::Auth(e), _) => e.message(lang),

@@ -56,7 +56,7 @@ impl UserFacing for SetupError {
             SetupError::Store(e) => e.kind(),
         }
     }
-    fn message(&self, lang: Lang) -> String {
+    fn describe(&self, lang: Lang) -> String {
         match self {
             SetupError::NoHospital => lang
                 .pick("医院名称不能为空", "the hospital name must not be empty")

@@ -101,7 +101,7 @@ impl UserFacing for StoreError {
         }
     }
 
-    fn message(&self, lang: Lang) -> String {
+    fn describe(&self, lang: Lang) -> String {
         if lang == Lang::En {
             return self.to_string();
         }

@@ -80,7 +80,7 @@ impl UserFacing for HoldError {
         }
     }
 
-    fn message(&self, lang: Lang) -> String {
+    fn describe(&self, lang: Lang) -> String {
         if lang == Lang::En {
             return self.to_string();
         }
