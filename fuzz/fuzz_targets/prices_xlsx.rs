@@ -4,5 +4,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(downtime_billing_fuzz::let_calamine_panics_unwind);
     let _ = downtime_billing_fuzz::checks::prices("fuzz.xlsx", data);
 });

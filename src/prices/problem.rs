@@ -254,13 +254,14 @@ impl Problem {
 
     /// `FILE:ROW:COLUMN: message` in the chosen language.
     pub fn render(&self, lang: Lang) -> String {
-        format!(
+        // One line, whatever the file put in a column name or a cell.
+        crate::error::one_line(&format!(
             "{}:{}:{}: {}",
             self.file,
             self.row,
             self.column,
             self.kind.message(lang)
-        )
+        ))
     }
 
     /// `FILE:ROW:COLUMN`, the part tests and scripts match on.

@@ -230,6 +230,17 @@ pub fn build(p: &QrPayload, key: &SigningKey) -> String {
     format!("{body}:{}", hex::encode_upper(&tag[..TAG_BYTES]))
 }
 
+/// The total: money in yuan with at most two decimals (fen), as [`build`]
+/// writes it. More decimals are not an amount a receipt can carry (and
+/// would not survive being printed again).
+fn parse_total(total: &str) -> Result<Decimal, QrError> {
+    let t = Decimal::from_str(total).map_err(|_| QrError::Malformed("total"))?;
+    if t.scale() > 2 {
+        return Err(QrError::Malformed("total"));
+    }
+    Ok(t)
+}
+
 /// Parses a scanned code and verifies its signature; anything altered,
 /// truncated or signed under another key is refused.
 pub fn parse_and_verify(text: &str, key: &SigningKey) -> Result<QrPayload, QrError> {
@@ -294,7 +305,7 @@ pub fn parse_and_verify(text: &str, key: &SigningKey) -> Result<QrPayload, QrErr
         terminal: unescape(terminal)?,
         issued_at: parse_time(time)?,
         items: parsed,
-        total: Decimal::from_str(total).map_err(|_| QrError::Malformed("total"))?,
+        total: parse_total(total)?,
         meta,
     })
 }

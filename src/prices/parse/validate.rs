@@ -131,8 +131,11 @@ pub(super) fn validate(
         let row = r.row;
         let mut row_ok = true;
         let report = |column: usize, kind: ProblemKind, problems: &mut Vec<Problem>| {
+            // A header cell that is blank (or not decodable) names the
+            // column by its position instead.
             let name = header
                 .get(column)
+                .filter(|n| !n.trim().is_empty())
                 .cloned()
                 .unwrap_or_else(|| format!("#{}", column + 1));
             problems.push(Problem::new(file, row, name, kind));

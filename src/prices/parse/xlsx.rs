@@ -18,7 +18,25 @@ pub const MAX_COLUMNS: u32 = 256;
 /// cannot make the import ask for terabytes.
 pub const MAX_GRID_CELLS: u64 = 20_000_000;
 
+/// The first sheet of a workbook. calamine reads bytes from outside: a
+/// panic inside it (fuzzing found one: a row number of more than ten digits
+/// in a cell reference overflows a `u32` at calamine 0.32's
+/// `xlsx/mod.rs:1738`, a panic wherever overflow checks are on) refuses
+/// the file instead of ending the import, or the GUI's import thread.
 pub(super) fn read_spreadsheet(bytes: &[u8]) -> Result<Table, (usize, ProblemKind)> {
+    std::panic::catch_unwind(|| read_workbook(bytes)).unwrap_or_else(|_| {
+        Err((
+            1,
+            ProblemKind::Unreadable {
+                detail: "the workbook's contents could not be read (a cell or range reference out of range) / \
+                         工作簿内容无法读取（单元格或区域引用超出范围）"
+                    .into(),
+            },
+        ))
+    })
+}
+
+fn read_workbook(bytes: &[u8]) -> Result<Table, (usize, ProblemKind)> {
     use calamine::{Reader, Xlsb, Xlsx};
     let unreadable = |detail: String| (1, ProblemKind::Unreadable { detail });
     // Legacy XLS and OpenDocument are laid out in full by the reader as the
