@@ -27,7 +27,6 @@ mod finance_data;
 use downtime_billing::auth::{self, Role, Session};
 use downtime_billing::clock::FixedClock;
 use downtime_billing::domain::{Month, TerminalCode, UserName};
-use downtime_billing::keys::SigningKey;
 use downtime_billing::money::UnitPrice;
 use downtime_billing::pharmacy;
 use downtime_billing::prices::pinyin::initials;
@@ -387,7 +386,9 @@ fn import_pharmacy_curve(
         );
 
         // Ten codes spread over the list, signed with this terminal's key.
-        let key = SigningKey::load(&dir.key_path()).expect("key");
+        // The key is kept only wrapped under the admin's PIN.
+        let key = downtime_billing::keys::wrap::unlock_dir(&dir, "admin", finance_data::PIN)
+            .expect("key");
         let step = (n / 10).max(1);
         let codes: Vec<String> = list_rows
             .iter()
