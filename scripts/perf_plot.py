@@ -184,7 +184,8 @@ def main():
                   ("export + import, CPU", [f(r.get(ei + "_cpu_ms")) for r in fi], "o:b"),
                   ("reconcile, wall", [f(r.get("reconcile_records_wall_ms")) for r in fi], "s-g"),
                   ("reconcile, CPU", [f(r.get("reconcile_records_cpu_ms")) for r in fi], "s:g")],
-              [("targets at 100k: export+import 2 s, reconcile 1 s", 1000)])
+              [("target at 100k: export + import 2 s", 2000),
+               ("target at 100k: reconcile 1 s", 1000)])
         print("finance")
         table(["receipts", "export", "import", "export + import", "reconcile", "journal", "peak RSS"],
               [[n(r["receipts"]),
