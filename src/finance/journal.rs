@@ -865,7 +865,7 @@ impl Importer<'_> {
 
     /// One body row. Returns a description of what is wrong with it when
     /// the row cannot be a row this program wrote.
-    fn row(&mut self, path: &Path, table: &str, mut vals: Vec<Value>) -> Result<(), FinanceError> {
+    fn row(&mut self, path: &Path, table: &str, vals: &mut [Value]) -> Result<(), FinanceError> {
         let cols = columns(table).ok_or_else(|| altered(path, format!("unknown table {table}")))?;
         if vals.len() != cols.len() {
             return Err(altered(path, format!("a {table} row has the wrong width")));
@@ -1095,7 +1095,7 @@ impl Importer<'_> {
                 }
                 self.bump(table, seq);
                 let mut row = vec![Value::Text(self.origin.clone())];
-                row.extend(vals);
+                row.extend(vals.iter().cloned());
                 self.insert(
                     "journal_audit",
                     &[
@@ -1180,41 +1180,78 @@ fn marks_of(conn: &Connection, origin: &str) -> Result<HashMap<String, i64>, Fin
 /// line (`None`: not tried).
 type Ahead = (Vec<u8>, Option<Option<(String, Vec<Value>)>>);
 
+/// The end record, when `line` is a whole, readable one.
+fn trailer_of(line: &[u8]) -> Option<Trailer> {
+    if !line.starts_with(b"{\"end\"") || line.last() != Some(&b'\n') {
+        return None;
+    }
+    serde_json::from_slice::<Trailer>(line).ok()
+}
+
+/// The two digests the reader takes as it reads: `whole`, the file's
+/// SHA-256 (started with the header), and `body`, the signed part (the
+/// header and every line before the end record, as the importer reads it).
+struct Digests {
+    whole: Sha256,
+    body: Sha256,
+}
+
 /// Lines of the journal after its header, in batches, each row parsed
 /// (the import's other thread). Stops when the importer stops listening.
-/// It also hashes every line it reads into `whole` (the file's SHA-256,
-/// started with the header) and hands it back when the file ends.
+/// It hashes every line it reads (`Digests`) and hands the digests back
+/// when the file ends. The importer sends each batch back once done with
+/// it: its memory is freed (and its line buffers reused) on this thread,
+/// which allocated it, instead of contending for this thread's allocator
+/// arena from the other one.
 fn read_ahead(
     mut reader: BufReader<std::fs::File>,
     out: std::sync::mpsc::SyncSender<std::io::Result<Vec<Ahead>>>,
-    mut whole: Sha256,
-) -> Sha256 {
+    back: std::sync::mpsc::Receiver<Vec<Ahead>>,
+    mut digests: Digests,
+) -> Digests {
     const BATCH: usize = 2048;
     let mut batch = Vec::with_capacity(BATCH);
+    let mut spare: Vec<Vec<u8>> = Vec::new();
+    let mut after_end = false;
     loop {
-        let mut line = Vec::with_capacity(512);
+        if spare.is_empty() {
+            for done in back.try_iter() {
+                spare.extend(done.into_iter().map(|(mut line, _)| {
+                    line.clear();
+                    line
+                }));
+            }
+        }
+        let mut line = spare.pop().unwrap_or_else(|| Vec::with_capacity(512));
         match reader.read_until(b'\n', &mut line) {
             Ok(0) => break,
             Ok(_) => {
-                whole.update(&line);
+                digests.whole.update(&line);
+                if !after_end {
+                    if line.starts_with(b"{\"end\"") {
+                        after_end = trailer_of(&line).is_some();
+                    } else {
+                        digests.body.update(&line);
+                    }
+                }
                 let parsed = (line.last() == Some(&b'\n') && line.first() == Some(&b'['))
                     .then(|| parse_row(&line));
                 batch.push((line, parsed));
                 if batch.len() == BATCH {
                     if out.send(Ok(std::mem::take(&mut batch))).is_err() {
-                        return whole;
+                        return digests;
                     }
                     batch.reserve(BATCH);
                 }
             }
             Err(e) => {
                 let _ = out.send(Err(e));
-                return whole;
+                return digests;
             }
         }
     }
     let _ = out.send(Ok(batch));
-    whole
+    digests
 }
 
 /// Imports one journal. Nothing is written unless the whole file is read,
@@ -1237,8 +1274,10 @@ pub fn import(
     store.conn().set_prepared_statement_cache_capacity(64);
     store.conn().execute_batch("PRAGMA cache_size = -65536")?;
     let tx = store.write()?;
-    let mut body = Sha256::new();
-    let mut whole = Sha256::new();
+    let mut digests = Digests {
+        whole: Sha256::new(),
+        body: Sha256::new(),
+    };
     let mut line = Vec::with_capacity(4096);
     let mut read = 0u64;
 
@@ -1250,8 +1289,8 @@ pub fn import(
         });
     }
     read += n as u64;
-    body.update(&line);
-    whole.update(&line);
+    digests.body.update(&line);
+    digests.whole.update(&line);
     let header: Option<Header> = serde_json::from_slice(&line).ok();
     // Interpretation problems wait until the signature is known good: a
     // damaged file is "altered" whatever byte was hit.
@@ -1340,13 +1379,16 @@ pub fn import(
     };
     let mut trailer: Option<Trailer> = None;
     let mut rows: BTreeMap<String, u64> = BTreeMap::new();
-    // A reader thread reads ahead and parses the rows (bounded: a few
-    // batches in flight); this thread hashes, checks and inserts.
+    // A reader thread reads ahead, hashes and parses the rows (bounded: a
+    // few batches in flight); this thread checks and inserts, and sends
+    // each batch back to be freed there.
     let (ahead_tx, ahead_rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<Ahead>>>(4);
-    let whole = std::thread::scope(|scope| -> Result<Sha256, FinanceError> {
-        let reading = scope.spawn(move || read_ahead(reader, ahead_tx, whole));
+    let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<Ahead>>();
+    let Digests { whole, body } = std::thread::scope(|scope| -> Result<Digests, FinanceError> {
+        let reading = scope.spawn(move || read_ahead(reader, ahead_tx, back_rx, digests));
         'lines: for batch in ahead_rx {
-            for (line, parsed) in batch.map_err(io_err(path))? {
+            let mut batch = batch.map_err(io_err(path))?;
+            for (line, parsed) in batch.iter_mut() {
                 let n = line.len() as u64;
                 read += n;
                 if read % (1 << 22) < n {
@@ -1357,9 +1399,9 @@ pub fn import(
                     continue;
                 }
                 if line.starts_with(b"{\"end\"") {
-                    match serde_json::from_slice::<Trailer>(&line) {
-                        Ok(t) if line.last() == Some(&b'\n') => trailer = Some(t),
-                        _ => {
+                    match trailer_of(line) {
+                        Some(t) => trailer = Some(t),
+                        None => {
                             deferred.get_or_insert_with(|| {
                                 altered(path, "the end record is not readable")
                             });
@@ -1367,7 +1409,6 @@ pub fn import(
                     }
                     continue;
                 }
-                body.update(&line);
                 if line.last() != Some(&b'\n') {
                     // The last line was cut short.
                     break 'lines;
@@ -1375,17 +1416,20 @@ pub fn import(
                 if deferred.is_some() || foreign {
                     continue;
                 }
-                let result = match parsed.unwrap_or_else(|| parse_row(&line)) {
-                    Some((table, vals)) => {
-                        match rows.get_mut(&table) {
+                if parsed.is_none() {
+                    *parsed = Some(parse_row(line));
+                }
+                let result = match parsed {
+                    Some(Some((table, vals))) => {
+                        match rows.get_mut(table.as_str()) {
                             Some(n) => *n += 1,
                             None => {
                                 rows.insert(table.clone(), 1);
                             }
                         }
-                        imp.row(path, &table, vals)
+                        imp.row(path, table, vals)
                     }
-                    None => Err(altered(
+                    _ => Err(altered(
                         path,
                         "a row is not readable (a table name, then nulls, integers and strings)",
                     )),
@@ -1394,9 +1438,12 @@ pub fn import(
                     deferred = Some(e);
                 }
             }
+            // Freed by the reader (or dropped here when it has stopped).
+            let _ = back_tx.send(batch);
         }
         // The loop ended (the file's end, or a line cut short): the reader
         // stops at the end of the file or when nobody listens.
+        drop(back_tx);
         reading.join().map_err(|_| FinanceError::Io {
             path: path.to_path_buf(),
             source: std::io::Error::other("the journal reader thread stopped"),
