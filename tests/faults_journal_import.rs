@@ -31,6 +31,7 @@ const TABLES: &[&str] = &[
     "journal_imports",
     "journal_map",
     "journal_receipts",
+    "journal_receipt_digests",
     "journal_events",
     "journal_audit",
     "journal_collisions",

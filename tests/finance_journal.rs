@@ -239,6 +239,56 @@ fn number_collisions_between_two_installations_are_reported() {
     verify_ok(&cw);
 }
 
+/// The id map holds receipts as runs (one `journal_map` row for receipts
+/// whose source and local ids both follow each other). A later export's
+/// void must still find its receipt inside a run, and one of a receipt
+/// that collided must still find nothing. Fails when a run is read as a
+/// single id (the void of MZ01-00000004 is then dropped) or when the run
+/// does not stop at a collision.
+#[test]
+fn a_later_void_finds_its_receipt_inside_a_run_of_the_id_map() {
+    let (h, mut cw) = Hospital::new();
+    let mut a = h.terminal("MZ01", "pc-a");
+    let mut b = h.terminal("MZ01", "pc-b");
+    a.ready(1, 100, "2026-11-02T09:00:00+08:00", false);
+    b.ready(1, 100, "2026-11-02T09:00:00+08:00", false);
+    a.issue(T1, &[(DRUG, "1")], false, "A1");
+    a.issue(T1, &[(DRUG, "1")], false, "A2");
+    for name in ["B1", "B2", "B3", "B4", "B5"] {
+        b.issue(T2, &[(DRUG, "2")], false, name);
+    }
+    import(&mut cw, &a.export(&h.path("a.journal"))).unwrap();
+    let first = import(&mut cw, &b.export(&h.path("b1.journal"))).unwrap();
+    assert_eq!(first.receipts_added, 3);
+    // B's receipts: two collisions (one row each), then one run of three.
+    let rows: i64 = cw
+        .store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM journal_map WHERE tbl = 'receipts' AND origin = ?1",
+            [&first.origin],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(rows, 3);
+    b.void(T3, "MZ01-00000004");
+    b.void(T3, "MZ01-00000002");
+    let o = import(&mut cw, &b.export(&h.path("b2.journal"))).unwrap();
+    assert_eq!(o.added.get("receipt_events"), Some(&1), "{o:?}");
+    let show = |n: &str| downtime_billing::receipts::show(cw.store.conn(), n).unwrap();
+    let v = show("MZ01-00000004");
+    assert_eq!(v.patient["name"], "B4");
+    assert_eq!(v.status, downtime_billing::receipts::Status::Voided);
+    let kept = show("MZ01-00000002");
+    assert_eq!(kept.patient["name"], "A2");
+    assert_ne!(kept.status, downtime_billing::receipts::Status::Voided);
+    assert_ne!(
+        show("MZ01-00000005").status,
+        downtime_billing::receipts::Status::Voided
+    );
+    verify_ok(&cw);
+}
+
 #[test]
 fn double_dispensing_at_two_pharmacies_is_reported() {
     let (h, mut cw) = Hospital::new();

@@ -626,9 +626,13 @@ struct Importer<'a> {
     /// whole import (no statement-cache look-up keyed by the SQL text per
     /// row).
     inserts: HashMap<String, rusqlite::Statement<'a>>,
-    /// `journal_map` and `journal_receipts` inserts, once per receipt.
+    /// `journal_map` inserts (a run of receipts at a time) and
+    /// `journal_receipt_digests` inserts (once per receipt).
     put_map: rusqlite::Statement<'a>,
     put_digest: rusqlite::Statement<'a>,
+    /// The run of receipts imported with consecutive source and local ids
+    /// not yet written to `journal_map` (one row per run, not per receipt).
+    run: Option<Run>,
     /// Source → local ids of the small tables (episodes, ranges), looked
     /// up for every receipt: held in memory (a terminal has a handful).
     small_map: HashMap<(&'static str, i64), Option<i64>>,
@@ -642,6 +646,21 @@ struct Importer<'a> {
     streamed: bool,
     /// The receipt being hashed: its lines and payments are still to come.
     pending: Option<Pending>,
+}
+
+/// Receipts `src .. src + n` imported as local `local .. local + n`.
+#[derive(Clone, Copy)]
+struct Run {
+    src: i64,
+    local: i64,
+    n: i64,
+}
+
+impl Run {
+    /// The local id of source id `src` when this run holds it.
+    fn get(&self, src: i64) -> Option<i64> {
+        (src >= self.src && src - self.src < self.n).then(|| self.local + (src - self.src))
+    }
 }
 
 /// A receipt inserted whose digest is not finished (lines, payments next).
@@ -773,6 +792,8 @@ impl Importer<'_> {
         }
     }
 
+    /// The local id a source id of `tbl` was imported as: `None` when it
+    /// was not imported yet, `Some(None)` when it collided (not imported).
     fn map_get(&mut self, tbl: &str, src: i64) -> Result<Option<Option<i64>>, FinanceError> {
         let small = small_table(tbl);
         if let Some(t) = small
@@ -780,13 +801,26 @@ impl Importer<'_> {
         {
             return Ok(Some(*l));
         }
-        let found = self
+        if tbl == "receipts"
+            && let Some(l) = self.run.and_then(|r| r.get(src))
+        {
+            return Ok(Some(Some(l)));
+        }
+        // The row of the run (or single id) that starts at or below `src`.
+        let found: Option<(i64, Option<i64>, i64)> = self
             .tx
             .prepare_cached(
-                "SELECT local_id FROM journal_map WHERE origin = ?1 AND tbl = ?2 AND src_id = ?3",
+                "SELECT src_id, local_id, n FROM journal_map
+                  WHERE origin = ?1 AND tbl = ?2 AND src_id <= ?3
+                  ORDER BY src_id DESC LIMIT 1",
             )?
-            .query_row(params![self.origin, tbl, src], |r| r.get(0))
+            .query_row(params![self.origin, tbl, src], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?;
+        let found = found.and_then(|(first, local, n)| {
+            (src - first < n).then(|| local.map(|l| l + (src - first)))
+        });
         if let (Some(t), Some(l)) = (small, found) {
             self.small_map.insert((t, src), l);
         }
@@ -797,8 +831,32 @@ impl Importer<'_> {
         if let Some(t) = small_table(tbl) {
             self.small_map.insert((t, src), local);
         }
+        if tbl == "receipts"
+            && let Some(local) = local
+        {
+            match &mut self.run {
+                Some(r) if r.src + r.n == src && r.local + r.n == local => r.n += 1,
+                _ => {
+                    self.flush_run()?;
+                    self.run = Some(Run { src, local, n: 1 });
+                }
+            }
+            return Ok(());
+        }
+        if tbl == "receipts" {
+            self.flush_run()?;
+        }
         self.put_map
-            .execute(params![self.origin, tbl, src, local])?;
+            .execute(params![self.origin, tbl, src, local, 1])?;
+        Ok(())
+    }
+
+    /// Writes the pending run of receipts to `journal_map`.
+    fn flush_run(&mut self) -> Result<(), FinanceError> {
+        if let Some(r) = self.run.take() {
+            self.put_map
+                .execute(params![self.origin, "receipts", r.src, r.local, r.n])?;
+        }
         Ok(())
     }
 
@@ -829,9 +887,10 @@ impl Importer<'_> {
     fn finish_pending(&mut self) -> Result<(), FinanceError> {
         if let Some(p) = self.pending.take() {
             self.put_digest.execute(params![
-                p.number,
+                p.local,
                 self.import_id,
-                hex::encode(p.hash.finalize())
+                p.number,
+                &p.hash.finalize()[..]
             ])?;
         }
         Ok(())
@@ -882,7 +941,7 @@ impl Importer<'_> {
                 }
                 self.bump(table, src);
                 if table == "receipt_ranges" {
-                    self.range_collision(&vals)?;
+                    self.range_collision(vals)?;
                 }
                 let local = self.insert(table, &cols[1..], &vals[1..])?;
                 self.map_put(table, src, Some(local))?;
@@ -899,7 +958,7 @@ impl Importer<'_> {
                     .flatten()
                     .ok_or_else(|| bad("episode reference"))?;
                 vals[0] = Value::Integer(local);
-                self.insert(table, cols, &vals)?;
+                self.insert(table, cols, vals)?;
                 self.added(table);
             }
             "receipts" => {
@@ -981,10 +1040,10 @@ impl Importer<'_> {
                     return Ok(());
                 };
                 vals[0] = Value::Integer(local);
-                self.insert(table, cols, &vals)?;
+                self.insert(table, cols, vals)?;
                 self.added(table);
                 let phase = if table == "receipt_lines" { 1 } else { 2 };
-                if self.streamed && !self.feed_child(local, phase, &vals) {
+                if self.streamed && !self.feed_child(local, phase, vals) {
                     return Err(altered(
                         path,
                         format!("a {table} row is not right after its receipt"),
@@ -1367,11 +1426,10 @@ pub fn import(
         audit_prev: None,
         inserts: HashMap::new(),
         put_map: tx.prepare(
-            "INSERT INTO journal_map(origin, tbl, src_id, local_id) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO journal_map(origin, tbl, src_id, local_id, n) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?,
-        put_digest: tx.prepare(
-            "INSERT INTO journal_receipts(number, import_id, content_sha256) VALUES (?1, ?2, ?3)",
-        )?,
+        put_digest: tx.prepare(DIGEST_INSERT)?,
+        run: None,
         small_map: HashMap::new(),
         import_id,
         streamed,
@@ -1451,7 +1509,7 @@ pub fn import(
     })?;
     if deferred.is_none()
         && !foreign
-        && let Err(e) = imp.finish_pending()
+        && let Err(e) = imp.finish_pending().and_then(|()| imp.flush_run())
     {
         deferred = Some(e);
     }
@@ -1527,7 +1585,9 @@ pub fn import(
                 params![id, c.kind, c.record, c.detail],
             )?;
         }
-        let provenance = provenance_digest(&tx, id)?;
+        let provenance = provenance_digests(&tx, Some((id, receipts_before)))?
+            .remove(&id)
+            .unwrap_or_default();
         audit::record(
             &tx,
             &Actor::of(session),
@@ -1572,9 +1632,7 @@ fn record_digests(
 ) -> Result<(), FinanceError> {
     // The digest `receipts::integrity::receipt_digest` computes receipt by
     // receipt, here in one ordered pass over the three tables.
-    let mut ins = tx.prepare(
-        "INSERT INTO journal_receipts(number, import_id, content_sha256) VALUES (?1, ?2, ?3)",
-    )?;
+    let mut ins = tx.prepare(DIGEST_INSERT)?;
     let mut rs = tx.prepare("SELECT * FROM receipts WHERE id > ?1 ORDER BY id")?;
     let mut ls = tx.prepare(
         "SELECT * FROM receipt_lines WHERE receipt_id > ?1 ORDER BY receipt_id, line_no",
@@ -1638,35 +1696,83 @@ fn record_digests(
                 None => None,
             };
         }
-        ins.execute(params![number, import_id, hex::encode(h.finalize())])?;
+        ins.execute(params![id, import_id, number, &h.finalize()[..]])?;
     }
     Ok(())
 }
 
-/// SHA-256 over an import's provenance rows (receipt digests by number,
-/// event digests by id), carried by the import's audit entry.
-pub fn provenance_digest(conn: &Connection, import_id: i64) -> Result<String, StoreError> {
-    let mut h = Sha256::new();
-    let mut st = conn.prepare_cached(
-        "SELECT number, content_sha256 FROM journal_receipts WHERE import_id = ?1 ORDER BY number",
-    )?;
-    let mut rows = st.query([import_id])?;
-    while let Some(r) = rows.next()? {
-        let (n, d): (String, String) = (r.get(0)?, r.get(1)?);
+/// How an imported receipt's digest is recorded (`journal_receipt_digests`:
+/// by local id, in insertion order; imports before that table recorded
+/// them in `journal_receipts`, by number).
+const DIGEST_INSERT: &str = "INSERT INTO journal_receipt_digests(receipt_id, import_id, number, sha256) VALUES (?1, ?2, ?3, ?4)";
+
+/// The provenance digests of imports: SHA-256 over each import's receipt
+/// digests (those recorded by number first, ordered by number, then those
+/// recorded by local id, in id order; `number=digest` lines) and its event
+/// digests (`event id=digest` lines, by id); carried by the import's audit
+/// entry. `only`: one import, whose receipts all have local ids above
+/// `receipts_before` (the import that is running); `None`: every import,
+/// in one pass over the digests.
+fn provenance_digests(
+    conn: &Connection,
+    only: Option<(i64, i64)>,
+) -> Result<BTreeMap<i64, String>, StoreError> {
+    let ids: Vec<i64> = match only {
+        Some((id, _)) => vec![id],
+        None => conn
+            .prepare("SELECT id FROM journal_imports ORDER BY id")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?,
+    };
+    let mut hashers: BTreeMap<i64, Sha256> = ids.iter().map(|&i| (i, Sha256::new())).collect();
+    let line = |h: &mut Sha256, n: &str, d: &str| {
         h.update(n.as_bytes());
         h.update(b"=");
         h.update(d.as_bytes());
         h.update(b"\n");
+    };
+    let mut st = conn.prepare_cached(
+        "SELECT number, content_sha256 FROM journal_receipts WHERE import_id = ?1 ORDER BY number",
+    )?;
+    for (id, h) in hashers.iter_mut() {
+        let mut rows = st.query([id])?;
+        while let Some(r) = rows.next()? {
+            let (n, d): (String, String) = (r.get(0)?, r.get(1)?);
+            line(h, &n, &d);
+        }
+    }
+    let has_new: bool = conn
+        .prepare(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal_receipt_digests'",
+        )?
+        .exists([])?;
+    if has_new {
+        let mut st = conn.prepare(
+            "SELECT import_id, number, sha256 FROM journal_receipt_digests
+              WHERE receipt_id > ?1 ORDER BY receipt_id",
+        )?;
+        let mut rows = st.query([only.map_or(0, |(_, before)| before)])?;
+        while let Some(r) = rows.next()? {
+            if let Some(h) = hashers.get_mut(&r.get(0)?) {
+                let (n, d): (String, Vec<u8>) = (r.get(1)?, r.get(2)?);
+                line(h, &n, &hex::encode(d));
+            }
+        }
     }
     let mut st = conn.prepare_cached(
         "SELECT event_id, event_sha256 FROM journal_events WHERE import_id = ?1 ORDER BY event_id",
     )?;
-    let mut rows = st.query([import_id])?;
-    while let Some(r) = rows.next()? {
-        let (n, d): (i64, String) = (r.get(0)?, r.get(1)?);
-        h.update(format!("event {n}={d}\n").as_bytes());
+    for (id, h) in hashers.iter_mut() {
+        let mut rows = st.query([id])?;
+        while let Some(r) = rows.next()? {
+            let (n, d): (i64, String) = (r.get(0)?, r.get(1)?);
+            h.update(format!("event {n}={d}\n").as_bytes());
+        }
     }
-    Ok(hex::encode(h.finalize()))
+    Ok(hashers
+        .into_iter()
+        .map(|(id, h)| (id, hex::encode(h.finalize())))
+        .collect())
 }
 
 /// The digests `verify` uses for imported records in place of the issuing
@@ -1683,9 +1789,21 @@ pub fn imported_digests(
         return Ok((vec![], vec![]));
     }
     let mut st = conn.prepare("SELECT number, content_sha256 FROM journal_receipts")?;
-    let r = st
+    let mut r: Vec<(String, String)> = st
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
+    let has_new: bool = conn
+        .prepare(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal_receipt_digests'",
+        )?
+        .exists([])?;
+    if has_new {
+        let mut st = conn.prepare("SELECT number, sha256 FROM journal_receipt_digests")?;
+        let mut rows = st.query([])?;
+        while let Some(row) = rows.next()? {
+            r.push((row.get(0)?, hex::encode(row.get::<_, Vec<u8>>(1)?)));
+        }
+    }
     let mut st = conn.prepare("SELECT event_id, event_sha256 FROM journal_events")?;
     let e = st
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -1713,11 +1831,8 @@ pub fn verify_imports(
             ))
         })
         .collect();
-    let mut st = conn.prepare("SELECT id FROM journal_imports ORDER BY id")?;
-    let ids: Vec<i64> = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    for id in ids {
+    for (id, now) in provenance_digests(conn, None)? {
         out.records += 1;
-        let now = provenance_digest(conn, id)?;
         if recorded.get(&id) != Some(&now) {
             out.problems.push(crate::verify::Problem::new(
                 "journals",

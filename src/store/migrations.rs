@@ -117,6 +117,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../finance/check_lists.sql"),
         append_only: &[],
     },
+    Migration {
+        name: "journal_runs",
+        // Receipts' id map as runs, their digests by local id: fewer and
+        // smaller rows per imported receipt.
+        sql: include_str!("../finance/journal_runs.sql"),
+        append_only: &["journal_receipt_digests"],
+    },
 ];
 
 /// Every table declared append-only, across all migrations.

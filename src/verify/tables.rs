@@ -34,6 +34,7 @@ pub const COVERAGE: &[(&str, &str)] = &[
     ("journal_events", "journals"),
     ("journal_imports", "journals"),
     ("journal_map", "triggers"),
+    ("journal_receipt_digests", "journals"),
     ("journal_receipts", "journals"),
     ("key_wraps", "key_wraps"),
     ("lost_numbers", "lost_numbers"),
@@ -126,11 +127,15 @@ fn imported_ids(conn: &Connection, tbl: &str) -> Result<HashSet<i64>, StoreError
     if !has {
         return Ok(HashSet::new());
     }
-    let mut st =
-        conn.prepare("SELECT local_id FROM journal_map WHERE tbl = ?1 AND local_id IS NOT NULL")?;
-    let ids = st
-        .query_map([tbl], |r| r.get::<_, i64>(0))?
-        .collect::<Result<_, _>>()?;
+    // A row stands for `n` consecutive ids (a run of receipts).
+    let mut st = conn
+        .prepare("SELECT local_id, n FROM journal_map WHERE tbl = ?1 AND local_id IS NOT NULL")?;
+    let mut ids = HashSet::new();
+    let mut rows = st.query([tbl])?;
+    while let Some(r) = rows.next()? {
+        let (first, n): (i64, i64) = (r.get(0)?, r.get(1)?);
+        ids.extend(first..first.saturating_add(n));
+    }
     Ok(ids)
 }
 

@@ -282,6 +282,7 @@ impl Term {
             "dispensings",
             "journal_imports",
             "journal_map",
+            "journal_receipt_digests",
             "journal_audit",
             "journal_collisions",
             "audit_log",
