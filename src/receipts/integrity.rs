@@ -17,17 +17,48 @@ use std::collections::HashMap;
 
 const CHECK: &str = "receipts";
 
+/// Feeds one stored value into a digest: a type tag, the length of its
+/// bytes (8 bytes, big-endian), then the bytes (an integer or real as its
+/// decimal text). Called for every column of every receipt row hashed, at
+/// issue, at `verify` and at journal import: no allocation for integers,
+/// text and blobs.
 pub(crate) fn feed(h: &mut Sha256, v: ValueRef<'_>) {
-    let (tag, bytes): (u8, Vec<u8>) = match v {
-        ValueRef::Null => (0, vec![]),
-        ValueRef::Integer(i) => (1, i.to_string().into_bytes()),
-        ValueRef::Real(f) => (2, f.to_string().into_bytes()),
-        ValueRef::Text(t) => (3, t.to_vec()),
-        ValueRef::Blob(b) => (4, b.to_vec()),
+    let mut digits = [0u8; 24];
+    let real;
+    let (tag, bytes): (u8, &[u8]) = match v {
+        ValueRef::Null => (0, &[]),
+        ValueRef::Integer(i) => (1, decimal(i, &mut digits)),
+        ValueRef::Real(f) => {
+            real = f.to_string();
+            (2, real.as_bytes())
+        }
+        ValueRef::Text(t) => (3, t),
+        ValueRef::Blob(b) => (4, b),
     };
-    h.update([tag]);
-    h.update((bytes.len() as u64).to_be_bytes());
-    h.update(&bytes);
+    let mut head = [0u8; 9];
+    head[0] = tag;
+    head[1..].copy_from_slice(&(bytes.len() as u64).to_be_bytes());
+    h.update(head);
+    h.update(bytes);
+}
+
+/// `i` in decimal (as `i.to_string()` writes it), in `buf`.
+pub(crate) fn decimal(i: i64, buf: &mut [u8; 24]) -> &[u8] {
+    let mut n = i.unsigned_abs();
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    &buf[at..]
 }
 
 fn rows_into(h: &mut Sha256, conn: &Connection, sql: &str, id: i64) -> Result<(), StoreError> {
@@ -372,4 +403,57 @@ pub fn verify_records(conn: &Connection, key: Option<&SigningKey>) -> Result<Che
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The digest format as first written (a `Vec` per value): every
+    /// receipt digest already stored or carried by an audit entry was
+    /// computed this way, so `feed` must give the same bytes.
+    fn feed_as_first_written(h: &mut Sha256, v: ValueRef<'_>) {
+        let (tag, bytes): (u8, Vec<u8>) = match v {
+            ValueRef::Null => (0, vec![]),
+            ValueRef::Integer(i) => (1, i.to_string().into_bytes()),
+            ValueRef::Real(f) => (2, f.to_string().into_bytes()),
+            ValueRef::Text(t) => (3, t.to_vec()),
+            ValueRef::Blob(b) => (4, b.to_vec()),
+        };
+        h.update([tag]);
+        h.update((bytes.len() as u64).to_be_bytes());
+        h.update(&bytes);
+    }
+
+    #[test]
+    fn feed_hashes_every_value_as_the_first_format_did() {
+        let mut values = vec![
+            ValueRef::Null,
+            ValueRef::Real(-0.5),
+            ValueRef::Real(1e300),
+            ValueRef::Text(b""),
+            ValueRef::Text("门诊收费 MZ01-00000001".as_bytes()),
+            ValueRef::Blob(&[0, 255, 7]),
+        ];
+        for i in [
+            0,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            1234567,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ] {
+            values.push(ValueRef::Integer(i));
+        }
+        for v in values {
+            let (mut a, mut b) = (Sha256::new(), Sha256::new());
+            feed(&mut a, v);
+            feed_as_first_written(&mut b, v);
+            assert_eq!(a.finalize(), b.finalize(), "{v:?}");
+        }
+    }
 }
