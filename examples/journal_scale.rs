@@ -93,7 +93,7 @@ fn import(dir: &Path) {
         .map(|m| m.len())
         .unwrap_or(0);
     println!(
-        "imported {receipts} receipts from {done} journals in {:.1} s ({collisions} collisions); station database {:.0} MB",
+        "imported {receipts} receipts from {done} journals in {:.2} s ({collisions} collisions); station database {:.0} MB",
         t0.elapsed().as_secs_f64(),
         db as f64 / 1e6
     );

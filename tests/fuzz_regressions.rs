@@ -141,9 +141,11 @@ const EXPECTED: &[(&str, &str, Result<&str, &str>)] = &[
     (
         "backup_restore",
         "old_shift_closes_table.sqlite3",
-        Err(
-            "no such column: supervisor in SELECT id, terminal, cashier, closed_at, cash_expected_fen, cash_declared_fen, coalesce(supervisor, '') FROM shift_closes",
-        ),
+        // Its damaged `receipts` definition is now met by migration
+        // `journal_runs` (ALTER TABLE reparses the schema), before the
+        // query on `shift_closes` that used to refuse it; still refused,
+        // on one line.
+        Err("not a backup: malformed database schema (receipts)"),
     ),
     (
         "backup_restore",

@@ -290,12 +290,9 @@ fn push_value(out: &mut Vec<u8>, v: ValueRef<'_>) -> Result<(), FinanceError> {
     match v {
         ValueRef::Null => out.extend_from_slice(b"null"),
         // Formatted in place (no String per value).
-        ValueRef::Integer(i) => write!(out, "{i}").map_err(|e| {
-            FinanceError::Store(StoreError::Corrupt {
-                path: PathBuf::new(),
-                detail: e.to_string(),
-            })
-        })?,
+        ValueRef::Integer(i) => {
+            out.extend_from_slice(crate::receipts::integrity::decimal(i, &mut [0; 24]))
+        }
         ValueRef::Text(t) => {
             let s = std::str::from_utf8(t).map_err(|e| {
                 FinanceError::Store(StoreError::Corrupt {
@@ -303,12 +300,20 @@ fn push_value(out: &mut Vec<u8>, v: ValueRef<'_>) -> Result<(), FinanceError> {
                     detail: format!("text that is not UTF-8 in the database: {e}"),
                 })
             })?;
-            serde_json::to_writer(&mut *out, s).map_err(|e| {
-                FinanceError::Store(StoreError::Corrupt {
-                    path: PathBuf::new(),
-                    detail: e.to_string(),
-                })
-            })?;
+            // Most text needs no escaping: copied as it is between quotes
+            // (the same bytes serde_json writes for it).
+            if t.iter().all(|&b| b >= 0x20 && b != b'"' && b != b'\\') {
+                out.push(b'"');
+                out.extend_from_slice(t);
+                out.push(b'"');
+            } else {
+                serde_json::to_writer(&mut *out, s).map_err(|e| {
+                    FinanceError::Store(StoreError::Corrupt {
+                        path: PathBuf::new(),
+                        detail: e.to_string(),
+                    })
+                })?;
+            }
         }
         ValueRef::Real(_) | ValueRef::Blob(_) => {
             return Err(FinanceError::Store(StoreError::Corrupt {
@@ -337,14 +342,15 @@ fn row_line(line: &mut Vec<u8>, table: &str, r: &rusqlite::Row<'_>) -> Result<()
 
 /// The next row of an ordered cursor over lines or payments, formatted,
 /// with the receipt id it belongs to.
+/// (`line`: a buffer to format it in, reused.)
 fn next_child(
     rows: &mut rusqlite::Rows<'_>,
     table: &str,
+    mut line: Vec<u8>,
 ) -> Result<Option<(i64, Vec<u8>)>, FinanceError> {
     let Some(r) = rows.next()? else {
         return Ok(None);
     };
-    let mut line = Vec::with_capacity(256);
     row_line(&mut line, table, r)?;
     Ok(Some((r.get(0)?, line)))
 }
@@ -366,7 +372,7 @@ fn children(
         }
         emit(&l)?;
         n += 1;
-        *next = next_child(rows, table)?;
+        *next = next_child(rows, table, l)?;
     }
     Ok(n)
 }
@@ -391,8 +397,8 @@ fn export_receipts(
     let mut receipts = rs.query([])?;
     let mut lines = ls.query([])?;
     let mut pays = ps.query([])?;
-    let mut next_line = next_child(&mut lines, "receipt_lines")?;
-    let mut next_pay = next_child(&mut pays, "receipt_payments")?;
+    let mut next_line = next_child(&mut lines, "receipt_lines", Vec::with_capacity(512))?;
+    let mut next_pay = next_child(&mut pays, "receipt_payments", Vec::with_capacity(512))?;
     let (mut nr, mut nl, mut np) = (0u64, 0u64, 0u64);
     let mut line = Vec::with_capacity(4096);
     while let Some(r) = receipts.next()? {
@@ -459,38 +465,82 @@ pub fn export(
         body.update(&line);
         w.write_all(&line).map_err(io_err(&tmp))?;
         let mut rows: BTreeMap<String, u64> = BTreeMap::new();
-        let mut emit = |line: &[u8]| -> Result<(), FinanceError> {
-            body.update(line);
-            w.write_all(line).map_err(io_err(&tmp))
-        };
-        for (table, cols) in TABLES {
-            match *table {
-                // Written with their receipt (below).
-                "receipt_lines" | "receipt_payments" => continue,
-                "receipts" => {
-                    let counts = export_receipts(&tx, &mut emit)?;
-                    for (t, n) in counts {
-                        rows.insert(t.to_string(), n);
+        // This thread reads and formats the rows; a second one hashes and
+        // writes them, in chunks (bounded: a few in flight).
+        let (chunk_tx, chunk_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        let (body, w) = std::thread::scope(|scope| -> Result<_, FinanceError> {
+            let writing = scope.spawn(
+                move || -> std::io::Result<(Sha256, BufWriter<std::fs::File>)> {
+                    for chunk in chunk_rx {
+                        body.update(&chunk);
+                        w.write_all(&chunk)?;
+                        let _ = spare_tx.send(chunk);
                     }
-                    continue;
-                }
-                _ => {}
-            }
-            let sql = format!(
-                "SELECT {} FROM {table} ORDER BY {}",
-                cols.join(", "),
-                cols[0]
+                    Ok((body, w))
+                },
             );
-            let mut st = tx.prepare(&sql)?;
-            let mut q = st.query([])?;
-            let mut n = 0u64;
-            while let Some(r) = q.next()? {
-                row_line(&mut line, table, r)?;
-                emit(&line)?;
-                n += 1;
+            const CHUNK: usize = 1 << 18;
+            let mut chunk: Vec<u8> = Vec::with_capacity(CHUNK);
+            let mut emit = |line: &[u8]| -> Result<(), FinanceError> {
+                chunk.extend_from_slice(line);
+                if chunk.len() >= CHUNK {
+                    let next = spare_rx
+                        .try_recv()
+                        .map(|mut c| {
+                            c.clear();
+                            c
+                        })
+                        .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+                    // A closed channel: the writer stopped on an error,
+                    // which its join below reports.
+                    let _ = chunk_tx.send(std::mem::replace(&mut chunk, next));
+                }
+                Ok(())
+            };
+            let formatted = (|| -> Result<(), FinanceError> {
+                for (table, cols) in TABLES {
+                    match *table {
+                        // Written with their receipt (below).
+                        "receipt_lines" | "receipt_payments" => continue,
+                        "receipts" => {
+                            let counts = export_receipts(&tx, &mut emit)?;
+                            for (t, n) in counts {
+                                rows.insert(t.to_string(), n);
+                            }
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    let sql = format!(
+                        "SELECT {} FROM {table} ORDER BY {}",
+                        cols.join(", "),
+                        cols[0]
+                    );
+                    let mut st = tx.prepare(&sql)?;
+                    let mut q = st.query([])?;
+                    let mut n = 0u64;
+                    while let Some(r) = q.next()? {
+                        row_line(&mut line, table, r)?;
+                        emit(&line)?;
+                        n += 1;
+                    }
+                    rows.insert(table.to_string(), n);
+                }
+                Ok(())
+            })();
+            if !chunk.is_empty() {
+                let _ = chunk_tx.send(chunk);
             }
-            rows.insert(table.to_string(), n);
-        }
+            drop(chunk_tx);
+            let written = writing
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the journal writer thread stopped")))
+                .map_err(io_err(&tmp));
+            formatted?;
+            written
+        })?;
+        let mut w = w;
         let digest = body.finalize();
         let sig = sign(key, &digest, &rows);
         let trailer = Trailer {
@@ -1268,7 +1318,10 @@ fn read_ahead(
     back: std::sync::mpsc::Receiver<Vec<Ahead>>,
     mut digests: Digests,
 ) -> Digests {
-    const BATCH: usize = 2048;
+    // Lines per batch: small enough that a batch is still in cache when
+    // the importer takes it (measured: 512 lines, 1.54-1.63 s for 100k
+    // receipts, against 1.76-2.08 s with 2,048).
+    const BATCH: usize = 512;
     let mut batch = Vec::with_capacity(BATCH);
     let mut spare: Vec<Vec<u8>> = Vec::new();
     let mut after_end = false;
