@@ -325,24 +325,92 @@ fn push_value(out: &mut Vec<u8>, v: ValueRef<'_>) -> Result<(), FinanceError> {
     Ok(())
 }
 
-/// Formats one row of `table` as a journal line (`["table",v1,…]\n`).
-fn row_line(line: &mut Vec<u8>, table: &str, r: &rusqlite::Row<'_>) -> Result<(), FinanceError> {
-    let n = columns(table).map_or(0, <[&str]>::len);
-    line.clear();
-    line.extend_from_slice(b"[\"");
-    line.extend_from_slice(table.as_bytes());
-    line.push(b'"');
+/// Packs one row of `TABLES[table]` as read from the database, for the
+/// thread that formats it ([`format_packed`]): the table's index, then
+/// each value: 0 (NULL); 1 and the integer (8 bytes, little-endian); 2,
+/// the length (4 bytes, little-endian) and the text's bytes; 3 (a REAL or
+/// BLOB, refused when formatted). The reading thread only copies.
+fn pack_row(buf: &mut Vec<u8>, table: usize, r: &rusqlite::Row<'_>) -> Result<(), FinanceError> {
+    let n = TABLES.get(table).map_or(0, |(_, c)| c.len());
+    buf.clear();
+    buf.push(table as u8);
     for i in 0..n {
-        line.push(b',');
-        push_value(line, r.get_ref(i)?)?;
+        match r.get_ref(i)? {
+            ValueRef::Null => buf.push(0),
+            ValueRef::Integer(v) => {
+                buf.push(1);
+                buf.extend_from_slice(&v.to_le_bytes());
+            }
+            ValueRef::Text(t) => {
+                let len = u32::try_from(t.len()).map_err(|_| too_long())?;
+                buf.push(2);
+                buf.extend_from_slice(&len.to_le_bytes());
+                buf.extend_from_slice(t);
+            }
+            ValueRef::Real(_) | ValueRef::Blob(_) => buf.push(3),
+        }
     }
-    line.extend_from_slice(b"]\n");
     Ok(())
 }
 
-/// The next row of an ordered cursor over lines or payments, formatted,
-/// with the receipt id it belongs to.
-/// (`line`: a buffer to format it in, reused.)
+fn too_long() -> FinanceError {
+    FinanceError::Store(StoreError::Corrupt {
+        path: PathBuf::new(),
+        detail: "a text of 4 GB or more in a journal table".into(),
+    })
+}
+
+/// Formats the packed row at the start of `packed` as a journal line
+/// (`["table",v1,…]\n`) appended to `out`; returns the bytes it took.
+fn format_packed(packed: &[u8], out: &mut Vec<u8>) -> Result<usize, FinanceError> {
+    let broken = || {
+        FinanceError::Store(StoreError::Corrupt {
+            path: PathBuf::new(),
+            detail: "a packed journal row is cut short".into(),
+        })
+    };
+    let (&t, mut rest) = packed.split_first().ok_or_else(broken)?;
+    let (table, cols) = TABLES.get(usize::from(t)).ok_or_else(broken)?;
+    out.extend_from_slice(b"[\"");
+    out.extend_from_slice(table.as_bytes());
+    out.push(b'"');
+    for _ in 0..cols.len() {
+        out.push(b',');
+        let (&tag, after) = rest.split_first().ok_or_else(broken)?;
+        rest = after;
+        let value = match tag {
+            0 => ValueRef::Null,
+            1 => {
+                let (v, after) = rest.split_first_chunk::<8>().ok_or_else(broken)?;
+                rest = after;
+                ValueRef::Integer(i64::from_le_bytes(*v))
+            }
+            2 => {
+                let (len, after) = rest.split_first_chunk::<4>().ok_or_else(broken)?;
+                let len = u32::from_le_bytes(*len) as usize;
+                let (text, after) = after.split_at_checked(len).ok_or_else(broken)?;
+                rest = after;
+                ValueRef::Text(text)
+            }
+            _ => ValueRef::Real(0.0),
+        };
+        push_value(out, value)?;
+    }
+    out.extend_from_slice(b"]\n");
+    Ok(packed.len() - rest.len())
+}
+
+/// The index of `table` in [`TABLES`].
+fn table_index(table: &str) -> usize {
+    TABLES
+        .iter()
+        .position(|(t, _)| *t == table)
+        .unwrap_or(usize::MAX)
+}
+
+/// The next row of an ordered cursor over lines or payments, packed
+/// ([`pack_row`]), with the receipt id it belongs to (`line`: a buffer to
+/// pack it in, reused).
 fn next_child(
     rows: &mut rusqlite::Rows<'_>,
     table: &str,
@@ -351,7 +419,7 @@ fn next_child(
     let Some(r) = rows.next()? else {
         return Ok(None);
     };
-    row_line(&mut line, table, r)?;
+    pack_row(&mut line, table_index(table), r)?;
     Ok(Some((r.get(0)?, line)))
 }
 
@@ -403,7 +471,7 @@ fn export_receipts(
     let mut line = Vec::with_capacity(4096);
     while let Some(r) = receipts.next()? {
         let id: i64 = r.get(0)?;
-        row_line(&mut line, "receipts", r)?;
+        pack_row(&mut line, table_index("receipts"), r)?;
         // Orphans (none: the foreign keys see to that) would still be
         // written, before the next receipt.
         nl += children(id - 1, &mut next_line, &mut lines, "receipt_lines", emit)?;
@@ -465,16 +533,23 @@ pub fn export(
         body.update(&line);
         w.write_all(&line).map_err(io_err(&tmp))?;
         let mut rows: BTreeMap<String, u64> = BTreeMap::new();
-        // This thread reads and formats the rows; a second one hashes and
-        // writes them, in chunks (bounded: a few in flight).
+        // This thread reads the rows and packs them; a second one formats,
+        // hashes and writes them, in chunks (bounded: a few in flight).
         let (chunk_tx, chunk_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
         let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
         let (body, w) = std::thread::scope(|scope| -> Result<_, FinanceError> {
+            let tmp_w = &tmp;
             let writing = scope.spawn(
-                move || -> std::io::Result<(Sha256, BufWriter<std::fs::File>)> {
+                move || -> Result<(Sha256, BufWriter<std::fs::File>), FinanceError> {
+                    let mut text = Vec::with_capacity(1 << 20);
                     for chunk in chunk_rx {
-                        body.update(&chunk);
-                        w.write_all(&chunk)?;
+                        text.clear();
+                        let mut at = 0;
+                        while at < chunk.len() {
+                            at += format_packed(&chunk[at..], &mut text)?;
+                        }
+                        body.update(&text);
+                        w.write_all(&text).map_err(io_err(tmp_w))?;
                         let _ = spare_tx.send(chunk);
                     }
                     Ok((body, w))
@@ -494,7 +569,12 @@ pub fn export(
                         .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
                     // A closed channel: the writer stopped on an error,
                     // which its join below reports.
-                    let _ = chunk_tx.send(std::mem::replace(&mut chunk, next));
+                    if chunk_tx.send(std::mem::replace(&mut chunk, next)).is_err() {
+                        return Err(FinanceError::Io {
+                            path: tmp.clone(),
+                            source: std::io::Error::other("the journal writer stopped"),
+                        });
+                    }
                 }
                 Ok(())
             };
@@ -521,7 +601,7 @@ pub fn export(
                     let mut q = st.query([])?;
                     let mut n = 0u64;
                     while let Some(r) = q.next()? {
-                        row_line(&mut line, table, r)?;
+                        pack_row(&mut line, table_index(table), r)?;
                         emit(&line)?;
                         n += 1;
                     }
@@ -533,12 +613,16 @@ pub fn export(
                 let _ = chunk_tx.send(chunk);
             }
             drop(chunk_tx);
-            let written = writing
-                .join()
-                .unwrap_or_else(|_| Err(std::io::Error::other("the journal writer thread stopped")))
-                .map_err(io_err(&tmp));
+            let written = writing.join().unwrap_or_else(|_| {
+                Err(FinanceError::Io {
+                    path: tmp.clone(),
+                    source: std::io::Error::other("the journal writer thread stopped"),
+                })
+            });
+            // The writer's own error first (it explains a stop here).
+            let written = written?;
             formatted?;
-            written
+            Ok(written)
         })?;
         let mut w = w;
         let digest = body.finalize();
@@ -696,6 +780,9 @@ struct Importer<'a> {
     streamed: bool,
     /// The receipt being hashed: its lines and payments are still to come.
     pending: Option<Pending>,
+    /// The provenance digest's receipt part, fed as each receipt's digest
+    /// is recorded (in local id order, as `provenance_digests` reads it).
+    provenance: Sha256,
 }
 
 /// Receipts `src .. src + n` imported as local `local .. local + n`.
@@ -803,6 +890,7 @@ fn text(v: &Value) -> Option<&str> {
 
 /// What an import keeps of its importer once the rows are in.
 struct Outcome {
+    provenance: Sha256,
     new_marks: HashMap<String, i64>,
     added: BTreeMap<String, u64>,
     collisions: Vec<Collision>,
@@ -813,6 +901,7 @@ impl Importer<'_> {
     /// Ends the importer (and its prepared statements).
     fn finish(self) -> Outcome {
         Outcome {
+            provenance: self.provenance,
             new_marks: self.new_marks,
             added: self.added,
             collisions: self.collisions,
@@ -936,12 +1025,10 @@ impl Importer<'_> {
     /// Finishes the pending receipt's digest and records it.
     fn finish_pending(&mut self) -> Result<(), FinanceError> {
         if let Some(p) = self.pending.take() {
-            self.put_digest.execute(params![
-                p.local,
-                self.import_id,
-                p.number,
-                &p.hash.finalize()[..]
-            ])?;
+            let digest = p.hash.finalize();
+            self.put_digest
+                .execute(params![p.local, self.import_id, p.number, &digest[..]])?;
+            provenance_line(&mut self.provenance, &p.number, &hex::encode(digest));
         }
         Ok(())
     }
@@ -1487,6 +1574,7 @@ pub fn import(
         import_id,
         streamed,
         pending: None,
+        provenance: Sha256::new(),
     };
     let mut trailer: Option<Trailer> = None;
     let mut rows: BTreeMap<String, u64> = BTreeMap::new();
@@ -1601,6 +1689,7 @@ pub fn import(
     let header = header.ok_or_else(|| altered(path, "no header"))?;
     // The importer's held statements borrow the transaction: it ends here.
     let Outcome {
+        mut provenance,
         new_marks,
         added,
         collisions,
@@ -1630,7 +1719,7 @@ pub fn import(
         )?;
         let id = import_id;
         if !streamed {
-            record_digests(&tx, id, receipts_before)?;
+            record_digests(&tx, id, receipts_before, &mut provenance)?;
         }
         for c in &collisions {
             tx.execute(
@@ -1638,9 +1727,8 @@ pub fn import(
                 params![id, c.kind, c.record, c.detail],
             )?;
         }
-        let provenance = provenance_digests(&tx, Some((id, receipts_before)))?
-            .remove(&id)
-            .unwrap_or_default();
+        provenance_events(&tx, id, &mut provenance)?;
+        let provenance = hex::encode(provenance.finalize());
         audit::record(
             &tx,
             &Actor::of(session),
@@ -1682,6 +1770,7 @@ fn record_digests(
     tx: &Connection,
     import_id: i64,
     receipts_before: i64,
+    provenance: &mut Sha256,
 ) -> Result<(), FinanceError> {
     // The digest `receipts::integrity::receipt_digest` computes receipt by
     // receipt, here in one ordered pass over the three tables.
@@ -1749,7 +1838,9 @@ fn record_digests(
                 None => None,
             };
         }
-        ins.execute(params![id, import_id, number, &h.finalize()[..]])?;
+        let digest = h.finalize();
+        ins.execute(params![id, import_id, number, &digest[..]])?;
+        provenance_line(provenance, &number, &hex::encode(digest));
     }
     Ok(())
 }
@@ -1759,31 +1850,39 @@ fn record_digests(
 /// them in `journal_receipts`, by number).
 const DIGEST_INSERT: &str = "INSERT INTO journal_receipt_digests(receipt_id, import_id, number, sha256) VALUES (?1, ?2, ?3, ?4)";
 
-/// The provenance digests of imports: SHA-256 over each import's receipt
-/// digests (those recorded by number first, ordered by number, then those
-/// recorded by local id, in id order; `number=digest` lines) and its event
-/// digests (`event id=digest` lines, by id); carried by the import's audit
-/// entry. `only`: one import, whose receipts all have local ids above
-/// `receipts_before` (the import that is running); `None`: every import,
-/// in one pass over the digests.
-fn provenance_digests(
-    conn: &Connection,
-    only: Option<(i64, i64)>,
-) -> Result<BTreeMap<i64, String>, StoreError> {
-    let ids: Vec<i64> = match only {
-        Some((id, _)) => vec![id],
-        None => conn
-            .prepare("SELECT id FROM journal_imports ORDER BY id")?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?,
-    };
+/// One receipt's line of a provenance digest: `number=digest` (hex).
+fn provenance_line(h: &mut Sha256, number: &str, digest_hex: &str) {
+    h.update(number.as_bytes());
+    h.update(b"=");
+    h.update(digest_hex.as_bytes());
+    h.update(b"\n");
+}
+
+/// The event part of an import's provenance digest: `event ID=digest`
+/// lines, by id.
+fn provenance_events(conn: &Connection, import_id: i64, h: &mut Sha256) -> Result<(), StoreError> {
+    let mut st = conn.prepare_cached(
+        "SELECT event_id, event_sha256 FROM journal_events WHERE import_id = ?1 ORDER BY event_id",
+    )?;
+    let mut rows = st.query([import_id])?;
+    while let Some(r) = rows.next()? {
+        let (n, d): (i64, String) = (r.get(0)?, r.get(1)?);
+        h.update(format!("event {n}={d}\n").as_bytes());
+    }
+    Ok(())
+}
+
+/// The provenance digest of every import, as its audit entry carries it:
+/// SHA-256 over the import's receipt digests (those recorded by number
+/// first, in number order, then those recorded by local id, in id order;
+/// [`provenance_line`]) and then its event digests ([`provenance_events`]).
+/// The import computes the same while it records them.
+fn provenance_digests(conn: &Connection) -> Result<BTreeMap<i64, String>, StoreError> {
+    let ids: Vec<i64> = conn
+        .prepare("SELECT id FROM journal_imports ORDER BY id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     let mut hashers: BTreeMap<i64, Sha256> = ids.iter().map(|&i| (i, Sha256::new())).collect();
-    let line = |h: &mut Sha256, n: &str, d: &str| {
-        h.update(n.as_bytes());
-        h.update(b"=");
-        h.update(d.as_bytes());
-        h.update(b"\n");
-    };
     let mut st = conn.prepare_cached(
         "SELECT number, content_sha256 FROM journal_receipts WHERE import_id = ?1 ORDER BY number",
     )?;
@@ -1791,7 +1890,7 @@ fn provenance_digests(
         let mut rows = st.query([id])?;
         while let Some(r) = rows.next()? {
             let (n, d): (String, String) = (r.get(0)?, r.get(1)?);
-            line(h, &n, &d);
+            provenance_line(h, &n, &d);
         }
     }
     let has_new: bool = conn
@@ -1800,27 +1899,20 @@ fn provenance_digests(
         )?
         .exists([])?;
     if has_new {
+        // One pass over every import's digests.
         let mut st = conn.prepare(
-            "SELECT import_id, number, sha256 FROM journal_receipt_digests
-              WHERE receipt_id > ?1 ORDER BY receipt_id",
+            "SELECT import_id, number, sha256 FROM journal_receipt_digests ORDER BY receipt_id",
         )?;
-        let mut rows = st.query([only.map_or(0, |(_, before)| before)])?;
+        let mut rows = st.query([])?;
         while let Some(r) = rows.next()? {
             if let Some(h) = hashers.get_mut(&r.get(0)?) {
                 let (n, d): (String, Vec<u8>) = (r.get(1)?, r.get(2)?);
-                line(h, &n, &hex::encode(d));
+                provenance_line(h, &n, &hex::encode(d));
             }
         }
     }
-    let mut st = conn.prepare_cached(
-        "SELECT event_id, event_sha256 FROM journal_events WHERE import_id = ?1 ORDER BY event_id",
-    )?;
     for (id, h) in hashers.iter_mut() {
-        let mut rows = st.query([id])?;
-        while let Some(r) = rows.next()? {
-            let (n, d): (i64, String) = (r.get(0)?, r.get(1)?);
-            h.update(format!("event {n}={d}\n").as_bytes());
-        }
+        provenance_events(conn, *id, h)?;
     }
     Ok(hashers
         .into_iter()
@@ -1884,7 +1976,7 @@ pub fn verify_imports(
             ))
         })
         .collect();
-    for (id, now) in provenance_digests(conn, None)? {
+    for (id, now) in provenance_digests(conn)? {
         out.records += 1;
         if recorded.get(&id) != Some(&now) {
             out.problems.push(crate::verify::Problem::new(
