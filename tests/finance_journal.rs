@@ -289,6 +289,34 @@ fn a_later_void_finds_its_receipt_inside_a_run_of_the_id_map() {
     verify_ok(&cw);
 }
 
+/// Lines, payments and receipt digests go in many rows to a statement
+/// (groups of 64), flushed at the end of each batch of lines the reading
+/// thread hands over (512 lines). A journal spanning several batches, with
+/// full groups and remainders, must land whole: fails when a flush drops
+/// or repeats rows (the counts) or binds a row to another receipt (verify's
+/// digests).
+#[test]
+fn a_journal_of_many_receipts_lands_whole_across_reading_batches() {
+    let (h, mut cw) = Hospital::new();
+    let mut t = h.terminal("MZ01", "MZ01");
+    t.ready(1, 500, "2026-11-02T09:00:00+08:00", false);
+    for i in 0..150 {
+        let lines: &[(&str, &str)] = match i % 3 {
+            0 => &[(DRUG, "1")],
+            1 => &[(DRUG, "2"), (DRUG2, "1")],
+            _ => &[(DRUG2, "3"), (DRUG, "1"), (DRUG2, "1")],
+        };
+        t.issue(T1, lines, false, &format!("P{i}"));
+    }
+    let o = import(&mut cw, &t.export(&h.path("many.journal"))).unwrap();
+    assert_eq!(o.receipts_added, 150);
+    for table in ["receipts", "receipt_lines", "receipt_payments"] {
+        assert_eq!(cw.count(table), t.count(table), "{table}");
+    }
+    assert_eq!(cw.count("journal_receipt_digests"), 150);
+    verify_ok(&cw);
+}
+
 #[test]
 fn double_dispensing_at_two_pharmacies_is_reported() {
     let (h, mut cw) = Hospital::new();

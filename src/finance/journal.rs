@@ -783,6 +783,13 @@ struct Importer<'a> {
     /// The provenance digest's receipt part, fed as each receipt's digest
     /// is recorded (in local id order, as `provenance_digests` reads it).
     provenance: Sha256,
+    /// The position of the row being read in the reader's batch.
+    at: usize,
+    /// Lines (false) and payments (true) read but not inserted yet, by
+    /// position in the reader's batch (`flush`, before the batch goes).
+    queued: Vec<(bool, usize)>,
+    /// Digest rows not inserted yet (four values each).
+    digest_rows: Vec<Value>,
 }
 
 /// Receipts `src .. src + n` imported as local `local .. local + n`.
@@ -886,6 +893,45 @@ fn text(v: &Value) -> Option<&str> {
         Value::Text(s) => Some(s),
         _ => None,
     }
+}
+
+/// Rows inserted by one multi-row INSERT where an import inserts many rows
+/// of a table in a row (lines, payments, digests): one statement run per
+/// 64 rows instead of one per row (statement set-up, cursors opened and
+/// closed once).
+const ROWS_PER_STATEMENT: usize = 64;
+
+/// `INSERT INTO table(cols) VALUES (…), …` for `rows` rows.
+fn insert_sql(table: &str, cols: &[&str], rows: usize) -> String {
+    let one = format!("({})", vec!["?"; cols.len()].join(", "));
+    format!(
+        "INSERT INTO {table}({}) VALUES {}",
+        cols.join(", "),
+        vec![one; rows].join(", ")
+    )
+}
+
+/// Inserts `rows` into `table`: full groups of [`ROWS_PER_STATEMENT`] with
+/// one multi-row statement each (prepared once, cached), the rest with
+/// `single`.
+fn insert_rows(
+    tx: &Connection,
+    single: &mut rusqlite::Statement<'_>,
+    table: &str,
+    cols: &[&str],
+    rows: &[&[Value]],
+) -> rusqlite::Result<()> {
+    let mut groups = rows.chunks_exact(ROWS_PER_STATEMENT);
+    for group in groups.by_ref() {
+        tx.prepare_cached(&insert_sql(table, cols, ROWS_PER_STATEMENT))?
+            .execute(rusqlite::params_from_iter(
+                group.iter().flat_map(|r| r.iter()),
+            ))?;
+    }
+    for r in groups.remainder() {
+        single.execute(rusqlite::params_from_iter(r.iter()))?;
+    }
+    Ok(())
 }
 
 /// What an import keeps of its importer once the rows are in.
@@ -1005,15 +1051,7 @@ impl Importer<'_> {
 
     fn insert_raw(&mut self, table: &str, cols: &[&str], vals: &[Value]) -> rusqlite::Result<i64> {
         if !self.inserts.contains_key(table) {
-            let sql = format!(
-                "INSERT INTO {table}({}) VALUES ({})",
-                cols.join(", "),
-                (1..=cols.len())
-                    .map(|i| format!("?{i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            let st = self.tx.prepare(&sql)?;
+            let st = self.tx.prepare(&insert_sql(table, cols, 1))?;
             self.inserts.insert(table.to_string(), st);
         }
         if let Some(st) = self.inserts.get_mut(table) {
@@ -1026,10 +1064,61 @@ impl Importer<'_> {
     fn finish_pending(&mut self) -> Result<(), FinanceError> {
         if let Some(p) = self.pending.take() {
             let digest = p.hash.finalize();
-            self.put_digest
-                .execute(params![p.local, self.import_id, p.number, &digest[..]])?;
             provenance_line(&mut self.provenance, &p.number, &hex::encode(digest));
+            self.digest_rows.extend([
+                Value::Integer(p.local),
+                Value::Integer(self.import_id),
+                Value::Text(p.number),
+                Value::Blob(digest.to_vec()),
+            ]);
+            if self.digest_rows.len() >= ROWS_PER_STATEMENT * 4 {
+                self.flush_digests()?;
+            }
         }
+        Ok(())
+    }
+
+    /// Inserts the digests recorded so far.
+    fn flush_digests(&mut self) -> Result<(), FinanceError> {
+        let rows: Vec<&[Value]> = self.digest_rows.chunks(4).collect();
+        insert_rows(
+            self.tx,
+            &mut self.put_digest,
+            "journal_receipt_digests",
+            DIGEST_COLS,
+            &rows,
+        )?;
+        self.digest_rows.clear();
+        Ok(())
+    }
+
+    /// Inserts the lines and payments queued from `batch` (the reader's
+    /// batch they were read in, still held: their values are bound from
+    /// there, no copy).
+    fn flush(&mut self, batch: &[Ahead]) -> Result<(), FinanceError> {
+        for (payments, table) in [(false, "receipt_lines"), (true, "receipt_payments")] {
+            let rows: Vec<&[Value]> = self
+                .queued
+                .iter()
+                .filter(|(p, _)| *p == payments)
+                .filter_map(|(_, at)| match &batch.get(*at)?.1 {
+                    Some(Some((_, vals))) => Some(vals.as_slice()),
+                    _ => None,
+                })
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let cols = columns(table).unwrap_or_default();
+            if !self.inserts.contains_key(table) {
+                let st = self.tx.prepare(&insert_sql(table, cols, 1))?;
+                self.inserts.insert(table.to_string(), st);
+            }
+            if let Some(single) = self.inserts.get_mut(table) {
+                insert_rows(self.tx, single, table, cols, &rows)?;
+            }
+        }
+        self.queued.clear();
         Ok(())
     }
 
@@ -1177,7 +1266,9 @@ impl Importer<'_> {
                     return Ok(());
                 };
                 vals[0] = Value::Integer(local);
-                self.insert(table, cols, vals)?;
+                // Inserted with the batch's other lines and payments, many
+                // rows to a statement (`flush`).
+                self.queued.push((table == "receipt_payments", self.at));
                 self.added(table);
                 let phase = if table == "receipt_lines" { 1 } else { 2 };
                 if self.streamed && !self.feed_child(local, phase, vals) {
@@ -1568,13 +1659,16 @@ pub fn import(
         put_map: tx.prepare(
             "INSERT INTO journal_map(origin, tbl, src_id, local_id, n) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?,
-        put_digest: tx.prepare(DIGEST_INSERT)?,
+        put_digest: tx.prepare(&insert_sql("journal_receipt_digests", DIGEST_COLS, 1))?,
         run: None,
         small_map: HashMap::new(),
         import_id,
         streamed,
         pending: None,
         provenance: Sha256::new(),
+        at: 0,
+        queued: Vec::new(),
+        digest_rows: Vec::new(),
     };
     let mut trailer: Option<Trailer> = None;
     let mut rows: BTreeMap<String, u64> = BTreeMap::new();
@@ -1587,7 +1681,8 @@ pub fn import(
         let reading = scope.spawn(move || read_ahead(reader, ahead_tx, back_rx, digests));
         'lines: for batch in ahead_rx {
             let mut batch = batch.map_err(io_err(path))?;
-            for (line, parsed) in batch.iter_mut() {
+            for (at, (line, parsed)) in batch.iter_mut().enumerate() {
+                imp.at = at;
                 let n = line.len() as u64;
                 read += n;
                 if read % (1 << 22) < n {
@@ -1637,6 +1732,10 @@ pub fn import(
                     deferred = Some(e);
                 }
             }
+            // The batch's lines and payments go in before it goes back.
+            if let Err(e) = imp.flush(&batch) {
+                deferred.get_or_insert(e);
+            }
             // Freed by the reader (or dropped here when it has stopped).
             let _ = back_tx.send(batch);
         }
@@ -1650,7 +1749,10 @@ pub fn import(
     })?;
     if deferred.is_none()
         && !foreign
-        && let Err(e) = imp.finish_pending().and_then(|()| imp.flush_run())
+        && let Err(e) = imp
+            .finish_pending()
+            .and_then(|()| imp.flush_digests())
+            .and_then(|()| imp.flush_run())
     {
         deferred = Some(e);
     }
@@ -1774,7 +1876,7 @@ fn record_digests(
 ) -> Result<(), FinanceError> {
     // The digest `receipts::integrity::receipt_digest` computes receipt by
     // receipt, here in one ordered pass over the three tables.
-    let mut ins = tx.prepare(DIGEST_INSERT)?;
+    let mut ins = tx.prepare(&insert_sql("journal_receipt_digests", DIGEST_COLS, 1))?;
     let mut rs = tx.prepare("SELECT * FROM receipts WHERE id > ?1 ORDER BY id")?;
     let mut ls = tx.prepare(
         "SELECT * FROM receipt_lines WHERE receipt_id > ?1 ORDER BY receipt_id, line_no",
@@ -1848,7 +1950,7 @@ fn record_digests(
 /// How an imported receipt's digest is recorded (`journal_receipt_digests`:
 /// by local id, in insertion order; imports before that table recorded
 /// them in `journal_receipts`, by number).
-const DIGEST_INSERT: &str = "INSERT INTO journal_receipt_digests(receipt_id, import_id, number, sha256) VALUES (?1, ?2, ?3, ?4)";
+const DIGEST_COLS: &[&str] = &["receipt_id", "import_id", "number", "sha256"];
 
 /// One receipt's line of a provenance digest: `number=digest` (hex).
 fn provenance_line(h: &mut Sha256, number: &str, digest_hex: &str) {
