@@ -5,7 +5,9 @@
 //! filled by a prepared-statement bulk path that exists only here, so the
 //! data is made in seconds. Prints wall time per size and the process's
 //! peak RSS after each, to show memory does not grow with the count; the
-//! 1k case also runs under criterion.
+//! 1k case also runs under criterion. `FINANCE_BENCH_REPEAT=N` measures
+//! each size N times (a row each: the spread of a noisy machine), and
+//! `FINANCE_BENCH_GROWTH_ONLY=1` skips the criterion part.
 
 #[path = "support/finance_data.rs"]
 mod finance_data;
@@ -135,24 +137,27 @@ fn growth() {
     };
     let max = env("FINANCE_BENCH_MAX", 100_000);
     let mut n = env("FINANCE_BENCH_MIN", 1_000);
+    let repeat = env("FINANCE_BENCH_REPEAT", 1);
     println!(
         "\nwall ms (CPU ms of the bench thread)\nreceipts | export | import | export+import | journal MB | reconcile (records) | peak RSS MB"
     );
     while n <= max {
-        let dir = tempfile::Builder::new()
-            .prefix("bench-finance-")
-            .tempdir_in(env!("CARGO_MANIFEST_DIR"))
-            .unwrap();
-        let (e, i, bytes, r) = export_import(dir.path(), n);
-        println!(
-            "{n:>8} | {} | {} | {} | {:>6.1} | {} | {:.0}",
-            e.cell(),
-            i.cell(),
-            e.plus(i).cell(),
-            bytes as f64 / 1e6,
-            r.cell(),
-            peak_rss_mb()
-        );
+        for _ in 0..repeat {
+            let dir = tempfile::Builder::new()
+                .prefix("bench-finance-")
+                .tempdir_in(env!("CARGO_MANIFEST_DIR"))
+                .unwrap();
+            let (e, i, bytes, r) = export_import(dir.path(), n);
+            println!(
+                "{n:>8} | {} | {} | {} | {:>6.1} | {} | {:.0}",
+                e.cell(),
+                i.cell(),
+                e.plus(i).cell(),
+                bytes as f64 / 1e6,
+                r.cell(),
+                peak_rss_mb()
+            );
+        }
         n *= 10;
     }
 }
@@ -197,7 +202,9 @@ criterion_group! {
 }
 
 fn main() {
-    benches();
+    if std::env::var("FINANCE_BENCH_GROWTH_ONLY").as_deref() != Ok("1") {
+        benches();
+    }
     growth();
     Criterion::default().configure_from_args().final_summary();
 }

@@ -769,7 +769,9 @@ struct Importer<'a> {
     run: Option<Run>,
     /// Source → local ids of the small tables (episodes, ranges), looked
     /// up for every receipt: held in memory (a terminal has a handful).
-    small_map: HashMap<(&'static str, i64), Option<i64>>,
+    /// (A handful of entries, looked up for every receipt: a list scanned
+    /// in order costs less than hashing the key.)
+    small_map: SmallMap,
     /// The id the import's `journal_imports` row will get (the write
     /// transaction holds the table): provenance rows are written with it
     /// as the records stream in.
@@ -790,6 +792,26 @@ struct Importer<'a> {
     queued: Vec<(bool, usize)>,
     /// Digest rows not inserted yet (four values each).
     digest_rows: Vec<Value>,
+}
+
+/// Source → local ids of a table with few rows (table, source id, local).
+#[derive(Default)]
+struct SmallMap(Vec<(&'static str, i64, Option<i64>)>);
+
+impl SmallMap {
+    fn get(&self, table: &str, src: i64) -> Option<Option<i64>> {
+        self.0
+            .iter()
+            .find(|(t, s, _)| *s == src && *t == table)
+            .map(|(_, _, l)| *l)
+    }
+
+    fn insert(&mut self, table: &'static str, src: i64, local: Option<i64>) {
+        match self.0.iter_mut().find(|(t, s, _)| *s == src && *t == table) {
+            Some(e) => e.2 = local,
+            None => self.0.push((table, src, local)),
+        }
+    }
 }
 
 /// Receipts `src .. src + n` imported as local `local .. local + n`.
@@ -982,9 +1004,9 @@ impl Importer<'_> {
     fn map_get(&mut self, tbl: &str, src: i64) -> Result<Option<Option<i64>>, FinanceError> {
         let small = small_table(tbl);
         if let Some(t) = small
-            && let Some(l) = self.small_map.get(&(t, src))
+            && let Some(l) = self.small_map.get(t, src)
         {
-            return Ok(Some(*l));
+            return Ok(Some(l));
         }
         if tbl == "receipts"
             && let Some(l) = self.run.and_then(|r| r.get(src))
@@ -1007,14 +1029,14 @@ impl Importer<'_> {
             (src - first < n).then(|| local.map(|l| l + (src - first)))
         });
         if let (Some(t), Some(l)) = (small, found) {
-            self.small_map.insert((t, src), l);
+            self.small_map.insert(t, src, l);
         }
         Ok(found)
     }
 
     fn map_put(&mut self, tbl: &str, src: i64, local: Option<i64>) -> Result<(), FinanceError> {
         if let Some(t) = small_table(tbl) {
-            self.small_map.insert((t, src), local);
+            self.small_map.insert(t, src, local);
         }
         if tbl == "receipts"
             && let Some(local) = local
@@ -1661,7 +1683,7 @@ pub fn import(
         )?,
         put_digest: tx.prepare(&insert_sql("journal_receipt_digests", DIGEST_COLS, 1))?,
         run: None,
-        small_map: HashMap::new(),
+        small_map: SmallMap::default(),
         import_id,
         streamed,
         pending: None,
