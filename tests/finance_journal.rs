@@ -221,6 +221,12 @@ fn number_collisions_between_two_installations_are_reported() {
         .map(|c| c.record.as_str())
         .collect();
     assert_eq!(numbers, ["MZ01-00000001", "MZ01-00000002"]);
+    assert!(
+        o.collisions
+            .iter()
+            .all(|c| !c.detail_zh.is_empty() && !c.detail_zh.is_ascii()),
+        "each collision is told in Chinese too: {o:?}"
+    );
     assert!(o.collisions.iter().any(|c| c.kind == "range"), "{o:?}");
     assert_eq!(o.receipts_added, 1, "only MZ01-00000003 is new");
     // The colliding receipts keep the first installation's content.

@@ -94,6 +94,24 @@ fn every_group_is_filled_and_the_totals_add_up_and_a_rerun_records_nothing() {
         j["duplicates"]["count"], 2,
         "a number twice, an invoice twice"
     );
+    // Each duplicate says why, in both languages (the GUI shows the one
+    // chosen).
+    let notes: Vec<(&str, &str)> = j["duplicates"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["note"].as_str().unwrap(), i["note_zh"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            ("receipt number repeated in the file", "文件中票号重复"),
+            (
+                "HIS invoice number repeated in the file",
+                "文件中 HIS 发票号重复"
+            )
+        ]
+    );
     // n[4]'s only row reused an invoice: it is still missing, like n[5].
     let missing: Vec<&str> = j["missing_in_his"]["items"]
         .as_array()

@@ -98,7 +98,7 @@ fn print_outcome(ctx: &Ctx, o: &journal::ImportOutcome) {
     }
     for c in &o.collisions {
         ctx.say(
-            &format!("号码冲突 [{}] {}：{}", c.kind, c.record, c.detail),
+            &format!("号码冲突 [{}] {}：{}", c.kind, c.record, c.detail_zh),
             &format!("number collision [{}] {}: {}", c.kind, c.record, c.detail),
         );
     }

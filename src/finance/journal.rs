@@ -692,7 +692,9 @@ pub struct Collision {
     pub kind: String,
     /// The receipt number or the range (`MZ01 1..500`).
     pub record: String,
+    /// What happened, in English (stored with the import) and in Chinese.
     pub detail: String,
+    pub detail_zh: String,
 }
 
 /// A receipt line handed out at two pharmacy terminals beyond what was paid.
@@ -1260,17 +1262,29 @@ impl Importer<'_> {
                         .tx
                         .prepare_cached("SELECT 1 FROM receipts WHERE number = ?1")?
                         .exists([&number])?;
-                    self.collisions.push(Collision {
-                        kind: "number".into(),
-                        detail: if exists {
+                    let (detail, detail_zh) = if exists {
+                        (
                             format!(
                                 "{number} is already held here from another terminal installation; this journal's receipt {number} was not imported"
-                            )
-                        } else {
+                            ),
+                            format!(
+                                "本站已有另一台终端安装开具的 {number}；本日志中的票据 {number} 未导入"
+                            ),
+                        )
+                    } else {
+                        (
                             format!(
                                 "{number}: its temporary patient number is already used on {terminal} by another installation; not imported"
-                            )
-                        },
+                            ),
+                            format!(
+                                "{number}：其临时患者号已被 {terminal} 的另一台终端安装使用；未导入"
+                            ),
+                        )
+                    };
+                    self.collisions.push(Collision {
+                        kind: "number".into(),
+                        detail,
+                        detail_zh,
                         record: number,
                     });
                     self.map_put(table, src, None)?;
@@ -1456,6 +1470,9 @@ impl Importer<'_> {
                 record: format!("{terminal} {first}..{last}"),
                 detail: format!(
                     "overlaps range {terminal} {f}..{l} of another installation using the same terminal code"
+                ),
+                detail_zh: format!(
+                    "与使用同一终端号的另一台终端安装的号段 {terminal} {f}..{l} 重叠"
                 ),
             });
         }

@@ -263,8 +263,28 @@ pub struct Item {
     pub our_amount: Option<Money>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// Why the row is where it is (duplicates, conflicts), in English and
+    /// in Chinese.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note_zh: Option<String>,
+}
+
+impl Item {
+    fn set_note(&mut self, zh: impl Into<String>, en: impl Into<String>) {
+        self.note_zh = Some(zh.into());
+        self.note = Some(en.into());
+    }
+
+    /// The note in the screen's language (empty when there is none).
+    pub fn note_text(&self, lang: crate::i18n::Lang) -> String {
+        match lang {
+            crate::i18n::Lang::Zh => self.note_zh.clone(),
+            crate::i18n::Lang::En => self.note.clone(),
+        }
+        .unwrap_or_default()
+    }
 }
 
 /// A group: how many, the HIS's total and ours, and the lines.
@@ -450,21 +470,25 @@ pub fn reconcile(
             our_amount: o.map(|o| Money::from_fen(o.expected_fen)),
             kind: Some(r.kind.to_string()),
             note: None,
+            note_zh: None,
         };
         let dup_number = !seen_numbers.insert(&r.receipt);
         let dup_invoice = !seen_invoices.insert(&r.invoice);
         let held_elsewhere = held.get(&r.invoice).is_some_and(|n| *n != r.receipt);
         if dup_number || dup_invoice || held_elsewhere {
-            item.note = Some(
-                if dup_number {
-                    "receipt number repeated in the file"
-                } else if dup_invoice {
-                    "HIS invoice number repeated in the file"
-                } else {
-                    "HIS invoice number already recorded against another receipt"
-                }
-                .into(),
-            );
+            if dup_number {
+                item.set_note("文件中票号重复", "receipt number repeated in the file");
+            } else if dup_invoice {
+                item.set_note(
+                    "文件中 HIS 发票号重复",
+                    "HIS invoice number repeated in the file",
+                );
+            } else {
+                item.set_note(
+                    "该 HIS 发票号已登记在另一张票据上",
+                    "HIS invoice number already recorded against another receipt",
+                );
+            }
             report.duplicates.push(item);
             continue;
         }
@@ -483,12 +507,18 @@ pub fn reconcile(
             }
             Some((kind, inv)) => {
                 let mut c = item.clone();
-                c.note = Some(format!("already recorded as {kind} with HIS invoice {inv}"));
+                c.set_note(
+                    format!("已按“{kind}”登记，HIS 发票号 {inv}"),
+                    format!("already recorded as {kind} with HIS invoice {inv}"),
+                );
                 report.conflicts.push(c);
             }
             None if !o.expected => {
                 let mut c = item.clone();
-                c.note = Some("voided, drill or refunded: nothing to record".into());
+                c.set_note(
+                    "已作废、演练或已退费：无需登记",
+                    "voided, drill or refunded: nothing to record",
+                );
                 report.conflicts.push(c);
             }
             None => {
@@ -535,6 +565,7 @@ pub fn reconcile(
             our_amount: Some(Money::from_fen(o.expected_fen)),
             kind: None,
             note: None,
+            note_zh: None,
         });
     }
     let (count, total) = ours

@@ -333,7 +333,7 @@ impl FinanceScreen {
                                 lang.pick("号码冲突", "Number collision"),
                                 c.kind,
                                 c.record,
-                                c.detail
+                                lang.pick(&c.detail_zh, &c.detail)
                             ),
                         );
                     }
@@ -633,7 +633,7 @@ impl FinanceScreen {
                                 i.row.map(|r| format!("#{r}")).unwrap_or_default(),
                                 i.receipt,
                                 i.amount.map(|a| a.to_string()).unwrap_or_default(),
-                                i.note.clone().unwrap_or_default()
+                                i.note_text(lang)
                             ),
                         );
                     }
