@@ -413,13 +413,13 @@ fn table_index(table: &str) -> usize {
 /// pack it in, reused).
 fn next_child(
     rows: &mut rusqlite::Rows<'_>,
-    table: &str,
+    table: usize,
     mut line: Vec<u8>,
 ) -> Result<Option<(i64, Vec<u8>)>, FinanceError> {
     let Some(r) = rows.next()? else {
         return Ok(None);
     };
-    pack_row(&mut line, table_index(table), r)?;
+    pack_row(&mut line, table, r)?;
     Ok(Some((r.get(0)?, line)))
 }
 
@@ -429,7 +429,7 @@ fn children(
     upto: i64,
     next: &mut Option<(i64, Vec<u8>)>,
     rows: &mut rusqlite::Rows<'_>,
-    table: &str,
+    table: usize,
     emit: &mut dyn FnMut(&[u8]) -> Result<(), FinanceError>,
 ) -> Result<u64, FinanceError> {
     let mut n = 0;
@@ -465,24 +465,29 @@ fn export_receipts(
     let mut receipts = rs.query([])?;
     let mut lines = ls.query([])?;
     let mut pays = ps.query([])?;
-    let mut next_line = next_child(&mut lines, "receipt_lines", Vec::with_capacity(512))?;
-    let mut next_pay = next_child(&mut pays, "receipt_payments", Vec::with_capacity(512))?;
+    let (tr, tl, tp) = (
+        table_index("receipts"),
+        table_index("receipt_lines"),
+        table_index("receipt_payments"),
+    );
+    let mut next_line = next_child(&mut lines, tl, Vec::with_capacity(512))?;
+    let mut next_pay = next_child(&mut pays, tp, Vec::with_capacity(512))?;
     let (mut nr, mut nl, mut np) = (0u64, 0u64, 0u64);
     let mut line = Vec::with_capacity(4096);
     while let Some(r) = receipts.next()? {
         let id: i64 = r.get(0)?;
-        pack_row(&mut line, table_index("receipts"), r)?;
+        pack_row(&mut line, tr, r)?;
         // Orphans (none: the foreign keys see to that) would still be
         // written, before the next receipt.
-        nl += children(id - 1, &mut next_line, &mut lines, "receipt_lines", emit)?;
-        np += children(id - 1, &mut next_pay, &mut pays, "receipt_payments", emit)?;
+        nl += children(id - 1, &mut next_line, &mut lines, tl, emit)?;
+        np += children(id - 1, &mut next_pay, &mut pays, tp, emit)?;
         emit(&line)?;
         nr += 1;
-        nl += children(id, &mut next_line, &mut lines, "receipt_lines", emit)?;
-        np += children(id, &mut next_pay, &mut pays, "receipt_payments", emit)?;
+        nl += children(id, &mut next_line, &mut lines, tl, emit)?;
+        np += children(id, &mut next_pay, &mut pays, tp, emit)?;
     }
-    nl += children(i64::MAX, &mut next_line, &mut lines, "receipt_lines", emit)?;
-    np += children(i64::MAX, &mut next_pay, &mut pays, "receipt_payments", emit)?;
+    nl += children(i64::MAX, &mut next_line, &mut lines, tl, emit)?;
+    np += children(i64::MAX, &mut next_pay, &mut pays, tp, emit)?;
     Ok([
         ("receipts", nr),
         ("receipt_lines", nl),
@@ -537,7 +542,7 @@ pub fn export(
         // hashes and writes them, in chunks (bounded: a few in flight).
         let (chunk_tx, chunk_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
         let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-        let (body, w) = std::thread::scope(|scope| -> Result<_, FinanceError> {
+        let (body, mut w) = std::thread::scope(|scope| -> Result<_, FinanceError> {
             let tmp_w = &tmp;
             let writing = scope.spawn(
                 move || -> Result<(Sha256, BufWriter<std::fs::File>), FinanceError> {
@@ -599,9 +604,9 @@ pub fn export(
                     );
                     let mut st = tx.prepare(&sql)?;
                     let mut q = st.query([])?;
-                    let mut n = 0u64;
+                    let (mut n, t) = (0u64, table_index(table));
                     while let Some(r) = q.next()? {
-                        pack_row(&mut line, table_index(table), r)?;
+                        pack_row(&mut line, t, r)?;
                         emit(&line)?;
                         n += 1;
                     }
@@ -624,7 +629,6 @@ pub fn export(
             formatted?;
             Ok(written)
         })?;
-        let mut w = w;
         let digest = body.finalize();
         let sig = sign(key, &digest, &rows);
         let trailer = Trailer {
@@ -771,8 +775,6 @@ struct Importer<'a> {
     run: Option<Run>,
     /// Source → local ids of the small tables (episodes, ranges), looked
     /// up for every receipt: held in memory (a terminal has a handful).
-    /// (A handful of entries, looked up for every receipt: a list scanned
-    /// in order costs less than hashing the key.)
     small_map: SmallMap,
     /// The id the import's `journal_imports` row will get (the write
     /// transaction holds the table): provenance rows are written with it
@@ -792,11 +794,12 @@ struct Importer<'a> {
     /// Lines (false) and payments (true) read but not inserted yet, by
     /// position in the reader's batch (`flush`, before the batch goes).
     queued: Vec<(bool, usize)>,
-    /// Digest rows not inserted yet (four values each).
+    /// Digest rows not inserted yet (`DIGEST_COLS` values each).
     digest_rows: Vec<Value>,
 }
 
-/// Source → local ids of a table with few rows (table, source id, local).
+/// Source → local ids of a table with few rows (table, source id, local):
+/// a list scanned in order costs less than hashing the key per receipt.
 #[derive(Default)]
 struct SmallMap(Vec<(&'static str, i64, Option<i64>)>);
 
@@ -967,7 +970,7 @@ struct Outcome {
     streamed: bool,
 }
 
-impl Importer<'_> {
+impl<'a> Importer<'a> {
     /// Ends the importer (and its prepared statements).
     fn finish(self) -> Outcome {
         Outcome {
@@ -1073,14 +1076,25 @@ impl Importer<'_> {
         Ok(self.insert_raw(table, cols, vals)?)
     }
 
-    fn insert_raw(&mut self, table: &str, cols: &[&str], vals: &[Value]) -> rusqlite::Result<i64> {
+    /// The single-row INSERT of `table` naming `cols`, prepared at its
+    /// first use and held for the import.
+    fn single(
+        &mut self,
+        table: &str,
+        cols: &[&str],
+    ) -> rusqlite::Result<&mut rusqlite::Statement<'a>> {
         if !self.inserts.contains_key(table) {
             let st = self.tx.prepare(&insert_sql(table, cols, 1))?;
             self.inserts.insert(table.to_string(), st);
         }
-        if let Some(st) = self.inserts.get_mut(table) {
-            st.execute(rusqlite::params_from_iter(vals.iter()))?;
-        }
+        self.inserts
+            .get_mut(table)
+            .ok_or(rusqlite::Error::InvalidQuery)
+    }
+
+    fn insert_raw(&mut self, table: &str, cols: &[&str], vals: &[Value]) -> rusqlite::Result<i64> {
+        self.single(table, cols)?
+            .execute(rusqlite::params_from_iter(vals.iter()))?;
         Ok(self.tx.last_insert_rowid())
     }
 
@@ -1095,7 +1109,7 @@ impl Importer<'_> {
                 Value::Text(p.number),
                 Value::Blob(digest.to_vec()),
             ]);
-            if self.digest_rows.len() >= ROWS_PER_STATEMENT * 4 {
+            if self.digest_rows.len() >= ROWS_PER_STATEMENT * DIGEST_COLS.len() {
                 self.flush_digests()?;
             }
         }
@@ -1104,7 +1118,7 @@ impl Importer<'_> {
 
     /// Inserts the digests recorded so far.
     fn flush_digests(&mut self) -> Result<(), FinanceError> {
-        let rows: Vec<&[Value]> = self.digest_rows.chunks(4).collect();
+        let rows: Vec<&[Value]> = self.digest_rows.chunks(DIGEST_COLS.len()).collect();
         insert_rows(
             self.tx,
             &mut self.put_digest,
@@ -1134,13 +1148,8 @@ impl Importer<'_> {
                 continue;
             }
             let cols = columns(table).unwrap_or_default();
-            if !self.inserts.contains_key(table) {
-                let st = self.tx.prepare(&insert_sql(table, cols, 1))?;
-                self.inserts.insert(table.to_string(), st);
-            }
-            if let Some(single) = self.inserts.get_mut(table) {
-                insert_rows(self.tx, single, table, cols, &rows)?;
-            }
+            let tx = self.tx;
+            insert_rows(tx, self.single(table, cols)?, table, cols, &rows)?;
         }
         self.queued.clear();
         Ok(())
