@@ -245,6 +245,48 @@ fn number_collisions_between_two_installations_are_reported() {
     verify_ok(&cw);
 }
 
+/// Receipts beyond everything the station holds for their terminal go in
+/// many to a statement; any other goes in alone, where its UNIQUE
+/// constraints tell a collision. Two PCs set up as MZ01 with different
+/// receipt books: B's numbers are all beyond A's, but its temporary patient
+/// numbers are not. Fails when the batched path takes a receipt whose
+/// temporary patient number is already held (the import then fails on the
+/// constraint instead of reporting the collision).
+#[test]
+fn a_temporary_patient_number_held_from_another_installation_is_a_collision() {
+    let (h, mut cw) = Hospital::new();
+    let mut a = h.terminal("MZ01", "pc-a");
+    let mut b = h.terminal("MZ01", "pc-b");
+    a.ready(1, 100, "2026-11-02T09:00:00+08:00", false);
+    b.ready(101, 200, "2026-11-02T09:00:00+08:00", false);
+    a.register(T1, "A1");
+    a.register(T1, "A2");
+    b.issue(T2, &[(DRUG, "1")], false, "B0");
+    let b1 = b.register(T2, "B1");
+    let b2 = b.register(T2, "B2");
+    let b3 = b.register(T2, "B3");
+    assert_eq!(b1, "MZ01-00000102");
+    import(&mut cw, &a.export(&h.path("a.journal"))).unwrap();
+    let o = import(&mut cw, &b.export(&h.path("b.journal"))).unwrap();
+    let numbers: Vec<&str> = o
+        .collisions
+        .iter()
+        .filter(|c| c.kind == "number")
+        .map(|c| c.record.as_str())
+        .collect();
+    assert_eq!(numbers, [b1.as_str(), b2.as_str()], "{o:?}");
+    assert!(
+        o.collisions[0].detail.contains("temporary patient number"),
+        "{o:?}"
+    );
+    // MZ01-00000101 (no temporary number) and B3 (LS-MZ01-000003) are new.
+    assert_eq!(o.receipts_added, 2, "{o:?}");
+    let v = downtime_billing::receipts::show(cw.store.conn(), &b3).unwrap();
+    assert_eq!(v.patient["name"], "B3");
+    assert_eq!(cw.count("receipts"), 4);
+    verify_ok(&cw);
+}
+
 /// The id map holds receipts as runs (one `journal_map` row for receipts
 /// whose source and local ids both follow each other). A later export's
 /// void must still find its receipt inside a run, and one of a receipt

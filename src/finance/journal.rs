@@ -19,6 +19,7 @@ use crate::audit::{self, Actor, GENESIS};
 use crate::auth::Session;
 use crate::clock::{Clock, stamp};
 use crate::keys::SigningKey;
+use crate::store::in_place::InPlace;
 use crate::store::{Store, StoreError};
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -762,14 +763,14 @@ struct Importer<'a> {
     cached_receipt: Option<(i64, Option<i64>)>,
     /// The last audit hash of this origin taken (chain continuity).
     audit_prev: Option<String>,
-    /// The INSERT statement of each table, prepared once and held for the
+    /// The INSERT statements of each table, prepared once and held for the
     /// whole import (no statement-cache look-up keyed by the SQL text per
-    /// row).
-    inserts: HashMap<String, rusqlite::Statement<'a>>,
+    /// row), binding values in place.
+    inserts: HashMap<String, TableInserts<'a>>,
     /// `journal_map` inserts (a run of receipts at a time) and
     /// `journal_receipt_digests` inserts (once per receipt).
     put_map: rusqlite::Statement<'a>,
-    put_digest: rusqlite::Statement<'a>,
+    put_digest: TableInserts<'a>,
     /// The run of receipts imported with consecutive source and local ids
     /// not yet written to `journal_map` (one row per run, not per receipt).
     run: Option<Run>,
@@ -791,9 +792,16 @@ struct Importer<'a> {
     provenance: Sha256,
     /// The position of the row being read in the reader's batch.
     at: usize,
-    /// Lines (false) and payments (true) read but not inserted yet, by
-    /// position in the reader's batch (`flush`, before the batch goes).
-    queued: Vec<(bool, usize)>,
+    /// Receipts, lines and payments read but not inserted yet (an index
+    /// into [`QUEUED`]), by position in the reader's batch (`flush`,
+    /// before the batch goes).
+    queued: Vec<(usize, usize)>,
+    /// The local id the next receipt inserted gets (ids are given, so
+    /// that a receipt can wait in `queued` with its id known).
+    next_receipt: i64,
+    /// What was held before this import for each terminal (and number
+    /// prefix) its receipts carry: see [`Importer::beyond_held`].
+    held: Vec<Held>,
     /// Digest rows not inserted yet (`DIGEST_COLS` values each).
     digest_rows: Vec<Value>,
 }
@@ -832,6 +840,26 @@ impl Run {
     fn get(&self, src: i64) -> Option<i64> {
         (src >= self.src && src - self.src < self.n).then(|| self.local + (src - self.src))
     }
+}
+
+/// The tables whose rows wait in `Importer::queued`, inserted in this order.
+const QUEUED: [&str; 3] = ["receipts", "receipt_lines", "receipt_payments"];
+
+/// Positions in a `receipts` row (checked against [`TABLES`] by a test).
+const R_NUMBER: usize = 1;
+const R_TERMINAL: usize = 2;
+const R_SEQ: usize = 3;
+const R_TEMP_SEQ: usize = 13;
+
+/// The highest receipt sequence, temporary patient sequence and number
+/// (among those starting with `prefix`) held for `terminal` before the
+/// import reached its first receipt of that terminal.
+struct Held {
+    terminal: String,
+    prefix: String,
+    seq: i64,
+    temp_seq: i64,
+    number: Option<String>,
 }
 
 /// A receipt inserted whose digest is not finished (lines, payments next).
@@ -923,9 +951,9 @@ fn text(v: &Value) -> Option<&str> {
 }
 
 /// Rows inserted by one multi-row INSERT where an import inserts many rows
-/// of a table in a row (lines, payments, digests): one statement run per
-/// 64 rows instead of one per row (statement set-up, cursors opened and
-/// closed once).
+/// of a table in a row (receipts, lines, payments, digests): one statement
+/// run per 64 rows instead of one per row (statement set-up, cursors opened
+/// and closed once).
 const ROWS_PER_STATEMENT: usize = 64;
 
 /// `INSERT INTO table(cols) VALUES (…), …` for `rows` rows.
@@ -938,25 +966,46 @@ fn insert_sql(table: &str, cols: &[&str], rows: usize) -> String {
     )
 }
 
-/// Inserts `rows` into `table`: full groups of [`ROWS_PER_STATEMENT`] with
-/// one multi-row statement each (prepared once, cached), the rest with
-/// `single`.
-fn insert_rows(
-    tx: &Connection,
-    single: &mut rusqlite::Statement<'_>,
+/// The INSERTs of one table an import holds: one row, and many rows
+/// (`many[k]`: `ROWS_PER_STATEMENT >> k` rows, prepared at its first use).
+struct TableInserts<'c> {
+    one: InPlace<'c>,
+    many: [Option<InPlace<'c>>; 6],
+}
+
+impl<'c> TableInserts<'c> {
+    fn prepare(tx: &'c Connection, table: &str, cols: &[&str]) -> rusqlite::Result<Self> {
+        Ok(Self {
+            one: InPlace::prepare(tx, &insert_sql(table, cols, 1))?,
+            many: Default::default(),
+        })
+    }
+}
+
+/// Inserts `rows` into `table`: groups of [`ROWS_PER_STATEMENT`] rows with
+/// one multi-row statement each, what is left in halving groups (32, 16,
+/// …, 2), the last row alone.
+fn insert_rows<'c>(
+    tx: &'c Connection,
+    st: &mut TableInserts<'c>,
     table: &str,
     cols: &[&str],
-    rows: &[&[Value]],
+    mut rows: &[&[Value]],
 ) -> rusqlite::Result<()> {
-    let mut groups = rows.chunks_exact(ROWS_PER_STATEMENT);
-    for group in groups.by_ref() {
-        tx.prepare_cached(&insert_sql(table, cols, ROWS_PER_STATEMENT))?
-            .execute(rusqlite::params_from_iter(
-                group.iter().flat_map(|r| r.iter()),
-            ))?;
+    for (k, slot) in st.many.iter_mut().enumerate() {
+        let size = ROWS_PER_STATEMENT >> k;
+        while rows.len() >= size {
+            let (group, rest) = rows.split_at(size);
+            let many = match slot {
+                Some(m) => m,
+                None => slot.insert(InPlace::prepare(tx, &insert_sql(table, cols, size))?),
+            };
+            many.execute(group.iter().flat_map(|r| r.iter()))?;
+            rows = rest;
+        }
     }
-    for r in groups.remainder() {
-        single.execute(rusqlite::params_from_iter(r.iter()))?;
+    for r in rows {
+        st.one.execute(r.iter())?;
     }
     Ok(())
 }
@@ -1078,13 +1127,9 @@ impl<'a> Importer<'a> {
 
     /// The single-row INSERT of `table` naming `cols`, prepared at its
     /// first use and held for the import.
-    fn single(
-        &mut self,
-        table: &str,
-        cols: &[&str],
-    ) -> rusqlite::Result<&mut rusqlite::Statement<'a>> {
+    fn single(&mut self, table: &str, cols: &[&str]) -> rusqlite::Result<&mut TableInserts<'a>> {
         if !self.inserts.contains_key(table) {
-            let st = self.tx.prepare(&insert_sql(table, cols, 1))?;
+            let st = TableInserts::prepare(self.tx, table, cols)?;
             self.inserts.insert(table.to_string(), st);
         }
         self.inserts
@@ -1093,8 +1138,7 @@ impl<'a> Importer<'a> {
     }
 
     fn insert_raw(&mut self, table: &str, cols: &[&str], vals: &[Value]) -> rusqlite::Result<i64> {
-        self.single(table, cols)?
-            .execute(rusqlite::params_from_iter(vals.iter()))?;
+        self.single(table, cols)?.one.execute(vals)?;
         Ok(self.tx.last_insert_rowid())
     }
 
@@ -1134,11 +1178,11 @@ impl<'a> Importer<'a> {
     /// batch they were read in, still held: their values are bound from
     /// there, no copy).
     fn flush(&mut self, batch: &[Ahead]) -> Result<(), FinanceError> {
-        for (payments, table) in [(false, "receipt_lines"), (true, "receipt_payments")] {
+        for (kind, table) in QUEUED.iter().enumerate() {
             let rows: Vec<&[Value]> = self
                 .queued
                 .iter()
-                .filter(|(p, _)| *p == payments)
+                .filter(|(k, _)| *k == kind)
                 .filter_map(|(_, at)| match &batch.get(*at)?.1 {
                     Some(Some((_, vals))) => Some(vals.as_slice()),
                     _ => None,
@@ -1226,8 +1270,17 @@ impl<'a> Importer<'a> {
                     return Ok(());
                 }
                 self.bump(table, src);
-                let number = text(&vals[1]).ok_or_else(|| bad("number"))?.to_string();
-                let terminal = text(&vals[2]).ok_or_else(|| bad("terminal"))?.to_string();
+                let number = text(&vals[R_NUMBER])
+                    .ok_or_else(|| bad("number"))?
+                    .to_string();
+                let terminal = text(&vals[R_TERMINAL])
+                    .ok_or_else(|| bad("terminal"))?
+                    .to_string();
+                let seq = int(&vals[R_SEQ]).ok_or_else(|| bad("sequence"))?;
+                let temp_seq = match &vals[R_TEMP_SEQ] {
+                    Value::Null => None,
+                    v => Some(int(v).ok_or_else(|| bad("temporary patient sequence"))?),
+                };
                 let range = int(&vals[4]).ok_or_else(|| bad("range"))?;
                 let episode = int(&vals[5]).ok_or_else(|| bad("episode"))?;
                 vals[4] = Value::Integer(
@@ -1240,19 +1293,30 @@ impl<'a> Importer<'a> {
                         .flatten()
                         .ok_or_else(|| bad("episode reference"))?,
                 );
-                // Inserted straight away; a number (or temporary patient
-                // number) already held here fails its UNIQUE constraint,
-                // which leaves the transaction as it was: a collision.
-                let local = match self.insert_raw(table, &cols[1..], &vals[1..]) {
-                    Ok(local) => Some(local),
-                    Err(rusqlite::Error::SqliteFailure(e, _))
-                        if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
-                    {
-                        None
+                // Stored under the local id it gets here.
+                let local = self.next_receipt;
+                vals[0] = Value::Integer(local);
+                let inserted = if self.beyond_held(&terminal, seq, temp_seq, &number)? {
+                    // Nothing held before can collide with it: inserted with
+                    // the batch's other receipts, many to a statement.
+                    self.queued.push((0, self.at));
+                    true
+                } else {
+                    // Inserted straight away; a number (or temporary patient
+                    // number) already held here fails its UNIQUE constraint,
+                    // which leaves the transaction as it was: a collision.
+                    match self.insert_raw(table, cols, vals) {
+                        Ok(_) => true,
+                        Err(rusqlite::Error::SqliteFailure(e, _))
+                            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+                        {
+                            false
+                        }
+                        Err(e) => return Err(e.into()),
                     }
-                    Err(e) => return Err(e.into()),
                 };
-                if let Some(local) = local {
+                if inserted {
+                    self.next_receipt += 1;
                     self.map_put(table, src, Some(local))?;
                     self.cached_receipt = Some((src, Some(local)));
                     self.added(table);
@@ -1313,7 +1377,8 @@ impl<'a> Importer<'a> {
                 vals[0] = Value::Integer(local);
                 // Inserted with the batch's other lines and payments, many
                 // rows to a statement (`flush`).
-                self.queued.push((table == "receipt_payments", self.at));
+                self.queued
+                    .push((if table == "receipt_lines" { 1 } else { 2 }, self.at));
                 self.added(table);
                 let phase = if table == "receipt_lines" { 1 } else { 2 };
                 if self.streamed && !self.feed_child(local, phase, vals) {
@@ -1449,6 +1514,67 @@ impl<'a> Importer<'a> {
             _ => return Err(altered(path, format!("unknown table {table}"))),
         }
         Ok(())
+    }
+
+    /// Whether a receipt cannot collide with any receipt held before this
+    /// import: its sequence and temporary patient sequence lie beyond the
+    /// highest held for its terminal, and its number beyond the highest held
+    /// number that starts the same way (`MZ01-`). Such a receipt may wait
+    /// to be inserted with others; any other goes in at once, where its
+    /// UNIQUE constraints tell a collision. (Receipts of one journal never
+    /// collide with each other: they come from one database with the same
+    /// constraints, and a file that says otherwise fails the insert.)
+    fn beyond_held(
+        &mut self,
+        terminal: &str,
+        seq: i64,
+        temp_seq: Option<i64>,
+        number: &str,
+    ) -> Result<bool, FinanceError> {
+        let Some(cut) = number.rfind('-') else {
+            return Ok(false);
+        };
+        let prefix = &number[..=cut];
+        let at = match self
+            .held
+            .iter()
+            .position(|h| h.terminal == terminal && h.prefix == prefix)
+        {
+            Some(at) => at,
+            None => {
+                // One aggregate per query: SQLite then reads each maximum
+                // off its index, (terminal, seq) and (terminal, temp_seq).
+                let max = |col: &str| -> rusqlite::Result<i64> {
+                    self.tx.query_row(
+                        &format!(
+                            "SELECT COALESCE(MAX({col}), 0) FROM receipts WHERE terminal = ?1"
+                        ),
+                        [terminal],
+                        |r| r.get(0),
+                    )
+                };
+                let (seq, temp_seq) = (max("seq")?, max("temp_seq")?);
+                // Numbers from `MZ01-` up to, not including, `MZ01.`.
+                let end = format!("{}.", &number[..cut]);
+                let number: Option<String> = self.tx.query_row(
+                    "SELECT MAX(number) FROM receipts WHERE number >= ?1 AND number < ?2",
+                    params![prefix, end],
+                    |r| r.get(0),
+                )?;
+                self.held.push(Held {
+                    terminal: terminal.to_string(),
+                    prefix: prefix.to_string(),
+                    seq,
+                    temp_seq,
+                    number,
+                });
+                self.held.len() - 1
+            }
+        };
+        let h = &self.held[at];
+        Ok(seq > h.seq
+            && temp_seq.is_none_or(|t| t > h.temp_seq)
+            && h.number.as_deref().is_none_or(|n| number > n))
     }
 
     /// A range overlapping one another installation holds for the same
@@ -1707,7 +1833,7 @@ pub fn import(
         put_map: tx.prepare(
             "INSERT INTO journal_map(origin, tbl, src_id, local_id, n) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?,
-        put_digest: tx.prepare(&insert_sql("journal_receipt_digests", DIGEST_COLS, 1))?,
+        put_digest: TableInserts::prepare(&tx, "journal_receipt_digests", DIGEST_COLS)?,
         run: None,
         small_map: SmallMap::default(),
         import_id,
@@ -1716,6 +1842,8 @@ pub fn import(
         provenance: Sha256::new(),
         at: 0,
         queued: Vec::new(),
+        next_receipt: receipts_before + 1,
+        held: Vec::new(),
         digest_rows: Vec::new(),
     };
     let mut trailer: Option<Trailer> = None;
@@ -2213,4 +2341,47 @@ pub fn peek(path: &Path) -> Result<Header, FinanceError> {
         .read_until(b'\n', &mut first)
         .map_err(io_err(path))?;
     serde_json::from_slice(&first).map_err(|_| altered(path, "the header line is not readable"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receipt_positions_name_the_columns_the_importer_reads() {
+        let cols = columns("receipts").unwrap_or_default();
+        for (at, name) in [
+            (R_NUMBER, "number"),
+            (R_TERMINAL, "terminal"),
+            (R_SEQ, "seq"),
+            (R_TEMP_SEQ, "temp_seq"),
+        ] {
+            assert_eq!(cols.get(at), Some(&name), "{name}");
+        }
+    }
+
+    #[test]
+    fn an_insert_of_any_row_count_keeps_every_row_in_order() {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch("CREATE TABLE t(a INTEGER, b TEXT) STRICT")
+            .unwrap();
+        let mut st = TableInserts::prepare(&c, "t", &["a", "b"]).unwrap();
+        for n in [0i64, 1, 2, 3, 63, 64, 65, 127, 200] {
+            c.execute_batch("DELETE FROM t").unwrap();
+            let rows: Vec<Vec<Value>> = (0..n)
+                .map(|i| vec![Value::Integer(i), Value::Text(format!("行 {i}"))])
+                .collect();
+            let refs: Vec<&[Value]> = rows.iter().map(Vec::as_slice).collect();
+            insert_rows(&c, &mut st, "t", &["a", "b"], &refs).unwrap();
+            let got: Vec<(i64, String)> = c
+                .prepare("SELECT a, b FROM t ORDER BY rowid")
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let want: Vec<(i64, String)> = (0..n).map(|i| (i, format!("行 {i}"))).collect();
+            assert_eq!(got, want, "{n} rows");
+        }
+    }
 }

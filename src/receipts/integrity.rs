@@ -334,14 +334,40 @@ pub fn verify_records(conn: &Connection, key: Option<&SigningKey>) -> Result<Che
     } else {
         ("0", "0")
     };
+    // At a finance station, a number another installation's journal
+    // brought but that collided with one held here (a temporary patient
+    // number already used) was reported and recorded, not imported: it is
+    // accounted for, as a lost number is.
+    let has_collisions = conn
+        .prepare(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal_collisions'",
+        )?
+        .exists([])?;
+    let collided = "FROM (SELECT DISTINCT c.record,
+                          CAST(substr(c.record, length(g.terminal) + 2) AS INTEGER) AS seq
+                     FROM journal_collisions c
+                    WHERE c.kind = 'number'
+                      AND substr(c.record, 1, length(g.terminal) + 1) = g.terminal || '-'
+                      AND length(c.record) >= length(g.terminal) + 9
+                      AND NOT substr(c.record, length(g.terminal) + 2) GLOB '*[^0-9]*'
+                      AND NOT EXISTS (SELECT 1 FROM receipts r WHERE r.number = c.record)) k
+           WHERE k.seq BETWEEN g.first_seq AND g.last_seq";
+    let (collided_count, collided_max) = if has_collisions {
+        (
+            format!("(SELECT COUNT(*) {collided})"),
+            format!("(SELECT coalesce(MAX(k.seq), 0) {collided})"),
+        )
+    } else {
+        ("0".to_string(), "0".to_string())
+    };
     let mut st = conn.prepare(&format!(
         "SELECT g.terminal, g.first_seq,
                 (SELECT COUNT(*) FROM receipts r
                   WHERE r.terminal = g.terminal AND r.seq BETWEEN g.first_seq AND g.last_seq)
-                + {lost_count},
+                + {lost_count} + {collided_count},
                 max((SELECT coalesce(MAX(r.seq), 0) FROM receipts r
                       WHERE r.terminal = g.terminal AND r.seq BETWEEN g.first_seq AND g.last_seq),
-                    {lost_max})
+                    {lost_max}, {collided_max})
            FROM receipt_ranges g"
     ))?;
     let holes: Vec<(String, i64, i64, i64)> = st

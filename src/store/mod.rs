@@ -7,6 +7,7 @@
 
 pub mod datadir;
 pub mod durable;
+pub mod in_place;
 pub mod migrations;
 pub mod netfs;
 

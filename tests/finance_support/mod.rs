@@ -157,6 +157,23 @@ impl Term {
         insured: bool,
         name: &str,
     ) -> String {
+        self.issue_kind("outpatient", when, lines, insured, name)
+    }
+
+    /// A registration for a patient with no outpatient number: the receipt
+    /// carries the terminal's next temporary patient number.
+    pub fn register(&mut self, when: &str, name: &str) -> String {
+        self.issue_kind("registration", when, &[(DRUG2, "1")], false, name)
+    }
+
+    fn issue_kind(
+        &mut self,
+        kind: &str,
+        when: &str,
+        lines: &[(&str, &str)],
+        insured: bool,
+        name: &str,
+    ) -> String {
         let clock = at(when);
         let admin = self.session("admin");
         let lines: Vec<LineRequest> = lines
@@ -168,7 +185,7 @@ impl Term {
             .collect();
         let p = receipts::preview(self.store.conn(), &clock, &lines).unwrap();
         let req = IssueRequest {
-            kind: "outpatient".into(),
+            kind: kind.into(),
             patient: PatientRequest {
                 name: name.into(),
                 ..Default::default()
