@@ -201,10 +201,7 @@ fn a_journal_from_another_hospital_is_refused_saying_so() {
 fn number_collisions_between_two_installations_are_reported() {
     let (h, mut cw) = Hospital::new();
     // Two PCs both set up as MZ01 with the same receipt book.
-    let mut a = h.terminal("MZ01", "pc-a");
-    let mut b = h.terminal("MZ01", "pc-b");
-    a.ready(1, 100, "2026-11-02T09:00:00+08:00", false);
-    b.ready(1, 100, "2026-11-02T09:00:00+08:00", false);
+    let (mut a, mut b) = two_pcs_as_mz01(&h, (1, 100), (1, 100));
     a.issue(T1, &[(DRUG, "1")], false, "A1");
     a.issue(T2, &[(DRUG, "1")], false, "A2");
     b.issue(T1, &[(DRUG, "2")], false, "B1");
@@ -214,12 +211,7 @@ fn number_collisions_between_two_installations_are_reported() {
     let fb = b.export(&h.path("b.journal"));
     assert!(import(&mut cw, &fa).unwrap().collisions.is_empty());
     let o = import(&mut cw, &fb).unwrap();
-    let numbers: Vec<&str> = o
-        .collisions
-        .iter()
-        .filter(|c| c.kind == "number")
-        .map(|c| c.record.as_str())
-        .collect();
+    let numbers = number_collisions(&o);
     assert_eq!(numbers, ["MZ01-00000001", "MZ01-00000002"]);
     assert!(
         o.collisions
@@ -255,10 +247,7 @@ fn number_collisions_between_two_installations_are_reported() {
 #[test]
 fn a_temporary_patient_number_held_from_another_installation_is_a_collision() {
     let (h, mut cw) = Hospital::new();
-    let mut a = h.terminal("MZ01", "pc-a");
-    let mut b = h.terminal("MZ01", "pc-b");
-    a.ready(1, 100, "2026-11-02T09:00:00+08:00", false);
-    b.ready(101, 200, "2026-11-02T09:00:00+08:00", false);
+    let (mut a, mut b) = two_pcs_as_mz01(&h, (1, 100), (101, 200));
     a.register(T1, "A1");
     a.register(T1, "A2");
     b.issue(T2, &[(DRUG, "1")], false, "B0");
@@ -268,12 +257,7 @@ fn a_temporary_patient_number_held_from_another_installation_is_a_collision() {
     assert_eq!(b1, "MZ01-00000102");
     import(&mut cw, &a.export(&h.path("a.journal"))).unwrap();
     let o = import(&mut cw, &b.export(&h.path("b.journal"))).unwrap();
-    let numbers: Vec<&str> = o
-        .collisions
-        .iter()
-        .filter(|c| c.kind == "number")
-        .map(|c| c.record.as_str())
-        .collect();
+    let numbers = number_collisions(&o);
     assert_eq!(numbers, [b1.as_str(), b2.as_str()], "{o:?}");
     assert!(
         o.collisions[0].detail.contains("temporary patient number"),
@@ -287,6 +271,25 @@ fn a_temporary_patient_number_held_from_another_installation_is_a_collision() {
     verify_ok(&cw);
 }
 
+/// The receipt numbers an import reported as collisions, in order.
+fn number_collisions(o: &journal::ImportOutcome) -> Vec<&str> {
+    o.collisions
+        .iter()
+        .filter(|c| c.kind == "number")
+        .map(|c| c.record.as_str())
+        .collect()
+}
+
+/// Two PCs both set up as MZ01, with the receipt books `a` and `b`, each
+/// in an episode opened at the same time.
+fn two_pcs_as_mz01(h: &Hospital, a: (u64, u64), b: (u64, u64)) -> (Term, Term) {
+    let mut pa = h.terminal("MZ01", "pc-a");
+    let mut pb = h.terminal("MZ01", "pc-b");
+    pa.ready(a.0, a.1, "2026-11-02T09:00:00+08:00", false);
+    pb.ready(b.0, b.1, "2026-11-02T09:00:00+08:00", false);
+    (pa, pb)
+}
+
 /// The id map holds receipts as runs (one `journal_map` row for receipts
 /// whose source and local ids both follow each other). A later export's
 /// void must still find its receipt inside a run, and one of a receipt
@@ -296,10 +299,7 @@ fn a_temporary_patient_number_held_from_another_installation_is_a_collision() {
 #[test]
 fn a_later_void_finds_its_receipt_inside_a_run_of_the_id_map() {
     let (h, mut cw) = Hospital::new();
-    let mut a = h.terminal("MZ01", "pc-a");
-    let mut b = h.terminal("MZ01", "pc-b");
-    a.ready(1, 100, "2026-11-02T09:00:00+08:00", false);
-    b.ready(1, 100, "2026-11-02T09:00:00+08:00", false);
+    let (mut a, mut b) = two_pcs_as_mz01(&h, (1, 100), (1, 100));
     a.issue(T1, &[(DRUG, "1")], false, "A1");
     a.issue(T1, &[(DRUG, "1")], false, "A2");
     for name in ["B1", "B2", "B3", "B4", "B5"] {
