@@ -792,10 +792,10 @@ struct Importer<'a> {
     provenance: Sha256,
     /// The position of the row being read in the reader's batch.
     at: usize,
-    /// Receipts, lines and payments read but not inserted yet (an index
-    /// into [`QUEUED`]), by position in the reader's batch (`flush`,
-    /// before the batch goes).
-    queued: Vec<(usize, usize)>,
+    /// Receipts, lines and payments read but not inserted yet (their
+    /// index in [`QUEUED`], which is also their `Pending::phase`), by
+    /// position in the reader's batch (`flush`, before the batch goes).
+    queued: Vec<(u8, usize)>,
     /// The local id the next receipt inserted gets (ids are given, so
     /// that a receipt can wait in `queued` with its id known).
     next_receipt: i64,
@@ -1178,7 +1178,7 @@ impl<'a> Importer<'a> {
     /// batch they were read in, still held: their values are bound from
     /// there, no copy).
     fn flush(&mut self, batch: &[Ahead]) -> Result<(), FinanceError> {
-        for (kind, table) in QUEUED.iter().enumerate() {
+        for (kind, table) in (0u8..).zip(QUEUED) {
             let rows: Vec<&[Value]> = self
                 .queued
                 .iter()
@@ -1377,10 +1377,10 @@ impl<'a> Importer<'a> {
                 vals[0] = Value::Integer(local);
                 // Inserted with the batch's other lines and payments, many
                 // rows to a statement (`flush`).
-                self.queued
-                    .push((if table == "receipt_lines" { 1 } else { 2 }, self.at));
+                // Its place in `QUEUED` is its phase in the digest.
+                let phase: u8 = if table == "receipt_lines" { 1 } else { 2 };
+                self.queued.push((phase, self.at));
                 self.added(table);
-                let phase = if table == "receipt_lines" { 1 } else { 2 };
                 if self.streamed && !self.feed_child(local, phase, vals) {
                     return Err(altered(
                         path,
@@ -2171,11 +2171,7 @@ fn provenance_digests(conn: &Connection) -> Result<BTreeMap<i64, String>, StoreE
             provenance_line(h, &n, &d);
         }
     }
-    let has_new: bool = conn
-        .prepare(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal_receipt_digests'",
-        )?
-        .exists([])?;
+    let has_new: bool = crate::store::has_table(conn, "journal_receipt_digests")?;
     if has_new {
         // One pass over every import's digests.
         let mut st = conn.prepare(
@@ -2205,9 +2201,7 @@ fn provenance_digests(conn: &Connection) -> Result<BTreeMap<i64, String>, StoreE
 pub fn imported_digests(
     conn: &Connection,
 ) -> Result<(Vec<(String, String)>, Vec<(i64, String)>), StoreError> {
-    let has: bool = conn
-        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal_receipts'")?
-        .exists([])?;
+    let has: bool = crate::store::has_table(conn, "journal_receipts")?;
     if !has {
         return Ok((vec![], vec![]));
     }
@@ -2215,11 +2209,7 @@ pub fn imported_digests(
     let mut r: Vec<(String, String)> = st
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
-    let has_new: bool = conn
-        .prepare(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal_receipt_digests'",
-        )?
-        .exists([])?;
+    let has_new: bool = crate::store::has_table(conn, "journal_receipt_digests")?;
     if has_new {
         let mut st = conn.prepare("SELECT number, sha256 FROM journal_receipt_digests")?;
         let mut rows = st.query([])?;

@@ -319,9 +319,7 @@ pub fn verify_records(conn: &Connection, key: Option<&SigningKey>) -> Result<Che
     // Numbers are taken in order: within each range the sequences used
     // (issued, or recorded as lost after a restore) run from its first
     // number without a hole.
-    let has_lost = conn
-        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lost_numbers'")?
-        .exists([])?;
+    let has_lost = crate::store::has_table(conn, "lost_numbers")?;
     let (lost_count, lost_max) = if has_lost {
         (
             "(SELECT coalesce(SUM(MIN(l.last_seq, g.last_seq) - MAX(l.first_seq, g.first_seq) + 1), 0)
@@ -338,11 +336,7 @@ pub fn verify_records(conn: &Connection, key: Option<&SigningKey>) -> Result<Che
     // brought but that collided with one held here (a temporary patient
     // number already used) was reported and recorded, not imported: it is
     // accounted for, as a lost number is.
-    let has_collisions = conn
-        .prepare(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal_collisions'",
-        )?
-        .exists([])?;
+    let has_collisions = crate::store::has_table(conn, "journal_collisions")?;
     let collided = "FROM (SELECT DISTINCT c.record,
                           CAST(substr(c.record, length(g.terminal) + 2) AS INTEGER) AS seq
                      FROM journal_collisions c

@@ -219,9 +219,7 @@ pub fn verify_lost(
     _key: Option<&crate::keys::SigningKey>,
 ) -> Result<crate::verify::Checked, StoreError> {
     let mut out = crate::verify::Checked::default();
-    let held = conn
-        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lost_numbers'")?
-        .exists([])?;
+    let held = crate::store::has_table(conn, "lost_numbers")?;
     if !held {
         // A database or backup from before numbering kept a mark.
         return Ok(out);

@@ -244,6 +244,13 @@ impl Store {
     }
 }
 
+/// Whether the database has a table named `name` (a file from before the
+/// migration that made it has not).
+pub fn has_table(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")?
+        .exists([name])
+}
+
 /// Reads a setting through any connection or transaction.
 pub fn get_setting(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
     Ok(conn

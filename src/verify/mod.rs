@@ -393,14 +393,7 @@ fn triggers(conn: &Connection) -> Result<(u64, Vec<Problem>), StoreError> {
     let mut problems = Vec::new();
     for m in migrations::MIGRATIONS.iter().take(applied.max(0) as usize) {
         for table in m.append_only {
-            let exists: bool = conn
-                .query_row(
-                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                    [table],
-                    |_| Ok(true),
-                )
-                .optional()?
-                .unwrap_or(false);
+            let exists = crate::store::has_table(conn, table)?;
             if !exists {
                 problems.push(Problem::new(
                     "triggers",

@@ -121,9 +121,7 @@ impl Entry {
 
 /// Local ids of the rows of `tbl` a journal import brought in.
 fn imported_ids(conn: &Connection, tbl: &str) -> Result<HashSet<i64>, StoreError> {
-    let has: bool = conn
-        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'journal_map'")?
-        .exists([])?;
+    let has: bool = crate::store::has_table(conn, "journal_map")?;
     if !has {
         return Ok(HashSet::new());
     }
